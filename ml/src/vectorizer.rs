@@ -1,0 +1,190 @@
+//! TF-IDF vectorizer whose vocabulary and IDF are learned once at fit time and stored.
+//!
+//! Written here rather than taken from linfa-preprocessing: its `TfIdfVectorizer`
+//! recomputes IDF on every transform batch, so a vacancy scored alone would differ from
+//! the same vacancy scored in a batch. Features are keyed by 64-bit term hashes.
+
+use serde::{Deserialize, Serialize};
+use sprs::CsMat;
+
+use crate::VacancyText;
+use crate::hashing::HashKeyMap;
+use crate::terms::{Block, Scratch, TermSettings, for_each_term};
+
+/// Settings of the vectorizer (part of the model artifact).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorizerSettings {
+    /// Which terms are extracted.
+    pub terms: TermSettings,
+    /// Minimum number of training documents a term must occur in.
+    pub min_df: u32,
+    /// Use `1 + ln(tf)` instead of raw counts.
+    pub sublinear_tf: bool,
+    /// L2-normalise each block of each row.
+    pub l2_normalize: bool,
+    /// Weight multiplying each block (title, title chars, description, area).
+    pub block_weights: [f64; 4],
+}
+
+impl Default for VectorizerSettings {
+    fn default() -> Self {
+        VectorizerSettings {
+            terms: TermSettings::default(),
+            min_df: 2,
+            sublinear_tf: true,
+            l2_normalize: true,
+            block_weights: [1.0; 4],
+        }
+    }
+}
+
+/// A fitted vectorizer: term hashes, their block and IDF.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Vectorizer {
+    /// Settings it was fitted with.
+    pub settings: VectorizerSettings,
+    /// Term hash of each feature (sorted ascending).
+    pub keys: Vec<u64>,
+    /// Block of each feature.
+    pub blocks: Vec<Block>,
+    /// Smoothed IDF of each feature: `ln((1 + n) / (1 + df)) + 1`.
+    pub idf: Vec<f64>,
+    #[serde(skip)]
+    index: HashKeyMap<u32>,
+}
+
+impl Vectorizer {
+    /// Learns vocabulary and IDF from `docs`.
+    pub fn fit(docs: &[VacancyText<'_>], settings: VectorizerSettings) -> Vectorizer {
+        let mut df: HashKeyMap<(u32, Block)> = HashKeyMap::default();
+        let mut scratch = Scratch::default();
+        let mut seen: Vec<(u64, Block)> = Vec::new();
+        for d in docs {
+            seen.clear();
+            for_each_term(d, &settings.terms, &mut scratch, |b, k, _| {
+                seen.push((k, b))
+            });
+            seen.sort_unstable_by_key(|x| x.0);
+            seen.dedup_by_key(|x| x.0);
+            for &(k, b) in &seen {
+                df.entry(k).or_insert((0, b)).0 += 1;
+            }
+        }
+        let n = docs.len() as f64;
+        let mut kept: Vec<(u64, u32, Block)> = df
+            .into_iter()
+            .filter(|(_, (c, _))| *c >= settings.min_df)
+            .map(|(k, (c, b))| (k, c, b))
+            .collect();
+        kept.sort_unstable_by_key(|x| x.0);
+        let idf = kept
+            .iter()
+            .map(|&(_, c, _)| ((1.0 + n) / (1.0 + f64::from(c))).ln() + 1.0)
+            .collect();
+        let mut v = Vectorizer {
+            settings,
+            keys: kept.iter().map(|x| x.0).collect(),
+            blocks: kept.iter().map(|x| x.2).collect(),
+            idf,
+            index: HashKeyMap::default(),
+        };
+        v.rebuild_index();
+        v
+    }
+
+    /// Rebuilds the hash index after deserialisation or pruning.
+    pub fn rebuild_index(&mut self) {
+        self.index = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i as u32))
+            .collect();
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Feature index of a term hash.
+    pub fn feature_of(&self, key: u64) -> Option<u32> {
+        self.index.get(&key).copied()
+    }
+
+    /// Writes the TF-IDF row of `v` into `row` as `(feature, value)` sorted by feature.
+    pub fn transform_into(&self, v: &VacancyText<'_>, s: &mut Scratch, row: &mut Vec<(u32, f64)>) {
+        row.clear();
+        let mut ids: Vec<u32> = Vec::with_capacity(512);
+        for_each_term(v, &self.settings.terms, s, |_, k, _| {
+            if let Some(&i) = self.index.get(&k) {
+                ids.push(i);
+            }
+        });
+        self.weigh(&mut ids, row);
+    }
+
+    /// Turns feature occurrences into the weighted, normalised row.
+    fn weigh(&self, ids: &mut [u32], row: &mut Vec<(u32, f64)>) {
+        ids.sort_unstable();
+        let mut norms = [0.0f64; 4];
+        let mut i = 0;
+        while i < ids.len() {
+            let f = ids[i];
+            let mut j = i + 1;
+            while j < ids.len() && ids[j] == f {
+                j += 1;
+            }
+            let tf = (j - i) as f64;
+            let tf = if self.settings.sublinear_tf {
+                1.0 + tf.ln()
+            } else {
+                tf
+            };
+            let w = tf * self.idf[f as usize];
+            norms[self.blocks[f as usize] as usize] += w * w;
+            row.push((f, w));
+            i = j;
+        }
+        let mut scale = self.settings.block_weights;
+        if self.settings.l2_normalize {
+            for (s, n) in scale.iter_mut().zip(norms) {
+                if n > 0.0 {
+                    *s /= n.sqrt();
+                }
+            }
+        }
+        for (f, w) in row.iter_mut() {
+            *w *= scale[self.blocks[*f as usize] as usize];
+        }
+    }
+
+    /// TF-IDF matrix (CSR, rows = documents) of `docs`.
+    pub fn transform(&self, docs: &[VacancyText<'_>]) -> CsMat<f64> {
+        let mut s = Scratch::default();
+        let mut row = Vec::new();
+        let mut indptr = Vec::with_capacity(docs.len() + 1);
+        let (mut indices, mut data) = (Vec::new(), Vec::new());
+        indptr.push(0);
+        for d in docs {
+            self.transform_into(d, &mut s, &mut row);
+            for &(f, w) in &row {
+                indices.push(f as usize);
+                data.push(w);
+            }
+            indptr.push(indices.len());
+        }
+        CsMat::new((docs.len(), self.n_features()), indptr, indices, data)
+    }
+
+    /// Keeps only the features for which `keep` is true, renumbering them.
+    /// Returns the old index of each kept feature.
+    pub fn retain(&mut self, keep: &[bool]) -> Vec<usize> {
+        let old: Vec<usize> = (0..self.keys.len()).filter(|&i| keep[i]).collect();
+        self.keys = old.iter().map(|&i| self.keys[i]).collect();
+        self.blocks = old.iter().map(|&i| self.blocks[i]).collect();
+        self.idf = old.iter().map(|&i| self.idf[i]).collect();
+        self.rebuild_index();
+        old
+    }
+}
