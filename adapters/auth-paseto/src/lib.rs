@@ -1,0 +1,1 @@
+//! PASETO v4.local TokenCodec adapter for payrange.

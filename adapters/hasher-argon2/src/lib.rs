@@ -1,0 +1,1 @@
+//! argon2id PasswordHasher adapter for payrange.

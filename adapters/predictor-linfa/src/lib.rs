@@ -1,0 +1,1 @@
+//! SalaryPredictor adapter backed by payrange-ml's linfa-compatible model.

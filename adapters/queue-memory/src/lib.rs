@@ -1,0 +1,1 @@
+//! In-process JobQueue adapter for payrange's embedded mode.

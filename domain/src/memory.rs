@@ -1,0 +1,260 @@
+//! In-memory adapters of the storage ports and a recording job queue, for tests, examples and
+//! embedders' own tests. Not durable: everything is gone with the process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::models::{
+    Cursor, Email, NewUser, Page, PageRequest, PasswordHash, Prediction, PredictionId,
+    PredictionStatus, SalaryEstimate, Session, SessionId, User, UserId,
+};
+use crate::ports::{
+    Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome, StoreError,
+    UserStore,
+};
+
+#[derive(Default)]
+struct State {
+    users: HashMap<UserId, User>,
+    sessions: HashMap<SessionId, Session>,
+    predictions: BTreeMap<PredictionId, Prediction>,
+}
+
+/// Users, sessions and predictions in a mutex-guarded map.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated (every update is a
+        // single insert), so the data is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        let mut s = self.lock();
+        if s.users.values().any(|u| u.email == user.email) {
+            return Err(StoreError::Duplicate("email"));
+        }
+        let stored = User {
+            id: user.id,
+            email: user.email,
+            password_hash: user.password_hash,
+            role: user.role,
+            disabled: false,
+            created_at: user.created_at,
+        };
+        s.users.insert(stored.id, stored.clone());
+        Ok(stored)
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .lock()
+            .users
+            .values()
+            .find(|u| &u.email == email)
+            .cloned())
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(&id).cloned())
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
+        if let Some(u) = self.lock().users.get_mut(&id) {
+            u.password_hash = hash.clone();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if s.sessions.contains_key(&session.id) {
+            return Err(StoreError::Duplicate("session"));
+        }
+        s.sessions.insert(session.id, session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().sessions.get(&id).cloned())
+    }
+
+    async fn revoke_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError> {
+        if let Some(session) = self.lock().sessions.get_mut(&id) {
+            session.revoked_at.get_or_insert(at);
+        }
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(
+        &self,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for session in self.lock().sessions.values_mut() {
+            if session.user_id == user && session.revoked_at.is_none() {
+                session.revoked_at = Some(at);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[async_trait]
+impl LogStore for MemoryStore {
+    async fn insert_prediction(&self, prediction: &Prediction) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if s.predictions.contains_key(&prediction.id) {
+            return Err(StoreError::Duplicate("prediction"));
+        }
+        s.predictions.insert(prediction.id, prediction.clone());
+        Ok(())
+    }
+
+    async fn prediction(&self, id: PredictionId) -> Result<Option<Prediction>, StoreError> {
+        Ok(self.lock().predictions.get(&id).cloned())
+    }
+
+    async fn list_predictions(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Prediction>, StoreError> {
+        let s = self.lock();
+        let limit = page.limit() as usize;
+        let mut items: Vec<Prediction> = s
+            .predictions
+            .values()
+            .rev()
+            .filter(|p| p.owner == owner)
+            .filter(|p| page.after().is_none_or(|c| p.id.as_uuid() < c.id()))
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|p| Cursor::after(p.id.as_uuid()))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn start_prediction(
+        &self,
+        id: PredictionId,
+        at: OffsetDateTime,
+    ) -> Result<StartOutcome, StoreError> {
+        let mut s = self.lock();
+        let Some(p) = s.predictions.get_mut(&id) else {
+            return Ok(StartOutcome::Missing);
+        };
+        if p.status.is_final() {
+            return Ok(StartOutcome::AlreadyFinished(p.clone()));
+        }
+        p.status = PredictionStatus::Running;
+        p.attempts += 1;
+        p.started_at = Some(at);
+        Ok(StartOutcome::Started(p.clone()))
+    }
+
+    async fn finish_prediction(
+        &self,
+        id: PredictionId,
+        outcome: Result<&SalaryEstimate, &str>,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        let Some(p) = s.predictions.get_mut(&id).filter(|p| !p.status.is_final()) else {
+            return Ok(false);
+        };
+        match outcome {
+            Ok(estimate) => {
+                p.status = PredictionStatus::Done;
+                p.result = Some(estimate.clone());
+            }
+            Err(reason) => {
+                p.status = PredictionStatus::Failed;
+                p.error = Some(reason.to_owned());
+            }
+        }
+        p.finished_at = Some(at);
+        Ok(true)
+    }
+
+    async fn unfinished_predictions(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Prediction>, StoreError> {
+        Ok(self
+            .lock()
+            .predictions
+            .values()
+            .filter(|p| !p.status.is_final() && p.created_at < before)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+}
+
+/// A job queue that only records what is published; [`JobQueue::receive`] reports
+/// [`QueueError::Closed`]. Tests and examples take the jobs with [`RecordingQueue::take`] and
+/// hand them to a [`crate::services::Worker`] themselves.
+#[derive(Default)]
+pub struct RecordingQueue {
+    jobs: Mutex<Vec<Job>>,
+}
+
+impl RecordingQueue {
+    /// An empty queue.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Removes and returns everything published so far.
+    pub fn take(&self) -> Vec<Job> {
+        std::mem::take(&mut *self.jobs.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[async_trait]
+impl JobQueue for RecordingQueue {
+    async fn publish(&self, job: &Job) -> Result<(), QueueError> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(job.clone());
+        Ok(())
+    }
+
+    async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError> {
+        Err(QueueError::Closed)
+    }
+
+    async fn check(&self) -> Result<(), QueueError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! The vacancy a user asks about.
+
+use std::fmt;
+
+/// Most characters in a title.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Most characters in a description (the longest real hh.ru ad in our data has ~7,700).
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+/// Most characters in an area (city or region).
+pub const MAX_AREA_CHARS: usize = 100;
+
+/// A job vacancy: title, free-text description and optional area.
+///
+/// Text is trimmed; titles and descriptions must not be empty; no field may contain a NUL or
+/// other control character except tab, newline and carriage return in the description.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vacancy {
+    name: String,
+    description: String,
+    area: Option<String>,
+}
+
+/// Which field of a [`Vacancy`] broke a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VacancyField {
+    /// The title.
+    Name,
+    /// The description.
+    Description,
+    /// The area.
+    Area,
+}
+
+impl VacancyField {
+    /// The field's name in the API.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::Area => "area",
+        }
+    }
+}
+
+impl fmt::Display for VacancyField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a vacancy was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VacancyError {
+    /// A required field is empty after trimming.
+    #[error("{0} must not be empty")]
+    Empty(VacancyField),
+    /// A field is longer than its limit.
+    #[error("{field} must be at most {max} characters")]
+    TooLong {
+        /// The field.
+        field: VacancyField,
+        /// Its limit in characters.
+        max: usize,
+    },
+    /// A field holds a NUL or another control character.
+    #[error("{0} must not contain control characters")]
+    ControlCharacter(VacancyField),
+}
+
+impl VacancyError {
+    /// The field at fault.
+    #[must_use]
+    pub const fn field(&self) -> VacancyField {
+        match self {
+            Self::Empty(f) | Self::ControlCharacter(f) => *f,
+            Self::TooLong { field, .. } => *field,
+        }
+    }
+}
+
+fn check(
+    raw: &str,
+    field: VacancyField,
+    max: usize,
+    allow_newlines: bool,
+) -> Result<String, VacancyError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(VacancyError::Empty(field));
+    }
+    if s.chars().count() > max {
+        return Err(VacancyError::TooLong { field, max });
+    }
+    let bad = |c: char| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
+    if s.chars().any(bad) {
+        return Err(VacancyError::ControlCharacter(field));
+    }
+    Ok(s.to_owned())
+}
+
+impl Vacancy {
+    /// Validates and trims the three fields. An area that is empty after trimming is `None`.
+    ///
+    /// # Errors
+    /// [`VacancyError`] naming the first field that breaks a rule.
+    pub fn new(name: &str, description: &str, area: Option<&str>) -> Result<Self, VacancyError> {
+        let name = check(name, VacancyField::Name, MAX_NAME_CHARS, false)?;
+        let description = check(
+            description,
+            VacancyField::Description,
+            MAX_DESCRIPTION_CHARS,
+            true,
+        )?;
+        let area = match area.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => Some(check(a, VacancyField::Area, MAX_AREA_CHARS, false)?),
+            None => None,
+        };
+        Ok(Self {
+            name,
+            description,
+            area,
+        })
+    }
+
+    /// The title.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The description.
+    #[must_use]
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The area, if given.
+    #[must_use]
+    pub fn area(&self) -> Option<&str> {
+        self.area.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_trimmed_and_blank_area_is_none() {
+        let v = Vacancy::new("  Rust developer ", "Write services.\nIn Rust.", Some("  ")).unwrap();
+        assert_eq!(v.name(), "Rust developer");
+        assert_eq!(v.area(), None);
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        assert_eq!(
+            Vacancy::new(" ", "d", None).unwrap_err(),
+            VacancyError::Empty(VacancyField::Name)
+        );
+        let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert_eq!(
+            Vacancy::new("n", &long, None).unwrap_err().field(),
+            VacancyField::Description
+        );
+        assert_eq!(
+            Vacancy::new("n", "d", Some("Mos\0cow")).unwrap_err(),
+            VacancyError::ControlCharacter(VacancyField::Area)
+        );
+        assert_eq!(
+            Vacancy::new("a\nb", "d", None).unwrap_err(),
+            VacancyError::ControlCharacter(VacancyField::Name)
+        );
+    }
+
+    #[test]
+    fn limits_count_characters_not_bytes() {
+        let name = "я".repeat(MAX_NAME_CHARS);
+        assert!(Vacancy::new(&name, "описание", None).is_ok());
+    }
+}

@@ -1,0 +1,82 @@
+//! The job queue between the API (which accepts predictions) and the workers (which compute
+//! them).
+
+use async_trait::async_trait;
+
+use super::Cause;
+use crate::models::PredictionId;
+
+/// A unit of work: compute this prediction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The prediction to compute; handling the same id twice MUST be harmless.
+    pub prediction_id: PredictionId,
+    /// The HTTP request that created it, so logs can follow it across processes.
+    pub request_id: Option<String>,
+}
+
+/// What a queue adapter may report.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The broker cannot be reached or did not confirm; the caller may retry later.
+    #[error("job queue unavailable")]
+    Unavailable(#[source] Cause),
+    /// The queue was shut down; no more jobs will come.
+    #[error("job queue closed")]
+    Closed,
+}
+
+/// A job handed to a worker. The worker MUST settle it exactly once, by [`Delivery::ack`]
+/// after the outcome is committed, [`Delivery::retry`] to give it back, or
+/// [`Delivery::reject`] to give up on it. A delivery dropped unsettled (crash) MUST come back.
+#[async_trait]
+pub trait Delivery: Send {
+    /// The job.
+    fn job(&self) -> &Job;
+
+    /// How many times this job was delivered before (0 on first delivery), as far as the queue
+    /// knows.
+    fn redeliveries(&self) -> u32;
+
+    /// Done with it: the queue forgets it.
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the broker is gone; the job may then come again.
+    async fn ack(self: Box<Self>) -> Result<(), QueueError>;
+
+    /// Could not handle it now: deliver it again later (to this or another worker).
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the broker is gone; the job comes again anyway.
+    async fn retry(self: Box<Self>) -> Result<(), QueueError>;
+
+    /// Will never handle it: drop it, or dead-letter it where the queue has a dead-letter place.
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the broker is gone; the job may then come again.
+    async fn reject(self: Box<Self>) -> Result<(), QueueError>;
+}
+
+/// A durable, at-least-once job queue.
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Hands a job to the queue. Returns only once the queue holds it durably (for a broker:
+    /// after a publisher confirm of a persistent message).
+    ///
+    /// # Errors
+    /// MUST return [`QueueError::Unavailable`] if that cannot be confirmed.
+    async fn publish(&self, job: &Job) -> Result<(), QueueError>;
+
+    /// Waits for the next job.
+    ///
+    /// # Errors
+    /// [`QueueError::Closed`] once the queue is shut down; [`QueueError::Unavailable`] while
+    /// the broker is unreachable (callers back off and call again).
+    async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError>;
+
+    /// Checks that jobs can be published now (for readiness probes).
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] when they cannot.
+    async fn check(&self) -> Result<(), QueueError>;
+}

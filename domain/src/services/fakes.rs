@@ -1,0 +1,89 @@
+//! Test doubles for the ports that have no in-memory adapter in [`crate::memory`].
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::models::{
+    Explanation, ModelInfo, Password, PasswordHash, SalaryEstimate, SessionId, UserId, Vacancy,
+};
+use crate::ports::{
+    HashError, PasswordHasher, PredictError, SalaryPredictor, TokenClaims, TokenCodec, TokenError,
+    Verification,
+};
+
+/// "Hashes" by prefixing; `old:` hashes verify but ask for a rehash.
+pub struct PlainHasher;
+
+#[async_trait]
+impl PasswordHasher for PlainHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        Ok(PasswordHash::new(format!("new:{}", password.expose())))
+    }
+
+    async fn verify(&self, p: &Password, h: &PasswordHash) -> Result<Verification, HashError> {
+        Ok(match h.as_str().split_once(':') {
+            Some((kind, pw)) if pw == p.expose() => Verification::Valid {
+                needs_rehash: kind == "old",
+            },
+            _ => Verification::Invalid,
+        })
+    }
+
+    async fn verify_dummy(&self, _: &Password) {}
+}
+
+/// Tokens are `session|user|expiry-unix`, unauthenticated: fine for unit tests only.
+pub struct PlainTokens;
+
+impl TokenCodec for PlainTokens {
+    fn issue(&self, c: &TokenClaims) -> Result<String, TokenError> {
+        Ok(format!(
+            "{}|{}|{}",
+            c.session_id,
+            c.user_id,
+            c.expires_at.unix_timestamp()
+        ))
+    }
+
+    fn verify(&self, token: &str) -> Result<TokenClaims, TokenError> {
+        let mut parts = token.split('|');
+        let mut next = || parts.next().ok_or(TokenError::Invalid("parts"));
+        let sid = Uuid::parse_str(next()?).map_err(|_| TokenError::Invalid("sid"))?;
+        let uid = Uuid::parse_str(next()?).map_err(|_| TokenError::Invalid("uid"))?;
+        let exp: i64 = next()?.parse().map_err(|_| TokenError::Invalid("exp"))?;
+        let expires_at =
+            OffsetDateTime::from_unix_timestamp(exp).map_err(|_| TokenError::Invalid("exp"))?;
+        if expires_at <= OffsetDateTime::now_utc() {
+            return Err(TokenError::Invalid("expired"));
+        }
+        Ok(TokenClaims {
+            session_id: SessionId::from_uuid(sid),
+            user_id: UserId::from_uuid(uid),
+            expires_at,
+        })
+    }
+}
+
+/// Predicts 1000 x title length .. 2000 x title length; refuses titles saying "fail".
+pub struct LengthPredictor(pub ModelInfo);
+
+impl SalaryPredictor for LengthPredictor {
+    fn predict(&self, v: &Vacancy) -> Result<SalaryEstimate, PredictError> {
+        if v.name().contains("fail") {
+            return Err(PredictError::Unpredictable("cannot".into()));
+        }
+        let n = v.name().chars().count() as f64;
+        Ok(SalaryEstimate {
+            salary_from: 1000.0 * n,
+            salary_to: 2000.0 * n,
+            currency: "RUR".into(),
+            model_version: "test".into(),
+            explanation: Explanation::default(),
+        })
+    }
+
+    fn info(&self) -> &ModelInfo {
+        &self.0
+    }
+}

@@ -1,0 +1,132 @@
+//! Submitting predictions and reading them back.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::from_store_error;
+use crate::models::{Page, PageRequest, Prediction, PredictionId, UserId, Vacancy};
+use crate::ports::{Cause, Job, JobQueue, LogStore, QueueError};
+
+/// What a submission that could not be queued is marked with.
+pub const QUEUE_UNAVAILABLE_REASON: &str =
+    "the job queue was unavailable, so this request was not processed; please submit it again";
+
+/// Prediction use cases for the API side.
+#[derive(Clone)]
+pub struct PredictionService {
+    logs: Arc<dyn LogStore>,
+    queue: Arc<dyn JobQueue>,
+}
+
+/// Why a submission failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The job queue did not take the job; the prediction was recorded as failed.
+    #[error("job queue unavailable")]
+    QueueUnavailable(#[source] QueueError),
+    /// Storage is down; nothing was recorded.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug.
+    #[error("submission failed")]
+    Internal(#[source] Cause),
+}
+
+/// Why a prediction could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GetPredictionError {
+    /// No such prediction, or not the caller's.
+    #[error("prediction not found")]
+    NotFound,
+    /// Storage is down.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug.
+    #[error("reading the prediction failed")]
+    Internal(#[source] Cause),
+}
+
+/// Why a history page could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// Storage is down.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug.
+    #[error("reading the history failed")]
+    Internal(#[source] Cause),
+}
+
+from_store_error!(SubmitError);
+from_store_error!(GetPredictionError);
+from_store_error!(HistoryError);
+
+impl PredictionService {
+    /// Wires the use cases to their ports.
+    #[must_use]
+    pub fn new(logs: Arc<dyn LogStore>, queue: Arc<dyn JobQueue>) -> Self {
+        Self { logs, queue }
+    }
+
+    /// Records a prediction as queued and hands its job to the queue.
+    ///
+    /// The row is written first, so a worker never sees a job without its row. If the queue
+    /// refuses the job, the row is marked failed at once (with [`QUEUE_UNAVAILABLE_REASON`]):
+    /// no row is left queued forever.
+    ///
+    /// # Errors
+    /// [`SubmitError::QueueUnavailable`] or storage failures.
+    pub async fn submit(
+        &self,
+        owner: UserId,
+        vacancy: Vacancy,
+        request_id: Option<String>,
+    ) -> Result<Prediction, SubmitError> {
+        let prediction = Prediction::queued(owner, vacancy, request_id, OffsetDateTime::now_utc());
+        self.logs.insert_prediction(&prediction).await?;
+        let job = Job {
+            prediction_id: prediction.id,
+            request_id: prediction.request_id.clone(),
+        };
+        if let Err(e) = self.queue.publish(&job).await {
+            self.logs
+                .finish_prediction(
+                    prediction.id,
+                    Err(QUEUE_UNAVAILABLE_REASON),
+                    OffsetDateTime::now_utc(),
+                )
+                .await?;
+            return Err(SubmitError::QueueUnavailable(e));
+        }
+        Ok(prediction)
+    }
+
+    /// One of the caller's predictions.
+    ///
+    /// # Errors
+    /// [`GetPredictionError::NotFound`] if it does not exist or belongs to someone else (the
+    /// two are indistinguishable on purpose).
+    pub async fn get(
+        &self,
+        owner: UserId,
+        id: PredictionId,
+    ) -> Result<Prediction, GetPredictionError> {
+        match self.logs.prediction(id).await? {
+            Some(p) if p.owner == owner => Ok(p),
+            _ => Err(GetPredictionError::NotFound),
+        }
+    }
+
+    /// A page of the caller's predictions, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn history(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Prediction>, HistoryError> {
+        Ok(self.logs.list_predictions(owner, page).await?)
+    }
+}

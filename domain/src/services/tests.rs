@@ -1,0 +1,225 @@
+//! Use-case tests over the in-memory adapters and the fakes.
+
+use std::sync::Arc;
+
+use time::Duration;
+
+use super::fakes::{LengthPredictor, PlainHasher, PlainTokens};
+use super::*;
+use crate::memory::{MemoryStore, RecordingQueue};
+use crate::models::{
+    Email, ModelInfo, NewPassword, PageRequest, Password, PasswordHash, PredictionStatus, Role,
+    Vacancy,
+};
+use crate::ports::{JobQueue, LogStore, UserStore};
+
+struct World {
+    store: Arc<MemoryStore>,
+    queue: Arc<RecordingQueue>,
+    accounts: AccountService,
+    predictions: PredictionService,
+    worker: Worker,
+}
+
+fn world() -> World {
+    let store = Arc::new(MemoryStore::new());
+    let queue = Arc::new(RecordingQueue::new());
+    World {
+        accounts: AccountService::new(
+            store.clone(),
+            store.clone(),
+            Arc::new(PlainHasher),
+            Arc::new(PlainTokens),
+            Duration::hours(1),
+        ),
+        predictions: PredictionService::new(store.clone(), queue.clone() as Arc<dyn JobQueue>),
+        worker: Worker::new(
+            store.clone(),
+            Arc::new(LengthPredictor(ModelInfo::default())),
+            3,
+        ),
+        store,
+        queue,
+    }
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn pw(s: &str) -> NewPassword {
+    NewPassword::parse(s).unwrap()
+}
+
+#[tokio::test]
+async fn registered_user_signs_in_and_token_authenticates_until_sign_out() {
+    let w = world();
+    let user = w
+        .accounts
+        .register(
+            email("Ann@Example.com"),
+            &pw("correct horse battery"),
+            Role::User,
+        )
+        .await
+        .unwrap();
+    let signed = w
+        .accounts
+        .sign_in(
+            "ann@example.com",
+            &Password::parse("correct horse battery").unwrap(),
+        )
+        .await
+        .unwrap();
+    let auth = w.accounts.authenticate(&signed.token).await.unwrap();
+    assert_eq!(auth.user.id, user.id);
+    w.accounts.sign_out(auth.session_id).await.unwrap();
+    assert!(matches!(
+        w.accounts.authenticate(&signed.token).await,
+        Err(AuthError::InvalidToken)
+    ));
+}
+
+#[tokio::test]
+async fn duplicate_email_is_reported_as_taken() {
+    let w = world();
+    let p = pw("correct horse battery");
+    w.accounts
+        .register(email("a@b.io"), &p, Role::User)
+        .await
+        .unwrap();
+    let again = w.accounts.register(email("A@B.io"), &p, Role::User).await;
+    assert!(matches!(again, Err(RegisterError::EmailTaken)));
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_fail_the_same_way() {
+    let w = world();
+    w.accounts
+        .register(email("a@b.io"), &pw("correct horse battery"), Role::User)
+        .await
+        .unwrap();
+    let wrong = Password::parse("wrong password!!").unwrap();
+    for who in ["a@b.io", "nobody@b.io", "not an email"] {
+        let r = w.accounts.sign_in(who, &wrong).await;
+        assert!(matches!(r, Err(SignInError::InvalidCredentials)), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn outdated_hash_is_replaced_at_sign_in() {
+    let w = world();
+    let user = w
+        .accounts
+        .register(email("a@b.io"), &pw("correct horse battery"), Role::User)
+        .await
+        .unwrap();
+    let old = PasswordHash::new("old:correct horse battery".into());
+    w.store.set_password_hash(user.id, &old).await.unwrap();
+    w.accounts
+        .sign_in("a@b.io", &Password::parse("correct horse battery").unwrap())
+        .await
+        .unwrap();
+    let stored = w.store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash.as_str(), "new:correct horse battery");
+}
+
+#[tokio::test]
+async fn submitted_prediction_is_queued_then_done_once_and_private_to_its_owner() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let vacancy = Vacancy::new("Rust developer", "Build services", None).unwrap();
+    let p = w
+        .predictions
+        .submit(owner, vacancy, Some("req-1".into()))
+        .await
+        .unwrap();
+    assert_eq!(p.status, PredictionStatus::Queued);
+    let jobs = w.queue.take();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].request_id.as_deref(), Some("req-1"));
+
+    assert_eq!(w.worker.process(&jobs[0]).await.unwrap(), Processed::Done);
+    // A redelivery writes nothing.
+    assert_eq!(
+        w.worker.process(&jobs[0]).await.unwrap(),
+        Processed::AlreadyFinished
+    );
+
+    let done = w.predictions.get(owner, p.id).await.unwrap();
+    assert_eq!(done.status, PredictionStatus::Done);
+    assert_eq!(done.result.unwrap().salary_from, 14_000.0);
+    assert_eq!(done.attempts, 1);
+    let stranger = crate::models::UserId::generate();
+    assert!(matches!(
+        w.predictions.get(stranger, p.id).await,
+        Err(GetPredictionError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn model_refusal_fails_the_prediction_with_its_reason() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let vacancy = Vacancy::new("fail me", "d", None).unwrap();
+    let p = w.predictions.submit(owner, vacancy, None).await.unwrap();
+    let job = w.queue.take().remove(0);
+    assert_eq!(w.worker.process(&job).await.unwrap(), Processed::Failed);
+    let failed = w.predictions.get(owner, p.id).await.unwrap();
+    assert_eq!(failed.status, PredictionStatus::Failed);
+    assert_eq!(failed.error.as_deref(), Some("cannot"));
+}
+
+#[tokio::test]
+async fn a_job_started_too_often_is_given_up_with_a_reason() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let p = w
+        .predictions
+        .submit(owner, Vacancy::new("n", "d", None).unwrap(), None)
+        .await
+        .unwrap();
+    // Three starts that never finished (crashes), then a fourth delivery.
+    for _ in 0..3 {
+        w.store
+            .start_prediction(p.id, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+    }
+    let job = w.queue.take().remove(0);
+    assert_eq!(w.worker.process(&job).await.unwrap(), Processed::GaveUp);
+    let failed = w.predictions.get(owner, p.id).await.unwrap();
+    assert_eq!(failed.status, PredictionStatus::Failed);
+    assert!(failed.error.unwrap().contains("3 attempts"));
+}
+
+#[tokio::test]
+async fn history_pages_are_newest_first_and_complete() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let v = Vacancy::new(&format!("job {i}"), "d", None).unwrap();
+        ids.push(w.predictions.submit(owner, v, None).await.unwrap().id);
+    }
+    let first = w
+        .predictions
+        .history(owner, PageRequest::new(Some(3), None).unwrap())
+        .await
+        .unwrap();
+    let cursor = first.next.unwrap().encode();
+    let second = w
+        .predictions
+        .history(owner, PageRequest::new(Some(3), Some(&cursor)).unwrap())
+        .await
+        .unwrap();
+    let got: Vec<_> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|p| p.id)
+        .collect();
+    ids.reverse();
+    assert_eq!(got, ids);
+    assert!(second.next.is_none());
+}

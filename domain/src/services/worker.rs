@@ -1,0 +1,113 @@
+//! Processing jobs: the use case every worker runs.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::models::PredictionId;
+use crate::ports::{Delivery, Job, LogStore, SalaryPredictor, StartOutcome, StoreError};
+
+/// What processing a job did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Processed {
+    /// The prediction is now done with a result.
+    Done,
+    /// The model could not predict; the prediction is now failed with a reason.
+    Failed,
+    /// It had been started more than the allowed number of times; now failed.
+    GaveUp,
+    /// It was already finished (a redelivery); nothing was written.
+    AlreadyFinished,
+    /// Another worker finished it between our start and our finish; nothing was written.
+    LostRace,
+    /// No such prediction; nothing to do.
+    Missing,
+}
+
+/// Computes predictions for jobs. Idempotent by prediction id: any number of deliveries of the
+/// same job write at most one result.
+#[derive(Clone)]
+pub struct Worker {
+    logs: Arc<dyn LogStore>,
+    predictor: Arc<dyn SalaryPredictor>,
+    max_attempts: u32,
+}
+
+impl Worker {
+    /// A worker that gives a prediction up after `max_attempts` starts (crashes mid-job count).
+    #[must_use]
+    pub fn new(
+        logs: Arc<dyn LogStore>,
+        predictor: Arc<dyn SalaryPredictor>,
+        max_attempts: u32,
+    ) -> Self {
+        Self {
+            logs,
+            predictor,
+            max_attempts: max_attempts.max(1),
+        }
+    }
+
+    /// Processes one job and commits its outcome.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the outcome could not be read or committed; the job should then be
+    /// retried.
+    pub async fn process(&self, job: &Job) -> Result<Processed, StoreError> {
+        let id: PredictionId = job.prediction_id;
+        let prediction = match self
+            .logs
+            .start_prediction(id, OffsetDateTime::now_utc())
+            .await?
+        {
+            StartOutcome::Started(p) => p,
+            StartOutcome::AlreadyFinished(_) => return Ok(Processed::AlreadyFinished),
+            StartOutcome::Missing => return Ok(Processed::Missing),
+        };
+        let (outcome, processed) = if prediction.attempts > self.max_attempts {
+            let reason = format!(
+                "gave up after {} attempts to process this request",
+                self.max_attempts
+            );
+            (Err(reason), Processed::GaveUp)
+        } else {
+            match self.predictor.predict(&prediction.vacancy) {
+                Ok(estimate) => (Ok(estimate), Processed::Done),
+                Err(e) => (Err(e.to_string()), Processed::Failed),
+            }
+        };
+        let written = self
+            .logs
+            .finish_prediction(
+                id,
+                outcome.as_ref().map_err(String::as_str),
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+        Ok(if written {
+            processed
+        } else {
+            Processed::LostRace
+        })
+    }
+
+    /// Processes a delivered job and settles the delivery: ack once the outcome is committed,
+    /// retry when storage failed. Returns what processing did, or the storage error after the
+    /// job was handed back.
+    ///
+    /// # Errors
+    /// The [`StoreError`] that made the job go back to the queue; callers should back off.
+    pub async fn handle(&self, delivery: Box<dyn Delivery>) -> Result<Processed, StoreError> {
+        match self.process(delivery.job()).await {
+            Ok(processed) => {
+                // An ack lost to a broken connection means a redelivery, which is harmless.
+                let _ = delivery.ack().await;
+                Ok(processed)
+            }
+            Err(e) => {
+                let _ = delivery.retry().await;
+                Err(e)
+            }
+        }
+    }
+}
