@@ -1,0 +1,658 @@
+// payrange web UI: hash-routed single page, no framework, no build step.
+import { api, ApiError, LIMITS } from './api.js';
+import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
+import { rangeChart, historyChart } from './chart.js';
+
+const PAGE_SIZE = 10;
+const POLL_MS = 1000;
+
+const state = {
+  user: null,
+  ready: false,
+  bootError: null,
+  authEmail: '',
+  draft: { name: '', description: '', area: '' },
+  predicting: null, // { status } while a job is in flight
+  predictError: null,
+  current: null, // last prediction shown on the Estimate page
+  viewed: null, // prediction opened from history
+  history: { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null },
+  model: null,
+  modelError: null,
+};
+
+// ---------- small DOM helpers ----------
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
+    else if (v === true) e.setAttribute(k, '');
+    else e.setAttribute(k, String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+const $ = (sel, root = document) => root.querySelector(sel);
+const main = () => $('#main');
+
+// ---------- formatting ----------
+function currencyCode(c) { return !c || c === 'RUR' ? 'RUB' : c; }
+function fmtMoney(v, currency = 'RUR', round = true) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  const n = round && Math.abs(v) >= 10000 ? Math.round(v / 1000) * 1000 : Math.round(v);
+  try {
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency: currencyCode(currency), maximumFractionDigits: 0 }).format(n);
+  } catch {
+    return `${n} ${currency}`;
+  }
+}
+function fmtPct(f, digits = 0) {
+  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(f);
+}
+function fmtDate(s, withTime = true) {
+  if (!s) return '—';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return new Intl.DateTimeFormat(locale(), withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'long' }).format(d);
+}
+
+// ---------- messages ----------
+function errorText(err) {
+  if (!(err instanceof ApiError)) return t('err.internal');
+  if (err.code === 'too_many_requests' && err.retryAfter) return t('err.too_many_requests.wait', { n: err.retryAfter });
+  if (has(`err.${err.code}`)) return t(`err.${err.code}`);
+  return err.message || t('err.unknown', { code: err.code });
+}
+
+/** Turn a server field message into plain words in the current language where we recognise it. */
+function fieldText(field, message) {
+  const m = String(message || '');
+  if (field === 'password') {
+    if (/common|popular|guess|breach|weak|dictionary/i.test(m)) return t('v.password.common');
+    if (/short|least|min/i.test(m)) return t('v.password.tooShort');
+    if (/long|most|max/i.test(m)) return t('v.password.long');
+  }
+  if (field === 'email' && /email|invalid|format/i.test(m) && lang() !== 'en') return t('v.email');
+  return m || t('v.required');
+}
+
+function flash(text, kind = 'info') {
+  const box = $('#flash');
+  box.replaceChildren();
+  if (!text) return;
+  box.append(h('div', { class: `flash-msg flash-${kind}` }, h('span', {}, text),
+    h('button', { type: 'button', class: 'flash-close', 'aria-label': '×', onclick: () => box.replaceChildren() }, '×')));
+}
+
+// ---------- session handling ----------
+function handleAuthLoss(err) {
+  if (err instanceof ApiError && err.code === 'unauthorized') {
+    resetUserState();
+    state.user = null;
+    updateHeader();
+    flash(t('auth.sessionEnded'), 'warn');
+    go('signin');
+    return true;
+  }
+  return false;
+}
+
+function resetUserState() {
+  state.draft = { name: '', description: '', area: '' };
+  state.current = null;
+  state.viewed = null;
+  state.predicting = null;
+  state.predictError = null;
+  state.history = { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null };
+  state.model = null;
+}
+
+// ---------- routing ----------
+const PUBLIC = new Set(['signin', 'signup']);
+let lastRoute = '';
+
+function parseRoute() {
+  const raw = (location.hash || '').replace(/^#\/?/, '');
+  const [name, arg] = raw.split('/');
+  return { name: name || (state.user ? 'predict' : 'signin'), arg: arg ? decodeURIComponent(arg) : null };
+}
+
+function go(name, arg) {
+  const target = `#/${name}${arg ? `/${encodeURIComponent(arg)}` : ''}`;
+  if (location.hash === target) render(true);
+  else location.hash = target;
+}
+
+function render(focus = false) {
+  if (!state.ready) return;
+  let { name, arg } = parseRoute();
+  if (!state.user && !PUBLIC.has(name)) { go('signin'); return; }
+  if (state.user && PUBLIC.has(name)) { go('predict'); return; }
+  const views = { signin: authView, signup: authView, predict: predictView, history: historyView, p: viewedView, model: modelView };
+  const view = views[name] || predictView;
+  const key = `${name}/${arg || ''}`;
+  const changed = key !== lastRoute;
+  lastRoute = key;
+  main().replaceChildren(view(name, arg));
+  for (const a of document.querySelectorAll('#nav a')) {
+    const active = a.dataset.route === name || (name === 'p' && a.dataset.route === 'history');
+    if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  if (focus || changed) {
+    const h1 = $('h1', main());
+    if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); }
+    document.title = `${h1 ? h1.textContent + ' · ' : ''}payrange`;
+  }
+}
+
+function updateHeader() {
+  translateDom();
+  const signed = !!state.user;
+  $('#nav').hidden = !signed;
+  $('#signout').hidden = !signed;
+  const who = $('#who');
+  who.hidden = !signed;
+  who.textContent = signed ? state.user.email : '';
+  who.title = signed ? t('signedInAs', { email: state.user.email }) : '';
+  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
+}
+
+// ---------- form helpers ----------
+function field({ id, label, hint, type = 'text', value = '', textarea = false, autocomplete, required = true, max, oninput }) {
+  const hintId = `${id}-hint`, errId = `${id}-err`;
+  const attrs = { id, name: id, autocomplete, 'aria-describedby': `${hint ? hintId + ' ' : ''}${errId}`, required: required || undefined, oninput };
+  const input = textarea ? h('textarea', { ...attrs, rows: 8 }) : h('input', { ...attrs, type });
+  input.value = value;
+  const counter = max ? h('span', { class: 'counter', 'aria-hidden': 'true' }) : null;
+  const upd = () => {
+    if (!counter) return;
+    const n = input.value.length;
+    counter.textContent = t('predict.chars', { n, max });
+    counter.classList.toggle('over', n > max);
+  };
+  input.addEventListener('input', upd);
+  upd();
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    input,
+    h('div', { class: 'field-foot' }, h('p', { class: 'field-err', id: errId }), counter));
+}
+
+function setFieldError(form, id, msg) {
+  const input = form.querySelector(`#${id}`);
+  const err = form.querySelector(`#${id}-err`);
+  if (!input || !err) return false;
+  err.textContent = msg || '';
+  if (msg) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+  return true;
+}
+
+function clearErrors(form) {
+  for (const e of form.querySelectorAll('.field-err')) e.textContent = '';
+  for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+  const sum = form.querySelector('.form-error');
+  if (sum) sum.replaceChildren();
+}
+
+function formError(form, text, extra) {
+  const sum = form.querySelector('.form-error');
+  sum.replaceChildren(h('p', {}, text), extra || '');
+}
+
+function focusFirstInvalid(form) {
+  const bad = form.querySelector('[aria-invalid="true"]');
+  if (bad) bad.focus();
+}
+
+function showServerErrors(form, err, fieldMap = {}) {
+  let any = false;
+  if (err instanceof ApiError && err.code === 'validation_failed') {
+    for (const d of err.details) {
+      const id = fieldMap[d.field] || d.field;
+      if (setFieldError(form, id, fieldText(d.field, d.message))) any = true;
+    }
+  }
+  formError(form, errorText(err));
+  if (any) focusFirstInvalid(form);
+  else form.querySelector('.form-error').focus();
+}
+
+// ---------- views: auth ----------
+function authView(name) {
+  const signup = name === 'signup';
+  const pw = field({ id: 'password', label: t('auth.password'), type: 'password', hint: signup ? t('auth.password.hint') : null, autocomplete: signup ? 'new-password' : 'current-password' });
+  const email = field({ id: 'email', label: t('auth.email'), type: 'email', value: state.authEmail, autocomplete: 'username', oninput: (e) => { state.authEmail = e.target.value; } });
+  const show = h('input', { type: 'checkbox', id: 'showpw', onchange: (e) => { form.querySelector('#password').type = e.target.checked ? 'text' : 'password'; } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t(signup ? 'auth.signup.submit' : 'auth.signin.submit'));
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'auth-title' },
+    h('div', { class: 'form-error', role: 'alert', tabindex: '-1' }),
+    email, pw,
+    h('div', { class: 'check' }, show, h('label', { for: 'showpw' }, t('auth.password.show'))),
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const em = form.querySelector('#email').value.trim();
+    const p = form.querySelector('#password').value;
+    let ok = true;
+    const bad = (id, msg) => { setFieldError(form, id, msg); ok = false; };
+    if (!em) bad('email', t('v.required'));
+    else if (!/^[^\s@]+@[^\s@]+$/.test(em)) bad('email', t('v.email'));
+    if (!p) bad('password', t('v.required'));
+    else if (signup && p.length < LIMITS.passwordMin) bad('password', t('v.password.short', { n: p.length }));
+    else if (signup && p.length > LIMITS.passwordMax) bad('password', t('v.password.long'));
+    if (!ok) { focusFirstInvalid(form); return; }
+    submit.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      if (signup) await api.signUp(em, p);
+      const user = await api.signIn(em, p);
+      state.user = user || (await api.me());
+      state.authEmail = '';
+      resetUserState();
+      updateHeader();
+      flash(signup ? t('auth.created') : '', 'ok');
+      go('predict');
+    } catch (err) {
+      submit.disabled = false;
+      form.removeAttribute('aria-busy');
+      const extra = err instanceof ApiError && err.code === 'email_taken'
+        ? h('a', { href: '#/signin' }, t('auth.toSignin')) : null;
+      if (err instanceof ApiError && err.code === 'invalid_credentials') {
+        form.querySelector('#password').value = '';
+        form.querySelector('#password').setAttribute('aria-invalid', 'true');
+      }
+      showServerErrors(form, err);
+      if (extra) form.querySelector('.form-error').append(extra);
+    }
+  });
+  return h('section', { class: 'narrow' },
+    h('h1', { id: 'auth-title' }, t(signup ? 'auth.signup.title' : 'auth.signin.title')),
+    h('p', { class: 'lead' }, t(signup ? 'auth.signup.lead' : 'auth.signin.lead')),
+    form,
+    h('p', { class: 'switch' }, h('a', { href: signup ? '#/signin' : '#/signup' }, t(signup ? 'auth.toSignin' : 'auth.toSignup'))));
+}
+
+// ---------- views: predict ----------
+function predictView() {
+  const d = state.draft;
+  const busy = !!state.predicting;
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'predict-title', 'aria-busy': busy ? 'true' : null },
+    h('div', { class: 'form-error', role: 'alert', tabindex: '-1' }),
+    field({ id: 'name', label: t('predict.name'), hint: t('predict.name.hint'), value: d.name, max: LIMITS.name, autocomplete: 'off', oninput: (e) => { d.name = e.target.value; } }),
+    field({ id: 'description', label: t('predict.description'), hint: t('predict.description.hint'), value: d.description, textarea: true, max: LIMITS.description, oninput: (e) => { d.description = e.target.value; } }),
+    field({ id: 'area', label: t('predict.area'), hint: t('predict.area.hint'), value: d.area, max: LIMITS.area, required: false, autocomplete: 'address-level2', oninput: (e) => { d.area = e.target.value; } }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary', disabled: busy }, t('predict.submit')),
+      h('p', { class: 'busy', id: 'predict-status', role: 'status', 'aria-live': 'polite' },
+        busy ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), t(`predict.${state.predicting.status}`)] : '')),
+  );
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submitPrediction(form); });
+  const out = h('div', { id: 'result-area' });
+  if (state.predictError) out.append(h('div', { class: 'card error-card', role: 'alert' }, state.predictError));
+  else if (state.current && !busy) out.append(resultCard(state.current));
+  return h('section', { class: 'two-col' },
+    h('div', {},
+      h('h1', { id: 'predict-title' }, t('predict.title')),
+      h('p', { class: 'lead' }, t('predict.lead')),
+      form),
+    out);
+}
+
+function validatePredict(form) {
+  const d = state.draft;
+  const checks = [
+    ['name', d.name.trim(), LIMITS.name, true],
+    ['description', d.description.trim(), LIMITS.description, true],
+    ['area', d.area.trim(), LIMITS.area, false],
+  ];
+  let ok = true;
+  for (const [id, v, max, req] of checks) {
+    if (req && !v) { setFieldError(form, id, t('v.required')); ok = false; }
+    else if (v.length > max) { setFieldError(form, id, t('v.maxlen', { max, n: v.length })); ok = false; }
+  }
+  return ok;
+}
+
+async function submitPrediction(form) {
+  clearErrors(form);
+  if (state.predicting) return;
+  if (!validatePredict(form)) { focusFirstInvalid(form); return; }
+  const d = state.draft;
+  const input = { name: d.name.trim(), description: d.description.trim() };
+  if (d.area.trim()) input.area = d.area.trim();
+  state.predicting = { status: 'sending' };
+  state.predictError = null;
+  rerenderIf('predict');
+  try {
+    let p = await api.predict(input, 5);
+    state.history.loaded = false;
+    while (p.status === 'queued' || p.status === 'running') {
+      state.predicting = { status: p.status };
+      rerenderIf('predict');
+      await sleep(POLL_MS);
+      p = await api.prediction(p.id);
+    }
+    state.predicting = null;
+    state.history.cursors = [null]; state.history.page = 0; state.history.loaded = false;
+    if (p.status === 'failed') {
+      state.current = null;
+      state.predictError = t('predict.failed', { error: p.error || t('err.internal') });
+    } else {
+      state.current = p;
+    }
+    rerenderIf('predict');
+    const r = $('#result-area .result h2');
+    if (r && parseRoute().name === 'predict') { r.setAttribute('tabindex', '-1'); r.focus(); }
+  } catch (err) {
+    state.predicting = null;
+    if (handleAuthLoss(err)) return;
+    rerenderIf('predict');
+    const f = $('#main form');
+    if (f && parseRoute().name === 'predict') showServerErrors(f, err);
+  }
+}
+
+function rerenderIf(name) { if (parseRoute().name === name) render(false); }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- result ----------
+function splitTerm(term) {
+  const m = /^(title|description|area|name)\s*:\s*(.*)$/i.exec(String(term));
+  if (!m) return { kind: null, word: String(term) };
+  const kind = m[1].toLowerCase() === 'name' ? 'title' : m[1].toLowerCase();
+  return { kind, word: m[2] };
+}
+
+function factorList(list) {
+  const items = (list || []).filter((f) => f && Number.isFinite(f.contribution) && f.contribution !== 0)
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)).slice(0, 6);
+  if (!items.length) return h('p', { class: 'muted' }, t('result.noFactors'));
+  const maxAbs = Math.max(...items.map((f) => Math.abs(f.contribution)));
+  return h('ul', { class: 'factors' }, items.map((f) => {
+    const up = f.contribution > 0;
+    const { kind, word } = splitTerm(f.term);
+    const pct = fmtPct(Math.abs(Math.exp(f.contribution) - 1));
+    const bar = h('span', { class: `fbar ${up ? 'up' : 'down'}` });
+    bar.style.width = `${Math.max(4, (Math.abs(f.contribution) / maxAbs) * 100)}%`;
+    return h('li', { class: up ? 'up' : 'down' },
+      h('span', { class: 'arrow', 'aria-hidden': 'true' }, up ? '▲' : '▼'),
+      h('span', { class: 'term' }, h('span', { class: 'word' }, word), kind ? h('span', { class: 'kind' }, t(`term.${kind}`)) : null),
+      h('span', { class: 'effect' }, t(up ? 'effect.up' : 'effect.down', { p: pct })),
+      h('span', { class: 'fbar-track', 'aria-hidden': 'true' }, bar));
+  }));
+}
+
+function resultCard(p) {
+  const from = p.salary_from, to = p.salary_to, cur = p.currency;
+  const fmt = (v) => fmtMoney(v, cur);
+  const hasRange = Number.isFinite(from) && Number.isFinite(to);
+  const ex = p.explanation;
+  return h('article', { class: 'card result', 'aria-labelledby': `res-${p.id}` },
+    h('h2', { id: `res-${p.id}` }, t('result.title')),
+    h('p', { class: 'job' }, p.name, p.area ? h('span', { class: 'muted' }, ` · ${p.area}`) : null),
+    h('p', { class: 'range', 'data-testid': 'range' }, hasRange ? t('result.range', { from: fmt(from), to: fmt(to) }) : '—'),
+    h('p', { class: 'muted small' }, t('result.per')),
+    hasRange ? rangeChart({ from, to, loc: locale(), fmt, label: (max) => t('result.chart', { from: fmt(from), to: fmt(to), max: fmt(max) }) }) : null,
+    h('p', { class: 'muted small model-line' }, p.model_version ? t('result.model', { v: p.model_version }) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
+    h('section', { class: 'why', 'aria-labelledby': `why-${p.id}` },
+      h('h3', { id: `why-${p.id}` }, t('result.why')),
+      ex ? [
+        h('p', { class: 'muted small' }, t('result.why.lead')),
+        h('div', { class: 'why-cols' },
+          h('div', { class: 'why-col', 'data-testid': 'why-from' }, h('h4', {}, t('result.lower', { v: fmt(from) })), factorList(ex.salary_from)),
+          h('div', { class: 'why-col', 'data-testid': 'why-to' }, h('h4', {}, t('result.upper', { v: fmt(to) })), factorList(ex.salary_to))),
+      ] : h('p', { class: 'muted' }, t('result.noExplain'))));
+}
+
+function viewedView(_name, id) {
+  const wrap = h('section', { class: 'narrow wide' }, h('p', {}, h('a', { href: '#/history' }, t('history.back'))));
+  const p = state.viewed && state.viewed.id === id ? state.viewed : null;
+  if (!p) {
+    wrap.append(h('h1', {}, t('loading')));
+    api.prediction(id).then((x) => { state.viewed = x; rerenderIf('p'); }).catch((err) => {
+      if (handleAuthLoss(err)) return;
+      wrap.replaceChildren(h('p', {}, h('a', { href: '#/history' }, t('history.back'))), h('h1', {}, t('result.title')), h('div', { class: 'card error-card', role: 'alert' }, errorText(err)));
+    });
+    return wrap;
+  }
+  wrap.append(h('h1', { class: 'visually-hidden' }, p.name));
+  if (p.status === 'done') wrap.append(resultCard(p));
+  else {
+    wrap.append(h('div', { class: 'card' }, h('h2', {}, p.name), statusBadge(p.status),
+      p.error ? h('p', { role: 'alert' }, t('predict.failed', { error: p.error })) : null));
+    if (p.status === 'queued' || p.status === 'running') setTimeout(() => { if (parseRoute().arg === id) { state.viewed = null; rerenderIf('p'); } }, 1500);
+  }
+  return wrap;
+}
+
+// ---------- history ----------
+function statusBadge(status) {
+  const pending = status === 'queued' || status === 'running';
+  return h('span', { class: `badge badge-${status}`, 'data-status': status },
+    pending ? h('span', { class: 'spinner small', 'aria-hidden': 'true' }) : null, t(`status.${status}`) || status);
+}
+
+let historyPoll = null;
+
+async function loadHistory() {
+  const hs = state.history;
+  try {
+    const { items, next_cursor } = await api.predictions(PAGE_SIZE, hs.cursors[hs.page]);
+    hs.items = items; hs.next = next_cursor; hs.loaded = true; hs.error = null;
+  } catch (err) {
+    if (handleAuthLoss(err)) return;
+    hs.error = errorText(err); hs.loaded = true;
+  }
+  rerenderIf('history');
+  schedulePoll();
+}
+
+function schedulePoll() {
+  clearTimeout(historyPoll);
+  if (!state.history.items.some((p) => p.status === 'queued' || p.status === 'running')) return;
+  historyPoll = setTimeout(async () => {
+    if (parseRoute().name !== 'history' || !state.user) return;
+    const hs = state.history;
+    const pending = hs.items.filter((p) => p.status === 'queued' || p.status === 'running');
+    for (const p of pending) {
+      try {
+        const fresh = await api.prediction(p.id);
+        const i = hs.items.findIndex((x) => x.id === p.id);
+        if (i >= 0) hs.items[i] = fresh;
+        const row = document.querySelector(`tr[data-id="${CSS.escape(p.id)}"]`);
+        if (row) row.replaceWith(historyRow(fresh));
+      } catch (err) { if (handleAuthLoss(err)) return; }
+    }
+    const chartBox = $('#history-chart');
+    if (chartBox) chartBox.replaceWith(historyChartBox());
+    schedulePoll();
+  }, 2000);
+}
+
+function historyRow(p) {
+  const range = p.status === 'done' ? `${fmtMoney(p.salary_from, p.currency)} – ${fmtMoney(p.salary_to, p.currency)}` : (p.status === 'failed' ? (p.error || '') : '…');
+  return h('tr', { 'data-id': p.id },
+    h('td', { 'data-label': t('history.col.date') }, fmtDate(p.created_at)),
+    h('td', { 'data-label': t('history.col.title'), class: 'title-cell' }, h('a', { href: `#/p/${encodeURIComponent(p.id)}` }, p.name)),
+    h('td', { 'data-label': t('history.col.city') }, p.area || '—'),
+    h('td', { 'data-label': t('history.col.range'), class: 'num' }, range),
+    h('td', { 'data-label': t('history.col.status') }, statusBadge(p.status)));
+}
+
+function historyChartBox() {
+  const done = state.history.items.filter((p) => p.status === 'done' && Number.isFinite(p.salary_from) && Number.isFinite(p.salary_to)).slice().reverse();
+  const cur = done[0] ? done[0].currency : 'RUR';
+  return h('figure', { class: 'card chart-card', id: 'history-chart' },
+    h('figcaption', {}, t('history.chart')),
+    done.length ? historyChart({
+      items: done.map((p) => ({ from: p.salary_from, to: p.salary_to, name: p.name, date: fmtDate(p.created_at) })),
+      loc: locale(), fmt: (v) => fmtMoney(v, cur), label: t('history.chart.label'),
+    }) : h('p', { class: 'muted' }, t('history.chart.empty')));
+}
+
+function historyView() {
+  const hs = state.history;
+  if (!hs.loaded) loadHistory();
+  const exportBtn = h('button', { type: 'button', class: 'btn', id: 'export', onclick: (e) => exportCsv(e.currentTarget) }, t('history.export'));
+  const head = h('div', { class: 'page-head' },
+    h('div', {}, h('h1', {}, t('history.title')), h('p', { class: 'lead' }, t('history.lead'))), exportBtn);
+  const sec = h('section', { class: 'wide' }, head);
+  if (!hs.loaded) { sec.append(h('p', { class: 'loading' }, t('loading'))); return sec; }
+  if (hs.error) { sec.append(h('div', { class: 'card error-card', role: 'alert' }, hs.error)); return sec; }
+  if (!hs.items.length && hs.page === 0) {
+    sec.append(h('div', { class: 'card' }, h('p', {}, t('history.empty')), h('p', {}, h('a', { class: 'btn btn-primary', href: '#/predict' }, t('nav.predict')))));
+    return sec;
+  }
+  sec.append(historyChartBox());
+  sec.append(h('div', { class: 'card table-card' },
+    h('table', { class: 'history' },
+      h('caption', { class: 'visually-hidden' }, `${t('history.title')} — ${t('history.page', { n: hs.page + 1 })}`),
+      h('thead', {}, h('tr', {}, ['date', 'title', 'city', 'range', 'status'].map((c) => h('th', { scope: 'col', class: c === 'range' ? 'num' : null }, t(`history.col.${c}`))))),
+      h('tbody', {}, hs.items.map(historyRow)))));
+  const turn = (delta) => {
+    if (delta > 0) { hs.cursors[hs.page + 1] = hs.next; hs.page += 1; } else hs.page = Math.max(0, hs.page - 1);
+    hs.cursors.length = hs.page + 1;
+    hs.loaded = false;
+    render(false);
+    loadHistory().then(() => { const b = $(delta > 0 ? '#next' : '#prev'); if (b && !b.disabled) b.focus(); else $('#main h1')?.focus(); });
+  };
+  sec.append(h('nav', { class: 'pager', 'aria-label': t('history.page', { n: hs.page + 1 }) },
+    h('button', { type: 'button', class: 'btn', id: 'prev', disabled: hs.page === 0, onclick: () => turn(-1) }, t('history.prev')),
+    h('span', { class: 'page-no', 'aria-live': 'polite' }, t('history.page', { n: hs.page + 1 })),
+    h('button', { type: 'button', class: 'btn', id: 'next', disabled: !hs.next, onclick: () => turn(1) }, t('history.next'))));
+  return sec;
+}
+
+function csvCell(v) {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(items) {
+  const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'model_version', 'finished_at', 'error', 'description'];
+  const lines = [cols.join(',')];
+  for (const p of items) lines.push(cols.map((c) => csvCell(p[c])).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+async function exportCsv(btn) {
+  btn.disabled = true;
+  btn.textContent = t('history.exporting');
+  try {
+    const all = [];
+    let cursor = null;
+    for (let i = 0; i < 1000; i++) {
+      const { items, next_cursor } = await api.predictions(100, cursor);
+      all.push(...items);
+      if (!next_cursor) break;
+      cursor = next_cursor;
+    }
+    const blob = new Blob(['\ufeff' + toCsv(all)], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: `payrange-history-${new Date().toISOString().slice(0, 10)}.csv`, class: 'visually-hidden' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    if (handleAuthLoss(err)) return;
+    flash(errorText(err), 'error');
+  } finally {
+    btn.disabled = false;
+    btn.textContent = t('history.export');
+  }
+}
+
+// ---------- model ----------
+function modelView() {
+  const sec = h('section', { class: 'narrow wide' }, h('h1', {}, t('model.title')), h('p', { class: 'lead' }, t('model.lead')));
+  const m = state.model;
+  if (!m && !state.modelError) {
+    api.model().then((x) => { state.model = x; state.modelError = null; rerenderIf('model'); })
+      .catch((err) => { if (handleAuthLoss(err)) return; state.modelError = errorText(err); rerenderIf('model'); });
+    sec.append(h('p', { class: 'loading' }, t('loading')));
+    return sec;
+  }
+  if (!m) {
+    const err = state.modelError;
+    state.modelError = null; // retry on next visit
+    sec.append(h('div', { class: 'card error-card', role: 'alert' }, err));
+    return sec;
+  }
+  const cur = m.currency || 'RUR';
+  const mt = m.metrics || {};
+  const num = (v) => (Number.isFinite(v) ? v : null);
+  sec.append(h('div', { class: 'card' },
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('model.version')), h('dd', { 'data-testid': 'model-version' }, m.version || '—'),
+      h('dt', {}, t('model.trained')), h('dd', {}, fmtDate(m.trained_at, false)),
+      h('dt', {}, t('model.rows')), h('dd', {}, Number.isFinite(m.training_rows) ? t('model.rows.v', { n: new Intl.NumberFormat(locale()).format(m.training_rows) }) : '—'),
+      h('dt', {}, t('model.currency')), h('dd', {}, currencyCode(cur)),
+      m.data_file ? [h('dt', {}, t('model.data')), h('dd', { class: 'mono' }, m.data_file)] : null)));
+  const acc = h('div', { class: 'card' }, h('h2', {}, t('model.accuracy')), h('p', { class: 'muted' }, t('model.accuracy.lead')));
+  const list = h('ul', { class: 'plain-list' });
+  for (const b of ['from', 'to']) {
+    const x = mt[`salary_${b}`] || {};
+    if (num(x.mae) !== null) list.append(h('li', {}, t('model.mae', { bound: t(`model.bound.${b}`), mae: fmtMoney(x.mae, cur), mape: fmtPct(x.mape ?? 0) })));
+  }
+  for (const b of ['from', 'to']) {
+    const x = mt[`salary_${b}`] || {};
+    if (num(x.r2) !== null) list.append(h('li', {}, t('model.r2', { bound: t(`model.bound.${b}`).toLowerCase(), boundGen: t(`model.boundGen.${b}`), r2: fmtPct(Math.max(0, x.r2)) })));
+  }
+  if (num(mt.coverage) !== null) list.append(h('li', {}, t('model.coverage', { p: fmtPct(mt.coverage) })));
+  acc.append(list, h('p', { class: 'muted small' }, t('model.caveat')));
+  const tech = h('details', { class: 'tech' }, h('summary', {}, t('model.tech')),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { scope: 'col' }, 'MAE'), h('th', { scope: 'col' }, 'MAPE'), h('th', { scope: 'col' }, 'R²'))),
+      h('tbody', {}, ['from', 'to'].map((b) => {
+        const x = mt[`salary_${b}`] || {};
+        return h('tr', {}, h('th', { scope: 'row' }, `salary_${b}`), h('td', {}, num(x.mae)?.toFixed(0) ?? '—'), h('td', {}, num(x.mape)?.toFixed(3) ?? '—'), h('td', {}, num(x.r2)?.toFixed(3) ?? '—'));
+      }))),
+    num(mt.coverage) !== null ? h('p', {}, `coverage = ${mt.coverage.toFixed(3)}`) : null);
+  acc.append(tech);
+  sec.append(acc);
+  return sec;
+}
+
+// ---------- boot ----------
+async function boot() {
+  updateHeader();
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.addEventListener('click', () => { setLang(b.dataset.lang); updateHeader(); render(false); });
+  }
+  $('#signout').addEventListener('click', async () => {
+    try { await api.signOut(); } catch (err) { if (!(err instanceof ApiError && err.code === 'unauthorized')) { flash(errorText(err), 'error'); return; } }
+    state.user = null;
+    resetUserState();
+    updateHeader();
+    flash(t('auth.signedOut'), 'ok');
+    go('signin');
+  });
+  window.addEventListener('hashchange', () => render(false));
+  try {
+    state.user = await api.me();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'unauthorized')) {
+      main().replaceChildren(h('section', { class: 'narrow' }, h('h1', {}, 'payrange'),
+        h('div', { class: 'card error-card', role: 'alert' }, errorText(err)),
+        h('p', {}, h('button', { type: 'button', class: 'btn btn-primary', onclick: () => location.reload() }, '↻'))));
+      return;
+    }
+    state.user = null;
+  }
+  state.ready = true;
+  updateHeader();
+  render(true);
+}
+
+void LANGS;
+boot();
