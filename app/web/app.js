@@ -115,6 +115,7 @@ function resetUserState() {
 // ---------- routing ----------
 const PUBLIC = new Set(['signin', 'signup']);
 let lastRoute = '';
+let entering = false; // true while rendering a view the person just navigated to
 
 function parseRoute() {
   const raw = (location.hash || '').replace(/^#\/?/, '');
@@ -138,7 +139,9 @@ function render(focus = false) {
   const key = `${name}/${arg || ''}`;
   const changed = key !== lastRoute;
   lastRoute = key;
+  entering = changed;
   main().replaceChildren(view(name, arg));
+  entering = false;
   for (const a of document.querySelectorAll('#nav a')) {
     const active = a.dataset.route === name || (name === 'p' && a.dataset.route === 'history');
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -500,7 +503,7 @@ function historyChartBox() {
 
 function historyView() {
   const hs = state.history;
-  if (!hs.loaded) loadHistory();
+  if (!hs.loaded || entering) loadHistory(); // refresh on every visit; old rows stay until then
   const exportBtn = h('button', { type: 'button', class: 'btn', id: 'export', onclick: (e) => exportCsv(e.currentTarget) }, t('history.export'));
   const head = h('div', { class: 'page-head' },
     h('div', {}, h('h1', {}, t('history.title')), h('p', { class: 'lead' }, t('history.lead'))), exportBtn);
@@ -522,7 +525,11 @@ function historyView() {
     hs.cursors.length = hs.page + 1;
     hs.loaded = false;
     render(false);
-    loadHistory().then(() => { const b = $(delta > 0 ? '#next' : '#prev'); if (b && !b.disabled) b.focus(); else $('#main h1')?.focus(); });
+    loadHistory().then(() => {
+      const [mine, other] = delta > 0 ? ['#next', '#prev'] : ['#prev', '#next'];
+      const b = [$(mine), $(other)].find((x) => x && !x.disabled);
+      if (b) b.focus(); else $('#main h1')?.focus();
+    });
   };
   sec.append(h('nav', { class: 'pager', 'aria-label': t('history.page', { n: hs.page + 1 }) },
     h('button', { type: 'button', class: 'btn', id: 'prev', disabled: hs.page === 0, onclick: () => turn(-1) }, t('history.prev')),

@@ -1,0 +1,298 @@
+// End-to-end tests of the web UI in headless Chromium against a real `payrange serve`.
+// Run: node --test (see README). The tests in this file run in order and share state.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, shot, DESKTOP, PHONE } from './harness.mjs';
+
+const EMAIL = `ui-${Date.now()}@example.com`;
+const PASSWORD = 'Violet-lantern-harbour-72';
+const JOB = {
+  name: 'Senior Python developer',
+  description: 'Разработка backend на Python и Django, PostgreSQL, Docker, Kubernetes. Опыт работы от 5 лет. Remote, полный день.',
+  area: 'Москва',
+};
+const TIMEOUT = Number(process.env.UI_TIMEOUT_MS || 30000);
+
+let server, browser, ctx, page;
+
+async function newContext(viewport, locale = 'en-US') {
+  const c = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  c.setDefaultTimeout(TIMEOUT);
+  return c;
+}
+
+const h1 = (p, text) => p.locator('h1', { hasText: text }).waitFor();
+
+async function signInVia(p, email, password) {
+  await h1(p, /Sign in|Вход/);
+  await p.getByLabel(/^(Email|Эл\. почта)$/).fill(email);
+  await p.getByLabel(/^(Password|Пароль)$/).fill(password);
+  await p.getByLabel(/^(Password|Пароль)$/).press('Enter'); // keyboard submit
+}
+
+async function createPredictionViaApi(p, input, wait = 5) {
+  return p.evaluate(async ([body, w]) => {
+    const r = await fetch(`/api/v1/predictions?wait=${w}`, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: r.status, body: await r.json() };
+  }, [input, wait]);
+}
+
+describe('payrange web UI', { timeout: 600000 }, () => {
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    ctx = await newContext(DESKTOP);
+    page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('pageerror:', e));
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  it('serves the UI at / and shows sign-in when signed out', async () => {
+    const res = await page.goto(server.base + '/');
+    assert.equal(res.status(), 200);
+    await h1(page, 'Sign in');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.locator('#nav').isVisible(), false);
+    await shot(page, 'desktop-signin');
+  });
+
+  it('signs up, with client-side password checks, and lands signed in', async () => {
+    await page.getByRole('link', { name: 'No account yet? Create one' }).click();
+    await h1(page, 'Create an account');
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#password-err', { hasText: 'too short' }).waitFor();
+    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
+    await shot(page, 'desktop-signup-error');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await h1(page, 'Estimate a salary');
+    await page.locator('#who', { hasText: EMAIL }).waitFor();
+    // The session is only in the HttpOnly cookie: nothing readable by scripts.
+    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    assert.ok(!/token|payrange_session|v4\.local|v4\.public/i.test(storage), `token leaked to script-visible storage: ${storage}`);
+    const cookies = await ctx.cookies();
+    const sess = cookies.find((c) => c.name === 'payrange_session');
+    assert.ok(sess && sess.httpOnly, 'HttpOnly session cookie set');
+  });
+
+  it('says plainly when the email is taken', async () => {
+    const c = await newContext(DESKTOP);
+    const p = await c.newPage();
+    await p.goto(server.base + '/#/signup');
+    await h1(p, 'Create an account');
+    await p.getByLabel('Email').fill(EMAIL);
+    await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await p.locator('.form-error', { hasText: 'An account with this email already exists' }).waitFor();
+    await c.close();
+  });
+
+  it('signs out and shows a wrong-password message', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await h1(page, 'Sign in');
+    await page.locator('#flash', { hasText: 'You have signed out' }).waitFor();
+    await signInVia(page, EMAIL, 'not-the-right-password-1');
+    await page.locator('.form-error', { hasText: 'Wrong email or password.' }).waitFor();
+    await shot(page, 'desktop-signin-wrong-password');
+  });
+
+  it('signs in', async () => {
+    await signInVia(page, EMAIL, PASSWORD);
+    await h1(page, 'Estimate a salary');
+    assert.equal(await page.locator('#nav').isVisible(), true);
+  });
+
+  it('checks the form on the client before sending', async () => {
+    await page.getByRole('button', { name: 'Estimate salary' }).click();
+    await page.locator('#name-err', { hasText: 'Please fill in this field.' }).waitFor();
+    await page.locator('#description-err', { hasText: 'Please fill in this field.' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'name');
+    await page.getByLabel('City (optional)').fill('x'.repeat(101));
+    await page.getByRole('button', { name: 'Estimate salary' }).click();
+    await page.locator('#area-err', { hasText: 'at most 100 characters' }).waitFor();
+  });
+
+  it('predicts: busy state, then the range and the explanation', async () => {
+    await page.getByLabel('Job title').fill(JOB.name);
+    await page.getByLabel('Description').fill(JOB.description);
+    await page.getByLabel('City (optional)').fill(JOB.area);
+    // Hold the request briefly so the busy state is observable deterministically.
+    await page.route('**/api/v1/predictions?wait=*', async (route) => { await new Promise((r) => setTimeout(r, 700)); await route.continue(); });
+    await page.getByRole('button', { name: 'Estimate salary' }).click();
+    await page.locator('#predict-status .spinner').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Estimate salary' }).isDisabled(), true);
+    await shot(page, 'desktop-predict-busy');
+    const range = page.getByTestId('range');
+    await range.waitFor();
+    await page.unroute('**/api/v1/predictions?wait=*');
+    const text = await range.textContent();
+    assert.match(text, /\d.*–.*\d/, `range text: ${text}`);
+    assert.match(text, /₽|RUB/);
+    assert.ok(await page.locator('.result svg.chart-range').isVisible());
+    await page.locator('.result', { hasText: 'Model version' }).waitFor();
+    const upFrom = await page.locator('[data-testid=why-from] .factors li').count();
+    const upTo = await page.locator('[data-testid=why-to] .factors li').count();
+    assert.ok(upFrom > 0 && upTo > 0, `explanation rows: ${upFrom}, ${upTo}`);
+    assert.match(await page.locator('[data-testid=why-from]').textContent(), /(raised|lowered) by about \d+%/);
+    await shot(page, 'desktop-predict-result');
+  });
+
+  it('shows the new entry at the top of the history', async () => {
+    await page.getByRole('link', { name: 'History' }).click();
+    await h1(page, 'Your estimates');
+    const first = page.locator('table.history tbody tr').first();
+    await first.waitFor();
+    assert.match(await first.textContent(), new RegExp(JOB.name));
+    assert.match(await first.textContent(), new RegExp(JOB.area));
+    assert.equal(await first.locator('.badge').getAttribute('data-status'), 'done');
+    assert.ok(await page.locator('#history-chart svg').isVisible());
+    await shot(page, 'desktop-history');
+  });
+
+  it('paginates the history, newest first', async () => {
+    for (let i = 1; i <= 11; i++) {
+      const r = await createPredictionViaApi(page, { name: `Data analyst ${i}`, description: `SQL, Python, отчёты, A/B-тесты. Вакансия номер ${i}.` });
+      assert.ok(r.status === 200 || r.status === 202, `create ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    await page.reload();
+    await h1(page, 'Your estimates');
+    const rows = page.locator('table.history tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 10);
+    assert.match(await rows.first().textContent(), /Data analyst 11/);
+    assert.equal(await page.locator('#prev').isDisabled(), true);
+    await page.locator('#next').click();
+    await page.locator('.page-no', { hasText: 'Page 2' }).waitFor();
+    await page.locator('table.history tbody tr', { hasText: JOB.name }).waitFor();
+    assert.equal(await rows.count(), 2);
+    assert.equal(await page.locator('#next').isDisabled(), true);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'prev', 'focus stays on the pager');
+    await page.locator('#prev').click();
+    await page.locator('.page-no', { hasText: 'Page 1' }).waitFor();
+    await page.locator('table.history tbody tr', { hasText: 'Data analyst 11' }).waitFor();
+  });
+
+  it('updates pending status badges by itself', async () => {
+    // Make the list report the newest entry as still queued; the page must then poll
+    // that prediction and flip the badge to done without a reload.
+    await page.route('**/api/v1/predictions?limit=*', async (route) => {
+      const res = await route.fetch();
+      const json = await res.json();
+      if (json.items && json.items[0]) Object.assign(json.items[0], { status: 'queued', salary_from: null, salary_to: null });
+      await route.fulfill({ response: res, json });
+    });
+    await page.getByRole('link', { name: 'Estimate' }).click();
+    await page.getByRole('link', { name: 'History' }).click();
+    const badge = page.locator('table.history tbody tr').first().locator('.badge');
+    await page.locator('table.history tbody tr .badge[data-status=queued]').first().waitFor();
+    await page.unroute('**/api/v1/predictions?limit=*');
+    await page.locator('table.history tbody tr').first().locator('.badge[data-status=done]').waitFor();
+    assert.equal(await badge.getAttribute('data-status'), 'done');
+  });
+
+  it('exports the history as CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    assert.match(download.suggestedFilename(), /^payrange-history-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '');
+    const lines = csv.trim().split(/\r?\n/);
+    assert.equal(lines[0], 'id,created_at,status,name,area,salary_from,salary_to,currency,model_version,finished_at,error,description');
+    assert.equal(lines.length, 1 + 12, 'header + 12 predictions');
+    assert.match(lines[1], /Data analyst 11/);
+    const mine = lines.find((l) => l.includes(JOB.name));
+    assert.ok(mine, 'first prediction is exported');
+    const cells = mine.split(',');
+    assert.equal(cells[2], 'done');
+    assert.equal(cells[4], JOB.area);
+    assert.ok(Number(cells[5]) > 0 && Number(cells[6]) >= Number(cells[5]), `salaries: ${cells[5]} ${cells[6]}`);
+  });
+
+  it('opens a past estimate from the history', async () => {
+    await page.locator('table.history tbody tr').first().getByRole('link').click();
+    await page.getByTestId('range').waitFor();
+    await page.getByRole('link', { name: '← Back to history' }).click();
+    await h1(page, 'Your estimates');
+  });
+
+  it('explains the model in plain words', async () => {
+    await page.getByRole('link', { name: 'About the model' }).click();
+    await h1(page, 'About the model');
+    const version = await page.getByTestId('model-version').textContent();
+    assert.ok(version.trim().length > 0 && version.trim() !== '—');
+    await page.locator('main', { hasText: 'typically off by about' }).waitFor();
+    await shot(page, 'desktop-model');
+  });
+
+  it('switches language and remembers it; defaults to the browser language', async () => {
+    await page.getByRole('button', { name: 'RU' }).click();
+    await h1(page, 'О модели');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
+    await page.getByRole('link', { name: 'История' }).waitFor();
+    await page.reload();
+    await h1(page, 'О модели');
+    await page.getByRole('link', { name: 'История' }).click();
+    await h1(page, 'Ваши оценки');
+    await shot(page, 'desktop-history-ru');
+    await page.getByRole('button', { name: 'EN' }).click();
+    await h1(page, 'Your estimates');
+    // A fresh Russian-speaking browser starts in Russian.
+    const c = await newContext(DESKTOP, 'ru-RU');
+    const p = await c.newPage();
+    await p.goto(server.base + '/');
+    await h1(p, 'Вход');
+    await signInVia(p, EMAIL, 'совсем-не-тот-пароль');
+    await p.locator('.form-error', { hasText: 'Неверная почта или пароль.' }).waitFor();
+    await c.close();
+  });
+
+  it('works at phone width', async () => {
+    const c = await newContext(PHONE);
+    const p = await c.newPage();
+    await p.goto(server.base + '/');
+    await h1(p, 'Sign in');
+    await shot(p, 'phone-signin');
+    await signInVia(p, EMAIL, PASSWORD);
+    await h1(p, 'Estimate a salary');
+    await p.getByLabel('Job title').fill(JOB.name);
+    await p.getByLabel('Description').fill(JOB.description);
+    await p.getByLabel('City (optional)').fill(JOB.area);
+    await shot(p, 'phone-predict');
+    await p.getByRole('button', { name: 'Estimate salary' }).click();
+    await p.getByTestId('range').waitFor();
+    await shot(p, 'phone-predict-result');
+    const overflow = async () => p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(await overflow() <= 0, 'no horizontal scroll on the result');
+    await p.getByRole('link', { name: 'History' }).click();
+    await p.locator('table.history tbody tr').first().waitFor();
+    assert.ok(await overflow() <= 0, 'no horizontal scroll on the history');
+    await shot(p, 'phone-history');
+    await p.getByRole('link', { name: 'About the model' }).click();
+    await p.getByTestId('model-version').waitFor();
+    await shot(p, 'phone-model');
+    await c.close();
+  });
+
+  it('signs out, after which the history is no longer reachable', async () => {
+    const before = (await ctx.cookies()).find((c) => c.name === 'payrange_session');
+    assert.ok(before);
+    await page.getByRole('link', { name: 'History' }).click();
+    await h1(page, 'Your estimates');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await h1(page, 'Sign in');
+    assert.equal(await page.locator('#nav').isVisible(), false);
+    await page.goto(server.base + '/#/history');
+    await h1(page, 'Sign in');
+    assert.equal(await page.locator('table.history').count(), 0);
+    const status = await page.evaluate(async () => (await fetch('/api/v1/predictions', { credentials: 'same-origin' })).status);
+    assert.equal(status, 401);
+    // The old session token is revoked on the server, not just forgotten by the browser.
+    const r = await fetch(`${server.base}/api/v1/predictions`, { headers: { Cookie: `payrange_session=${before.value}` } });
+    assert.equal(r.status, 401);
+  });
+});
