@@ -1,7 +1,7 @@
 // payrange web UI: hash-routed single page, no framework, no build step.
 import { api, ApiError, LIMITS } from './api.js';
 import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
-import { rangeChart, historyChart } from './chart.js';
+import { rangeChart, historyChart, responsive } from './chart.js';
 
 const PAGE_SIZE = 10;
 const POLL_MS = 1000;
@@ -46,13 +46,17 @@ function fmtMoney(v, currency = 'RUR', round = true) {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
   const n = round && Math.abs(v) >= 10000 ? Math.round(v / 1000) * 1000 : Math.round(v);
   try {
-    return new Intl.NumberFormat(locale(), { style: 'currency', currency: currencyCode(currency), maximumFractionDigits: 0 }).format(n);
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency: currencyCode(currency), currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(n);
   } catch {
     return `${n} ${currency}`;
   }
 }
 function fmtPct(f, digits = 0) {
   return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(f);
+}
+function fmtShort(s) {
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? '' : new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short' }).format(d);
 }
 function fmtDate(s, withTime = true) {
   if (!s) return '—';
@@ -403,7 +407,7 @@ function resultCard(p) {
     h('p', { class: 'job' }, p.name, p.area ? h('span', { class: 'muted' }, ` · ${p.area}`) : null),
     h('p', { class: 'range', 'data-testid': 'range' }, hasRange ? t('result.range', { from: fmt(from), to: fmt(to) }) : '—'),
     h('p', { class: 'muted small' }, t('result.per')),
-    hasRange ? rangeChart({ from, to, loc: locale(), fmt, label: (max) => t('result.chart', { from: fmt(from), to: fmt(to), max: fmt(max) }) }) : null,
+    hasRange ? responsive((width) => rangeChart({ from, to, loc: locale(), fmt, width, label: (max) => t('result.chart', { from: fmt(from), to: fmt(to), max: fmt(max) }) })) : null,
     h('p', { class: 'muted small model-line' }, p.model_version ? t('result.model', { v: p.model_version }) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
     h('section', { class: 'why', 'aria-labelledby': `why-${p.id}` },
       h('h3', { id: `why-${p.id}` }, t('result.why')),
@@ -483,9 +487,9 @@ function schedulePoll() {
 function historyRow(p) {
   const range = p.status === 'done' ? `${fmtMoney(p.salary_from, p.currency)} – ${fmtMoney(p.salary_to, p.currency)}` : (p.status === 'failed' ? (p.error || '') : '…');
   return h('tr', { 'data-id': p.id },
-    h('td', { 'data-label': t('history.col.date') }, fmtDate(p.created_at)),
+    h('td', { 'data-label': t('history.col.date'), class: 'date-cell' }, fmtDate(p.created_at)),
     h('td', { 'data-label': t('history.col.title'), class: 'title-cell' }, h('a', { href: `#/p/${encodeURIComponent(p.id)}` }, p.name)),
-    h('td', { 'data-label': t('history.col.city') }, p.area || '—'),
+    h('td', { 'data-label': t('history.col.city'), class: 'city-cell' }, p.area || '—'),
     h('td', { 'data-label': t('history.col.range'), class: 'num' }, range),
     h('td', { 'data-label': t('history.col.status') }, statusBadge(p.status)));
 }
@@ -495,10 +499,10 @@ function historyChartBox() {
   const cur = done[0] ? done[0].currency : 'RUR';
   return h('figure', { class: 'card chart-card', id: 'history-chart' },
     h('figcaption', {}, t('history.chart')),
-    done.length ? historyChart({
-      items: done.map((p) => ({ from: p.salary_from, to: p.salary_to, name: p.name, date: fmtDate(p.created_at) })),
-      loc: locale(), fmt: (v) => fmtMoney(v, cur), label: t('history.chart.label'),
-    }) : h('p', { class: 'muted' }, t('history.chart.empty')));
+    done.length ? responsive((width) => historyChart({
+      items: done.map((p) => ({ from: p.salary_from, to: p.salary_to, name: p.name, date: fmtDate(p.created_at), short: fmtShort(p.created_at) })),
+      loc: locale(), fmt: (v) => fmtMoney(v, cur), label: t('history.chart.label'), width,
+    })) : h('p', { class: 'muted' }, t('history.chart.empty')));
 }
 
 function historyView() {

@@ -39,8 +39,8 @@ export function compact(v, loc) {
  * A horizontal salary scale with the predicted range as a band.
  * opts: { from, to, loc, label, fmt }
  */
-export function rangeChart({ from, to, loc, label, fmt }) {
-  const W = 600, H = 96, L = 16, R = 16, axisY = 64;
+export function rangeChart({ from, to, loc, label, fmt, width = 600 }) {
+  const W = Math.max(260, Math.round(width)), H = 96, L = 16, R = 16, axisY = 64;
   const { top, ticks } = scale(Math.max(to, from) * 1.25);
   const x = (v) => L + (Math.max(0, v) / top) * (W - L - R);
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-range', role: 'img', 'aria-label': label(top) });
@@ -58,7 +58,7 @@ export function rangeChart({ from, to, loc, label, fmt }) {
   svg.appendChild(el('line', { x1: x2, x2, y1: axisY - 32, y2: axisY, class: 'bound' }));
   // Labels above the bounds; keep them apart when the band is narrow.
   const mid = (x1 + x2) / 2;
-  const close = x2 - x1 < 150;
+  const close = x2 - x1 < 170;
   svg.appendChild(el('text', { x: close ? mid - 6 : x1, y: axisY - 38, 'text-anchor': close ? 'end' : (x1 < 60 ? 'start' : 'middle'), class: 'val' }, fmt(from)));
   svg.appendChild(el('text', { x: close ? mid + 6 : x2, y: axisY - 38, 'text-anchor': close ? 'start' : (x2 > W - 60 ? 'end' : 'middle'), class: 'val' }, fmt(to)));
   return svg;
@@ -68,8 +68,8 @@ export function rangeChart({ from, to, loc, label, fmt }) {
  * Past ranges as vertical bars, oldest on the left.
  * items: [{ from, to, name, date }]
  */
-export function historyChart({ items, loc, label, fmt }) {
-  const W = 600, H = 220, L = 52, R = 12, T = 12, B = 28;
+export function historyChart({ items, loc, label, fmt, width = 600 }) {
+  const W = Math.max(260, Math.round(width)), H = W < 500 ? 180 : 220, L = 52, R = 12, T = 12, B = 28;
   const max = Math.max(...items.map((i) => Math.max(i.from, i.to)), 1);
   const { top, ticks } = scale(max * 1.1, 4);
   const y = (v) => T + (1 - v / top) * (H - T - B);
@@ -83,14 +83,34 @@ export function historyChart({ items, loc, label, fmt }) {
   const n = items.length;
   const slot = (W - L - R) / Math.max(n, 1);
   const bw = Math.min(28, slot * 0.5);
+  const showLabels = slot >= 44;
   items.forEach((it, i) => {
     const cx = L + slot * (i + 0.5);
     const g = el('g', { class: 'bar' });
     g.appendChild(el('title', {}, `${it.name}: ${fmt(it.from)} – ${fmt(it.to)} (${it.date})`));
     const y1 = y(it.to), y2 = y(it.from);
     g.appendChild(el('rect', { x: cx - bw / 2, y: y1, width: bw, height: Math.max(2, y2 - y1), rx: 3, class: 'band' }));
-    g.appendChild(el('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, String(i + 1)));
+    if (showLabels) g.appendChild(el('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, it.short || String(i + 1)));
     svg.appendChild(g);
   });
   return svg;
+}
+
+/**
+ * A box that draws `draw(width)` at its real pixel width (1 SVG unit = 1 CSS px, so
+ * text stays readable on a phone) and redraws when the box is resized.
+ */
+export function responsive(draw, className = 'chart-box') {
+  const box = document.createElement('div');
+  box.className = className;
+  let last = 0;
+  const paint = () => {
+    const w = Math.floor(box.clientWidth);
+    if (!w || Math.abs(w - last) < 2) return;
+    last = w;
+    box.replaceChildren(draw(w));
+  };
+  if (typeof ResizeObserver === 'function') new ResizeObserver(paint).observe(box);
+  requestAnimationFrame(paint);
+  return box;
 }

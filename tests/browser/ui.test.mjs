@@ -135,7 +135,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     const text = await range.textContent();
     assert.match(text, /\d.*–.*\d/, `range text: ${text}`);
     assert.match(text, /₽|RUB/);
-    assert.ok(await page.locator('.result svg.chart-range').isVisible());
+    await page.locator('.result svg.chart-range').waitFor();
     await page.locator('.result', { hasText: 'Model version' }).waitFor();
     const upFrom = await page.locator('[data-testid=why-from] .factors li').count();
     const upTo = await page.locator('[data-testid=why-to] .factors li').count();
@@ -152,7 +152,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(await first.textContent(), new RegExp(JOB.name));
     assert.match(await first.textContent(), new RegExp(JOB.area));
     assert.equal(await first.locator('.badge').getAttribute('data-status'), 'done');
-    assert.ok(await page.locator('#history-chart svg').isVisible());
+    await page.locator('#history-chart svg').waitFor();
     await shot(page, 'desktop-history');
   });
 
