@@ -603,6 +603,7 @@ function modelView() {
   const mt = m.metrics || {};
   const num = (v) => (Number.isFinite(v) ? v : null);
   sec.append(h('div', { class: 'card' },
+    h('p', {}, t('model.how')),
     h('dl', { class: 'facts' },
       h('dt', {}, t('model.version')), h('dd', { 'data-testid': 'model-version' }, m.version || '—'),
       h('dt', {}, t('model.trained')), h('dd', {}, fmtDate(m.trained_at, false)),

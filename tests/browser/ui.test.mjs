@@ -58,6 +58,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await h1(page, 'Sign in');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.equal(await page.locator('#nav').isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0, 'no sign-out button when signed out');
     await shot(page, 'desktop-signin');
   });
 
