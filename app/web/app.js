@@ -303,13 +303,17 @@ function predictView() {
   );
   form.addEventListener('submit', (ev) => { ev.preventDefault(); submitPrediction(form); });
   const out = h('div', { id: 'result-area' });
-  if (state.predictError) out.append(h('div', { class: 'card error-card', role: 'alert' }, state.predictError));
-  else if (state.current && !busy) out.append(resultCard(state.current));
+  if (busy) {
+    out.append(h('div', { class: 'card placeholder busy-card', 'aria-hidden': 'true' },
+      h('span', { class: 'spinner big' }), h('p', {}, t(`predict.${state.predicting.status}`)), h('p', { class: 'muted small' }, t('predict.busy.hint'))));
+  } else if (state.predictError) out.append(h('div', { class: 'card error-card', role: 'alert' }, state.predictError));
+  else if (state.current) out.append(resultCard(state.current));
+  else out.append(h('div', { class: 'card placeholder' }, h('p', { class: 'muted' }, t('predict.placeholder'))));
   return h('section', { class: 'two-col' },
-    h('div', {},
+    h('div', { class: 'span-all' },
       h('h1', { id: 'predict-title' }, t('predict.title')),
-      h('p', { class: 'lead' }, t('predict.lead')),
-      form),
+      h('p', { class: 'lead' }, t('predict.lead'))),
+    form,
     out);
 }
 

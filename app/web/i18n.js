@@ -67,6 +67,8 @@ const STRINGS = {
     'predict.sending': 'Sending…',
     'predict.failed': 'The estimate failed: {error}',
     'predict.chars': '{n} / {max}',
+    'predict.placeholder': 'The estimated salary range and the words behind it will appear here.',
+    'predict.busy.hint': 'This usually takes a few seconds. You can keep this page open or look at your history meanwhile.',
 
     'result.title': 'Estimated salary',
     'result.range': '{from} – {to}',
@@ -193,6 +195,8 @@ const STRINGS = {
     'predict.sending': 'Отправляем…',
     'predict.failed': 'Оценить не удалось: {error}',
     'predict.chars': '{n} / {max}',
+    'predict.placeholder': 'Здесь появятся оценка вилки зарплаты и слова, которые на неё повлияли.',
+    'predict.busy.hint': 'Обычно это занимает несколько секунд. Можно не закрывать страницу или пока посмотреть историю.',
 
     'result.title': 'Оценка зарплаты',
     'result.range': '{from} – {to}',
