@@ -252,6 +252,55 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await c.close();
   });
 
+  it("puts the server's error codes in plain words", async () => {
+    const c = await newContext(DESKTOP);
+    const p = await c.newPage();
+    const reply = (status, body, headers = {}) => (route) => route.fulfill({ status, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    await p.goto(server.base + '/#/signup');
+    await h1(p, 'Create an account');
+    const fill = async () => {
+      await p.locator('#email').fill(`x-${Date.now()}@example.com`);
+      await p.locator('#password').fill('password123456');
+      await p.locator('main form button[type=submit]').click();
+    };
+    // Weak password: the reason, next to the field.
+    await p.route('**/api/v1/users', reply(422, { code: 'validation_failed', message: 'validation failed', details: [{ field: 'password', message: 'password is too common' }] }));
+    await fill();
+    await p.locator('#password-err', { hasText: 'This password is too common' }).waitFor();
+    await p.unroute('**/api/v1/users');
+    // Too many attempts, with the wait from Retry-After.
+    await p.route('**/api/v1/users', reply(429, { code: 'too_many_requests', message: 'slow down' }, { 'Retry-After': '42' }));
+    await fill();
+    await p.locator('.form-error', { hasText: 'Too many attempts. Please try again in 42 s.' }).waitFor();
+    await p.unroute('**/api/v1/users');
+    // Service unavailable.
+    await p.route('**/api/v1/users', reply(503, { code: 'service_unavailable', message: 'db down' }));
+    await fill();
+    await p.locator('.form-error', { hasText: 'temporarily unavailable' }).waitFor();
+    await p.unroute('**/api/v1/users');
+    // A code the UI does not know: the server's own message.
+    await p.route('**/api/v1/users', reply(418, { code: 'teapot', message: 'I am a teapot' }));
+    await fill();
+    await p.locator('.form-error', { hasText: 'I am a teapot' }).waitFor();
+    await p.unroute('**/api/v1/users');
+    // Same in Russian.
+    await p.getByRole('button', { name: 'RU' }).click();
+    await p.route('**/api/v1/users', reply(422, { code: 'validation_failed', message: 'validation failed', details: [{ field: 'password', message: 'password is too common' }] }));
+    await fill();
+    await p.locator('#password-err', { hasText: 'слишком распространённый пароль' }).waitFor();
+    await p.unroute('**/api/v1/users');
+    await p.getByRole('button', { name: 'EN' }).click();
+    // A session that ends while the page is open sends the person to sign-in.
+    await p.goto(server.base + '/#/signin');
+    await signInVia(p, EMAIL, PASSWORD);
+    await h1(p, 'Estimate a salary');
+    await c.clearCookies();
+    await p.getByRole('link', { name: 'History' }).click();
+    await h1(p, 'Sign in');
+    await p.locator('#flash', { hasText: 'Your session has ended' }).waitFor();
+    await c.close();
+  });
+
   it('works at phone width', async () => {
     const c = await newContext(PHONE);
     const p = await c.newPage();
