@@ -104,8 +104,17 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await shot(page, 'desktop-signin-wrong-password');
   });
 
-  it('signs in', async () => {
-    await signInVia(page, EMAIL, PASSWORD);
+  it('signs in, using the keyboard only', async () => {
+    await page.reload();
+    await h1(page, 'Sign in');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus starts at the page heading');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'email');
+    await page.keyboard.type(EMAIL);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
     await h1(page, 'Estimate a salary');
     assert.equal(await page.locator('#nav').isVisible(), true);
   });
@@ -142,6 +151,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     const upTo = await page.locator('[data-testid=why-to] .factors li').count();
     assert.ok(upFrom > 0 && upTo > 0, `explanation rows: ${upFrom}, ${upTo}`);
     assert.match(await page.locator('[data-testid=why-from]').textContent(), /(raised|lowered) by about \d+%/);
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Estimated salary', 'focus moves to the result');
     await shot(page, 'desktop-predict-result');
   });
 
