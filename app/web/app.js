@@ -96,6 +96,7 @@ function flash(text, kind = 'info') {
 // ---------- session handling ----------
 function handleAuthLoss(err) {
   if (err instanceof ApiError && err.code === 'unauthorized') {
+    if (!state.user) return true; // already signed out on purpose
     resetUserState();
     state.user = null;
     updateHeader();
