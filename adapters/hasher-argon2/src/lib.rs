@@ -1,1 +1,213 @@
-//! argon2id PasswordHasher adapter for payrange.
+//! argon2id implementation of payrange's [`PasswordHasher`] port.
+//!
+//! Parameters default to the OWASP minimum (m = 19 MiB, t = 2, p = 1). Hashes are PHC strings,
+//! so each carries its own parameters: a hash made with weaker ones (or another algorithm
+//! variant) verifies but reports `needs_rehash`, and the sign-in use case replaces it.
+//! Hashing is CPU-bound for tens of milliseconds, so it runs on tokio's blocking pool.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use payrange_domain::models::{Password, PasswordHash};
+use payrange_domain::ports::{HashError, PasswordHasher, Verification};
+use rand::rngs::OsRng;
+
+/// argon2id cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Settings {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    /// The OWASP password-storage minimum for argon2id.
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// Hashes passwords with argon2id.
+#[derive(Clone)]
+pub struct Argon2Hasher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    argon: Argon2<'static>,
+    settings: Argon2Settings,
+    /// A real hash of a random password, verified against for unknown accounts.
+    dummy: String,
+}
+
+/// Why the hasher could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid argon2 parameters: {0}")]
+pub struct SettingsError(String);
+
+fn boxed(e: argon2::password_hash::Error) -> HashError {
+    HashError(e.to_string().into())
+}
+
+impl Argon2Hasher {
+    /// A hasher with these costs.
+    ///
+    /// # Errors
+    /// [`SettingsError`] if argon2 refuses the parameters.
+    pub fn new(settings: Argon2Settings) -> Result<Self, SettingsError> {
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )
+        .map_err(|e| SettingsError(e.to_string()))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut OsRng);
+        let dummy = argon
+            .hash_password(salt.as_str().as_bytes(), &salt)
+            .map_err(|e| SettingsError(e.to_string()))?
+            .to_string();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                argon,
+                settings,
+                dummy,
+            }),
+        })
+    }
+
+    /// The costs new hashes get.
+    #[must_use]
+    pub fn settings(&self) -> Argon2Settings {
+        self.inner.settings
+    }
+}
+
+impl Inner {
+    fn hash(&self, password: &str) -> Result<String, HashError> {
+        let salt = SaltString::generate(&mut OsRng);
+        Ok(self
+            .argon
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(boxed)?
+            .to_string())
+    }
+
+    fn verify(&self, password: &str, phc: &str) -> Result<Verification, HashError> {
+        let parsed = argon2::PasswordHash::new(phc).map_err(boxed)?;
+        // Verification uses the parameters stored in the hash, not ours.
+        match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+            Ok(()) => Ok(Verification::Valid {
+                needs_rehash: self.is_outdated(&parsed),
+            }),
+            Err(argon2::password_hash::Error::Password) => Ok(Verification::Invalid),
+            Err(e) => Err(boxed(e)),
+        }
+    }
+
+    fn is_outdated(&self, hash: &argon2::PasswordHash<'_>) -> bool {
+        if hash.algorithm != Algorithm::Argon2id.ident() {
+            return true;
+        }
+        let Ok(params) = Params::try_from(hash) else {
+            return true;
+        };
+        let s = self.settings;
+        params.m_cost() < s.memory_kib || params.t_cost() < s.iterations
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, HashError> + Send + 'static,
+) -> Result<T, HashError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HashError(Box::new(e)))?
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let inner = self.inner.clone();
+        let pw = password.expose().to_owned();
+        blocking(move || inner.hash(&pw).map(PasswordHash::new)).await
+    }
+
+    async fn verify(
+        &self,
+        password: &Password,
+        hash: &PasswordHash,
+    ) -> Result<Verification, HashError> {
+        let inner = self.inner.clone();
+        let (pw, phc) = (password.expose().to_owned(), hash.as_str().to_owned());
+        blocking(move || inner.verify(&pw, &phc)).await
+    }
+
+    async fn verify_dummy(&self, password: &Password) {
+        let inner = self.inner.clone();
+        let pw = password.expose().to_owned();
+        let _ = blocking(move || inner.verify(&pw, &inner.dummy)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> Password {
+        Password::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_phc_with_owasp_parameters_and_verify() {
+        let h = Argon2Hasher::new(Argon2Settings::default()).unwrap();
+        let hash = h.hash(&pw("correct horse battery")).await.unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(
+            h.verify(&pw("correct horse battery"), &hash).await.unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            h.verify(&pw("correct horse batterz"), &hash).await.unwrap(),
+            Verification::Invalid
+        );
+    }
+
+    #[tokio::test]
+    async fn weaker_hashes_verify_but_ask_for_a_rehash() {
+        let weak = Argon2Hasher::new(Argon2Settings {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        let hash = weak.hash(&pw("correct horse battery")).await.unwrap();
+        let strong = Argon2Hasher::new(Argon2Settings::default()).unwrap();
+        assert_eq!(
+            strong
+                .verify(&pw("correct horse battery"), &hash)
+                .await
+                .unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_is_an_error_not_a_panic() {
+        let h = Argon2Hasher::new(Argon2Settings::default()).unwrap();
+        let bad = PasswordHash::new("not a phc string".into());
+        assert!(h.verify(&pw("whatever"), &bad).await.is_err());
+    }
+}
