@@ -1,0 +1,16 @@
+//! The schema, as sea-orm-migration migrations. [`Migrator`] is public so that the
+//! application can offer a `payrange migrate` command; [`crate::SeaOrmStore::migrate`] runs it.
+
+use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_initial;
+
+/// Every migration of the store, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_initial::Migration)]
+    }
+}

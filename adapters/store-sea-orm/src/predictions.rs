@@ -1,0 +1,179 @@
+//! [`LogStore`] over the `predictions` table. Every state change is one conditional `UPDATE`
+//! guarded by `status IN ('queued', 'running')`, so racing workers cannot both win.
+
+use async_trait::async_trait;
+use payrange_domain::models::{
+    Cursor, Page, PageRequest, Prediction, PredictionId, PredictionStatus, SalaryEstimate, UserId,
+};
+use payrange_domain::ports::{LogStore, StartOutcome, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Value};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany,
+};
+use time::OffsetDateTime;
+
+use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
+use crate::entity::prediction::{self, Column, Entity};
+use crate::errors::{corrupt, db_err, map_db_err};
+use crate::store::SeaOrmStore;
+
+const UNFINISHED: [&str; 2] = [
+    PredictionStatus::Queued.as_str(),
+    PredictionStatus::Running.as_str(),
+];
+
+/// `UPDATE predictions SET ... WHERE id = ? AND status IN ('queued', 'running')`.
+fn update_unfinished(id: PredictionId) -> UpdateMany<Entity> {
+    Entity::update_many()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::Status.is_in(UNFINISHED))
+}
+
+#[async_trait]
+impl LogStore for SeaOrmStore {
+    async fn insert_prediction(&self, p: &Prediction) -> Result<(), StoreError> {
+        let row = prediction_to_row(p)?.into_active_model().reset_all();
+        Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(|e| map_db_err(e, "prediction"))?;
+        Ok(())
+    }
+
+    async fn prediction(&self, id: PredictionId) -> Result<Option<Prediction>, StoreError> {
+        Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(prediction_from_row)
+            .transpose()
+    }
+
+    async fn list_predictions(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Prediction>, StoreError> {
+        let limit = page.limit() as usize;
+        // One extra row tells whether an older page exists without a COUNT.
+        let rows = Entity::find()
+            .filter(Column::Owner.eq(owner.as_uuid()))
+            .apply_if(page.after(), |q, cursor| {
+                q.filter(Column::Id.lt(cursor.id()))
+            })
+            .order_by_desc(Column::Id)
+            .limit(u64::from(page.limit()) + 1)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let more = rows.len() > limit;
+        let items = rows
+            .into_iter()
+            .take(limit)
+            .map(prediction_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if more {
+            items.last().map(|p| Cursor::after(p.id.as_uuid()))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn start_prediction(
+        &self,
+        id: PredictionId,
+        at: OffsetDateTime,
+    ) -> Result<StartOutcome, StoreError> {
+        let mut update = update_unfinished(id)
+            .col_expr(
+                Column::Status,
+                Expr::value(PredictionStatus::Running.as_str()),
+            )
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(Column::StartedAt, Expr::value(stored_time(at)))
+            .into_query();
+        // RETURNING (PostgreSQL, SQLite >= 3.35) hands back exactly the row this UPDATE
+        // wrote, even if another worker changes it a moment later.
+        update.returning_all();
+        let returned = self.db.query_one(&update).await.map_err(db_err)?;
+        if let Some(row) = returned {
+            let row = prediction::Model::from_query_result(&row, "").map_err(db_err)?;
+            return Ok(StartOutcome::Started(prediction_from_row(row)?));
+        }
+        match self.prediction(id).await? {
+            None => Ok(StartOutcome::Missing),
+            Some(p) if p.status.is_final() => Ok(StartOutcome::AlreadyFinished(p)),
+            // Only possible if the row appeared between the two statements.
+            Some(_) => Err(corrupt(format!(
+                "prediction {id} became unfinished while being started"
+            ))),
+        }
+    }
+
+    async fn finish_prediction(
+        &self,
+        id: PredictionId,
+        outcome: Result<&SalaryEstimate, &str>,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let update =
+            update_unfinished(id).col_expr(Column::FinishedAt, Expr::value(stored_time(at)));
+        let update = match outcome {
+            Ok(estimate) => update
+                .col_expr(Column::Status, Expr::value(PredictionStatus::Done.as_str()))
+                .col_expr(Column::SalaryFrom, Expr::value(estimate.salary_from))
+                .col_expr(Column::SalaryTo, Expr::value(estimate.salary_to))
+                .col_expr(Column::Currency, Expr::value(estimate.currency.as_str()))
+                .col_expr(
+                    Column::ModelVersion,
+                    Expr::value(estimate.model_version.as_str()),
+                )
+                .col_expr(
+                    Column::Explanation,
+                    Expr::value(explanation_to_json(&estimate.explanation)),
+                ),
+            Err(reason) => update
+                .col_expr(
+                    Column::Status,
+                    Expr::value(PredictionStatus::Failed.as_str()),
+                )
+                .col_expr(Column::Error, Expr::value(reason)),
+        };
+        let result = update.exec(&self.db).await.map_err(db_err)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn unfinished_predictions(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Prediction>, StoreError> {
+        let before = stored_time(before);
+        let query = Entity::find().filter(Column::Status.is_in(UNFINISHED));
+        let query = if self.db.get_database_backend() == DbBackend::Sqlite {
+            // SQLite keeps timestamps as RFC 3339 text, whose variable-length fraction does
+            // not sort as text; julianday() compares instants (to the millisecond).
+            query
+                .filter(Expr::cust_with_values(
+                    "julianday(\"created_at\") < julianday(?)",
+                    [Value::from(before)],
+                ))
+                .order_by(Expr::cust("julianday(\"created_at\")"), Order::Asc)
+        } else {
+            query
+                .filter(Column::CreatedAt.lt(before))
+                .order_by(Column::CreatedAt, Order::Asc)
+        };
+        query
+            .order_by(Column::Id, Order::Asc)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(prediction_from_row)
+            .collect()
+    }
+}
