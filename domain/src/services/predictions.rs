@@ -118,6 +118,33 @@ impl PredictionService {
         }
     }
 
+    /// Publishes again the jobs of predictions still unfinished that were accepted before
+    /// `before`, at most `limit` of them; returns how many. Run at start-up of the embedded
+    /// mode (whose in-process queue forgets jobs at exit) and periodically by the reconciler in
+    /// production, so that no accepted request waits forever. Redelivering a job that is still
+    /// queued elsewhere is harmless: workers are idempotent by prediction id.
+    ///
+    /// # Errors
+    /// Storage failures, or [`SubmitError::QueueUnavailable`] if the queue refuses a job.
+    pub async fn republish_unfinished(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<usize, SubmitError> {
+        let pending = self.logs.unfinished_predictions(before, limit).await?;
+        for p in &pending {
+            let job = Job {
+                prediction_id: p.id,
+                request_id: p.request_id.clone(),
+            };
+            self.queue
+                .publish(&job)
+                .await
+                .map_err(SubmitError::QueueUnavailable)?;
+        }
+        Ok(pending.len())
+    }
+
     /// A page of the caller's predictions, newest first.
     ///
     /// # Errors

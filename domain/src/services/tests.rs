@@ -223,3 +223,26 @@ async fn history_pages_are_newest_first_and_complete() {
     assert_eq!(got, ids);
     assert!(second.next.is_none());
 }
+
+#[tokio::test]
+async fn unfinished_predictions_are_republished_and_finished_ones_are_not() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let v = || Vacancy::new("n", "d", None).unwrap();
+    let a = w.predictions.submit(owner, v(), None).await.unwrap();
+    let b = w.predictions.submit(owner, v(), None).await.unwrap();
+    let jobs = w.queue.take();
+    w.worker.process(&jobs[0]).await.unwrap();
+    let later = time::OffsetDateTime::now_utc() + Duration::seconds(1);
+    assert_eq!(
+        w.predictions
+            .republish_unfinished(later, 100)
+            .await
+            .unwrap(),
+        1
+    );
+    let again = w.queue.take();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].prediction_id, b.id);
+    assert_ne!(again[0].prediction_id, a.id);
+}
