@@ -11,6 +11,15 @@ use crate::VacancyText;
 use crate::hashing::HashKeyMap;
 use crate::terms::{Block, Scratch, TermSettings, for_each_term};
 
+/// Reusable buffers for transforming one vacancy.
+#[derive(Debug, Default, Clone)]
+pub struct Workspace {
+    scratch: Scratch,
+    ids: Vec<u32>,
+    /// The last transformed row: `(feature, value)` sorted by feature.
+    pub row: Vec<(u32, f64)>,
+}
+
 /// Settings of the vectorizer (part of the model artifact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VectorizerSettings {
@@ -38,18 +47,21 @@ impl Default for VectorizerSettings {
     }
 }
 
-/// A fitted vectorizer: term hashes, their block and IDF.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A fitted vectorizer: term hashes, their block, document frequency and IDF.
+#[derive(Debug, Clone)]
 pub struct Vectorizer {
     /// Settings it was fitted with.
     pub settings: VectorizerSettings,
+    /// Number of training documents.
+    pub n_docs: u32,
     /// Term hash of each feature (sorted ascending).
     pub keys: Vec<u64>,
     /// Block of each feature.
     pub blocks: Vec<Block>,
-    /// Smoothed IDF of each feature: `ln((1 + n) / (1 + df)) + 1`.
+    /// Training document frequency of each feature.
+    pub df: Vec<u32>,
+    /// Smoothed IDF of each feature: `ln((1 + n) / (1 + df)) + 1`, derived from `df`.
     pub idf: Vec<f64>,
-    #[serde(skip)]
     index: HashKeyMap<u32>,
 }
 
@@ -70,36 +82,49 @@ impl Vectorizer {
                 df.entry(k).or_insert((0, b)).0 += 1;
             }
         }
-        let n = docs.len() as f64;
         let mut kept: Vec<(u64, u32, Block)> = df
             .into_iter()
             .filter(|(_, (c, _))| *c >= settings.min_df)
             .map(|(k, (c, b))| (k, c, b))
             .collect();
         kept.sort_unstable_by_key(|x| x.0);
-        let idf = kept
-            .iter()
-            .map(|&(_, c, _)| ((1.0 + n) / (1.0 + f64::from(c))).ln() + 1.0)
-            .collect();
-        let mut v = Vectorizer {
+        Vectorizer::from_parts(
             settings,
-            keys: kept.iter().map(|x| x.0).collect(),
-            blocks: kept.iter().map(|x| x.2).collect(),
-            idf,
-            index: HashKeyMap::default(),
-        };
-        v.rebuild_index();
-        v
+            docs.len() as u32,
+            kept.iter().map(|x| x.0).collect(),
+            kept.iter().map(|x| x.2).collect(),
+            kept.iter().map(|x| x.1).collect(),
+        )
     }
 
-    /// Rebuilds the hash index after deserialisation or pruning.
-    pub fn rebuild_index(&mut self) {
-        self.index = self
-            .keys
+    /// Assembles a vectorizer from stored parts, deriving IDF and the hash index.
+    /// The caller guarantees equal lengths of `keys`, `blocks` and `df`.
+    pub fn from_parts(
+        settings: VectorizerSettings,
+        n_docs: u32,
+        keys: Vec<u64>,
+        blocks: Vec<Block>,
+        df: Vec<u32>,
+    ) -> Vectorizer {
+        let n = f64::from(n_docs);
+        let idf = df
+            .iter()
+            .map(|&c| ((1.0 + n) / (1.0 + f64::from(c))).ln() + 1.0)
+            .collect();
+        let index = keys
             .iter()
             .enumerate()
             .map(|(i, &k)| (k, i as u32))
             .collect();
+        Vectorizer {
+            settings,
+            n_docs,
+            keys,
+            blocks,
+            df,
+            idf,
+            index,
+        }
     }
 
     /// Number of features.
@@ -112,16 +137,17 @@ impl Vectorizer {
         self.index.get(&key).copied()
     }
 
-    /// Writes the TF-IDF row of `v` into `row` as `(feature, value)` sorted by feature.
-    pub fn transform_into(&self, v: &VacancyText<'_>, s: &mut Scratch, row: &mut Vec<(u32, f64)>) {
-        row.clear();
-        let mut ids: Vec<u32> = Vec::with_capacity(512);
-        for_each_term(v, &self.settings.terms, s, |_, k, _| {
+    /// Computes the TF-IDF row of `v` into `ws.row` as `(feature, value)` sorted by feature.
+    pub fn transform_into(&self, v: &VacancyText<'_>, ws: &mut Workspace) {
+        ws.row.clear();
+        ws.ids.clear();
+        let ids = &mut ws.ids;
+        for_each_term(v, &self.settings.terms, &mut ws.scratch, |_, k, _| {
             if let Some(&i) = self.index.get(&k) {
                 ids.push(i);
             }
         });
-        self.weigh(&mut ids, row);
+        self.weigh(&mut ws.ids, &mut ws.row);
     }
 
     /// Turns feature occurrences into the weighted, normalised row.
@@ -161,30 +187,18 @@ impl Vectorizer {
 
     /// TF-IDF matrix (CSR, rows = documents) of `docs`.
     pub fn transform(&self, docs: &[VacancyText<'_>]) -> CsMat<f64> {
-        let mut s = Scratch::default();
-        let mut row = Vec::new();
+        let mut ws = Workspace::default();
         let mut indptr = Vec::with_capacity(docs.len() + 1);
         let (mut indices, mut data) = (Vec::new(), Vec::new());
         indptr.push(0);
         for d in docs {
-            self.transform_into(d, &mut s, &mut row);
-            for &(f, w) in &row {
+            self.transform_into(d, &mut ws);
+            for &(f, w) in &ws.row {
                 indices.push(f as usize);
                 data.push(w);
             }
             indptr.push(indices.len());
         }
         CsMat::new((docs.len(), self.n_features()), indptr, indices, data)
-    }
-
-    /// Keeps only the features for which `keep` is true, renumbering them.
-    /// Returns the old index of each kept feature.
-    pub fn retain(&mut self, keep: &[bool]) -> Vec<usize> {
-        let old: Vec<usize> = (0..self.keys.len()).filter(|&i| keep[i]).collect();
-        self.keys = old.iter().map(|&i| self.keys[i]).collect();
-        self.blocks = old.iter().map(|&i| self.blocks[i]).collect();
-        self.idf = old.iter().map(|&i| self.idf[i]).collect();
-        self.rebuild_index();
-        old
     }
 }

@@ -1,0 +1,67 @@
+//! Trains a model from the command line: `cargo run -p payrange-ml --example train -- DATA OUT`.
+//! Optional env overrides for experiments: `PR_MIN_DF`, `PR_SUBLINEAR`, `PR_TITLE_NGRAM`,
+//! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_W` (block weights `t,c,d,a`),
+//! `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`.
+
+use std::path::PathBuf;
+
+use payrange_ml::ops::train_file;
+use payrange_ml::train::TrainSettings;
+
+fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
+    std::env::var(k).ok().and_then(|v| v.parse().ok())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let data = PathBuf::from(args.get(1).ok_or("usage: train DATA OUT")?);
+    let out = PathBuf::from(args.get(2).ok_or("usage: train DATA OUT")?);
+    let mut s = TrainSettings::default();
+    let v = &mut s.vectorizer;
+    if let Some(x) = env("PR_MIN_DF") {
+        v.min_df = x;
+    }
+    if let Some(x) = env("PR_SUBLINEAR") {
+        v.sublinear_tf = x;
+    }
+    if let Some(x) = env("PR_TITLE_NGRAM") {
+        v.terms.title_max_ngram = x;
+    }
+    if let Some(x) = env("PR_DESC_NGRAM") {
+        v.terms.description_max_ngram = x;
+    }
+    if let Some(x) = env("PR_AREA") {
+        v.terms.use_area = x;
+    }
+    if let Some(x) = std::env::var("PR_CHARS").ok() {
+        let p: Vec<u8> = x.split('-').filter_map(|a| a.parse().ok()).collect();
+        v.terms.title_char_ngrams = (p[0], p[1]);
+    }
+    if let Some(x) = std::env::var("PR_W").ok() {
+        let p: Vec<f64> = x.split(',').filter_map(|a| a.parse().ok()).collect();
+        v.block_weights = [p[0], p[1], p[2], p[3]];
+    }
+    if let Some(x) = std::env::var("PR_L1").ok() {
+        s.l1_ratios = x.split(',').filter_map(|a| a.parse().ok()).collect();
+    }
+    if let Some(x) = env("PR_NALPHA") {
+        s.n_alphas = x;
+    }
+    if let Some(x) = env("PR_AMIN") {
+        s.alpha_min_ratio = x;
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let o = train_file(&data, &out, &s, now, &mut |d, t, m| {
+        eprint!("\r{d}/{t} {m}   ")
+    })?;
+    eprintln!();
+    let md = o.model.metadata();
+    println!("seconds {:.1}", o.seconds);
+    println!("{}", serde_json::to_string(&md.hyperparameters)?);
+    println!("{}", serde_json::to_string(&md.cv_metrics)?);
+    println!(
+        "features {} nonzero {:?} bad {:?}",
+        md.n_features, md.n_nonzero, o.bad_rows
+    );
+    Ok(())
+}

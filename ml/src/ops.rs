@@ -1,0 +1,140 @@
+//! File-level operations behind the `payrange train | evaluate | predict` commands, kept
+//! here so the CLI in `app` is a thin wrapper and the logic is tested with the crate.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::data::{DataError, load_csv};
+use crate::metrics::{BoundMetrics, range_metrics};
+use crate::train::{Progress, TrainError, TrainSettings, train};
+use crate::{ArtifactError, Model, RangePrediction};
+
+/// Errors of the file-level operations.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// Reading the data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Training failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// Reading or writing a model failed.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// Writing predictions failed.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// Result of [`train_file`].
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// The trained model (already saved).
+    pub model: Model,
+    /// Skipped records by reason.
+    pub bad_rows: std::collections::BTreeMap<String, usize>,
+    /// Wall-clock training time in seconds.
+    pub seconds: f64,
+}
+
+/// Trains on a CSV file and saves the model to `out`.
+pub fn train_file(
+    data: &Path,
+    out: &Path,
+    settings: &TrainSettings,
+    trained_at: OffsetDateTime,
+    progress: Progress<'_>,
+) -> Result<TrainOutcome, OpsError> {
+    let start = Instant::now();
+    let loaded = load_csv(data, true)?;
+    let model = train(&loaded, settings, trained_at, progress)?;
+    model.save(out)?;
+    Ok(TrainOutcome {
+        model,
+        bad_rows: loaded.bad_rows,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The report printed by `payrange evaluate`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationReport {
+    /// Rows scored.
+    pub rows: usize,
+    /// Lower-bound metrics.
+    pub salary_from: BoundMetrics,
+    /// Upper-bound metrics.
+    pub salary_to: BoundMetrics,
+    /// Share of rows with both true bounds whose true midpoint is inside the predicted range.
+    pub coverage: f64,
+    /// Share of predictions with from > to (0 by construction).
+    pub crossed: f64,
+    /// Median single-vacancy prediction latency in microseconds.
+    pub predict_us_p50: f64,
+    /// Records skipped as bad.
+    pub bad_rows: usize,
+    /// Version of the evaluated model.
+    pub model_version: String,
+}
+
+/// Scores `model` on a CSV file with true salaries.
+pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, OpsError> {
+    let loaded = load_csv(data, true)?;
+    let mut preds: Vec<RangePrediction> = Vec::with_capacity(loaded.rows.len());
+    let mut lat = Vec::with_capacity(loaded.rows.len());
+    for r in &loaded.rows {
+        let t = Instant::now();
+        let p = model.predict(&r.text());
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+        preds.push(p);
+    }
+    lat.sort_by(f64::total_cmp);
+    let truth: Vec<_> = loaded
+        .rows
+        .iter()
+        .map(|r| (r.salary_from, r.salary_to))
+        .collect();
+    let m = range_metrics(&truth, &preds);
+    Ok(EvaluationReport {
+        rows: loaded.rows.len(),
+        salary_from: m.salary_from,
+        salary_to: m.salary_to,
+        coverage: m.coverage,
+        crossed: m.crossed,
+        predict_us_p50: lat.get(lat.len() / 2).copied().unwrap_or(0.0),
+        bad_rows: loaded.bad_rows.values().sum(),
+        model_version: model.metadata().version.clone(),
+    })
+}
+
+/// Predicts every row of `input` (columns `name,description[,area,id]`) into `output`
+/// (`id,name,salary_from,salary_to`). Returns rows written and records skipped.
+pub fn predict_csv(model: &Model, input: &Path, output: &Path) -> Result<(usize, usize), OpsError> {
+    let loaded = load_csv(input, false)?;
+    let werr = |e: &dyn std::fmt::Display| OpsError::Write {
+        path: output.to_owned(),
+        message: e.to_string(),
+    };
+    let mut w = csv::Writer::from_path(output).map_err(|e| werr(&e))?;
+    w.write_record(["id", "name", "salary_from", "salary_to"])
+        .map_err(|e| werr(&e))?;
+    for r in &loaded.rows {
+        let p = model.predict(&r.text());
+        let (f, t) = (
+            format!("{:.0}", p.salary_from),
+            format!("{:.0}", p.salary_to),
+        );
+        w.write_record([r.id.as_str(), r.name.as_str(), &f, &t])
+            .map_err(|e| werr(&e))?;
+    }
+    w.flush().map_err(|e| werr(&e))?;
+    Ok((loaded.rows.len(), loaded.bad_rows.values().sum()))
+}
