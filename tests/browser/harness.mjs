@@ -28,7 +28,7 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts the server in a fresh temp dir. With PAYRANGE_MOCK=1 runs mock-server.mjs
+ * Starts the server in a fresh temp dir. With UI_MOCK=1 runs mock-server.mjs
  * instead (UI development only). Returns { base, stop, logFile }.
  */
 export async function startServer() {
@@ -36,13 +36,17 @@ export async function startServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'payrange-ui-'));
   const logFile = path.join(dir, 'server.log');
   const log = openSync(logFile, 'a');
+  // The server reads every PAYRANGE_* variable as a setting and rejects unknown ones, so
+  // the test runner's own (PAYRANGE_BIN) must not leak into its environment.
+  const inherited = { ...process.env };
+  delete inherited.PAYRANGE_BIN;
   const env = {
-    ...process.env,
+    ...inherited,
     PAYRANGE_BIND: `127.0.0.1:${port}`,
     PAYRANGE_DATABASE_URL: `sqlite://${dir}/payrange.db?mode=rwc`,
   };
   let cmd, args;
-  if (process.env.PAYRANGE_MOCK === '1') {
+  if (process.env.UI_MOCK === '1') {
     cmd = process.execPath;
     args = [path.join(HERE, 'mock-server.mjs')];
   } else {
@@ -54,7 +58,7 @@ export async function startServer() {
   let exited = null;
   child.on('exit', (code, sig) => { exited = { code, sig }; });
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + Number(process.env.PAYRANGE_READY_TIMEOUT_MS || 180000);
+  const deadline = Date.now() + Number(process.env.UI_READY_TIMEOUT_MS || 180000);
   for (;;) {
     if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${tail(logFile)}`);
     try {

@@ -1,6 +1,6 @@
 // A stand-in for `payrange serve` that follows the /api/v1 contract, for working on
 // the UI while the real server is not built. It is NOT what the tests are meant to
-// run against: set PAYRANGE_MOCK=1 to use it (see README). Listens on PAYRANGE_BIND.
+// run against: set UI_MOCK=1 to use it (see README). Listens on PAYRANGE_BIND.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
