@@ -1,0 +1,257 @@
+//! Backends under test and the values the contracts are written with.
+
+use std::sync::Arc;
+
+use payrange_domain::memory::MemoryStore;
+use payrange_domain::models::{
+    Email, Explanation, NewUser, PasswordHash, Prediction, PredictionId, PredictionStatus, Role,
+    SalaryEstimate, TermContribution, User, UserId, Vacancy,
+};
+use payrange_domain::ports::{LogStore, SessionStore, UserStore};
+use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
+use sea_orm::{ConnectionTrait, Database};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// Everything a storage adapter implements.
+pub trait Store: UserStore + SessionStore + LogStore {}
+impl<T: UserStore + SessionStore + LogStore> Store for T {}
+
+/// A store for one test, and whatever must be cleaned up after it.
+pub struct TestStore {
+    /// The adapter under test.
+    pub store: Arc<dyn Store>,
+    _cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Nothing,
+    TempDir(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = dyn Store;
+    fn deref(&self) -> &Self::Target {
+        &*self.store
+    }
+}
+
+/// The reference implementation.
+pub async fn memory() -> TestStore {
+    TestStore {
+        store: Arc::new(MemoryStore::new()),
+        _cleanup: Cleanup::Nothing,
+    }
+}
+
+/// `SeaOrmStore` over a fresh SQLite file (WAL, several connections: the production setup).
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("payrange.db").display()
+    );
+    let store = SeaOrmStore::connect(&StoreSettings::new(url))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    TestStore {
+        store: Arc::new(store),
+        _cleanup: Cleanup::TempDir(dir),
+    }
+}
+
+/// `SeaOrmStore` over a fresh PostgreSQL database, or `None` (skip) without
+/// `TEST_DATABASE_URL`; with `TEST_REQUIRE_SERVICES=1` a missing URL fails the test.
+pub async fn postgres() -> Option<TestStore> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "TEST_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set"
+        );
+        eprintln!("skipped: set TEST_DATABASE_URL to run the PostgreSQL contract tests");
+        return None;
+    };
+    let name = format!("payrange_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url.as_str()).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let store = SeaOrmStore::connect(&StoreSettings::new(with_database(&admin_url, &name)))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    Some(TestStore {
+        store: Arc::new(store),
+        _cleanup: Cleanup::Postgres { admin_url, name },
+    })
+}
+
+/// The URL of database `name` on the server of `url`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = self else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime (or while unwinding): use a runtime of our own
+        // on another thread so the database also goes when a test fails.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let admin = Database::connect(admin_url.as_str()).await?;
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                admin.execute_unprepared(&sql).await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database: {dropped:?}");
+        }
+    }
+}
+
+/// A fixed instant with a microsecond fraction (storage keeps microseconds).
+pub fn t0() -> OffsetDateTime {
+    datetime!(2026-03-01 12:00:00.123456 UTC)
+}
+
+/// `t0` plus whole seconds.
+pub fn at(seconds: i64) -> OffsetDateTime {
+    t0() + time::Duration::seconds(seconds)
+}
+
+/// A new user with this address.
+pub fn new_user(email: &str) -> NewUser {
+    NewUser {
+        id: UserId::generate(),
+        email: Email::parse(email).unwrap(),
+        password_hash: PasswordHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1$salt${email}")),
+        role: Role::User,
+        created_at: t0(),
+    }
+}
+
+/// Stores a fresh user.
+pub async fn user(store: &TestStore, email: &str) -> User {
+    store.create_user(new_user(email)).await.unwrap()
+}
+
+/// `n` fresh prediction ids, oldest first.
+pub fn ids(n: usize) -> Vec<PredictionId> {
+    let mut ids: Vec<_> = (0..n).map(|_| PredictionId::generate()).collect();
+    ids.sort();
+    ids
+}
+
+/// A queued prediction with every optional field set.
+pub fn queued(id: PredictionId, owner: UserId, created_at: OffsetDateTime) -> Prediction {
+    Prediction {
+        id,
+        owner,
+        vacancy: Vacancy::new(
+            "Rust developer",
+            "Write services.\nIn Rust.",
+            Some("Москва"),
+        )
+        .unwrap(),
+        status: PredictionStatus::Queued,
+        result: None,
+        error: None,
+        attempts: 0,
+        request_id: Some(format!("req-{id}")),
+        created_at,
+        started_at: None,
+        finished_at: None,
+    }
+}
+
+/// An estimate whose numbers and text are awkward to store exactly.
+pub fn estimate() -> SalaryEstimate {
+    let term = |term: &str, contribution: f64| TermContribution {
+        term: term.to_owned(),
+        contribution,
+    };
+    SalaryEstimate {
+        salary_from: 123_456.789_012_345_6,
+        salary_to: 0.1 + 0.2 + 200_000.0,
+        currency: "RUR".into(),
+        model_version: "sha256:abc".into(),
+        explanation: Explanation {
+            salary_from: vec![
+                term("title: rust", 0.1 + 0.2),
+                term(
+                    "description: \"quoted\" \\ back\nslash",
+                    -1.234_567_890_123_456_7e-12,
+                ),
+            ],
+            salary_to: vec![term("area: москва 🦀", 5e-324), term("", f64::MAX)],
+        },
+    }
+}
+
+/// Declares one test per backend for each listed contract of the enclosing module.
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::contracts::fixtures::memory().await).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::contracts::fixtures::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = crate::contracts::fixtures::postgres().await {
+                        super::$name(&store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use contract_tests;
+
+#[test]
+fn the_test_database_url_keeps_server_and_query() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+}

@@ -1,0 +1,92 @@
+//! The [`UserStore`] contract.
+//!
+//! [`UserStore`]: payrange_domain::ports::UserStore
+
+use std::sync::Arc;
+
+use payrange_domain::models::{Email, PasswordHash, UserId};
+use payrange_domain::ports::StoreError;
+
+use super::fixtures::{TestStore, contract_tests, new_user, t0, user};
+
+contract_tests!(
+    a_created_user_is_enabled_and_found_by_email_and_by_id,
+    a_taken_email_is_a_duplicate_whatever_its_case,
+    of_concurrent_registrations_of_one_email_exactly_one_succeeds,
+    unknown_emails_and_ids_are_none_not_errors,
+    setting_the_password_hash_replaces_it_and_ignores_unknown_ids,
+);
+
+async fn a_created_user_is_enabled_and_found_by_email_and_by_id(s: &TestStore) {
+    let new = new_user("ann@example.com");
+    let created = s.create_user(new.clone()).await.unwrap();
+    assert_eq!(created.id, new.id);
+    assert_eq!(created.email, new.email);
+    assert_eq!(created.password_hash, new.password_hash);
+    assert_eq!(created.role, new.role);
+    assert!(!created.disabled);
+    assert_eq!(created.created_at, t0());
+
+    let by_email = s.user_by_email(&new.email).await.unwrap();
+    assert_eq!(by_email.as_ref(), Some(&created));
+    assert_eq!(s.user_by_id(new.id).await.unwrap(), Some(created));
+}
+
+async fn a_taken_email_is_a_duplicate_whatever_its_case(s: &TestStore) {
+    user(s, "ann@example.com").await;
+    let err = s
+        .create_user(new_user("  ANN@Example.COM "))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate("email")), "{err:?}");
+    let found = s
+        .user_by_email(&Email::parse("Ann@EXAMPLE.com").unwrap())
+        .await
+        .unwrap();
+    assert!(found.is_some(), "lookups are case-insensitive too");
+}
+
+async fn of_concurrent_registrations_of_one_email_exactly_one_succeeds(s: &TestStore) {
+    let store = Arc::clone(&s.store);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.create_user(new_user("race@example.com")).await })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(StoreError::Duplicate("email")) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+async fn unknown_emails_and_ids_are_none_not_errors(s: &TestStore) {
+    user(s, "ann@example.com").await;
+    let nobody = Email::parse("bob@example.com").unwrap();
+    assert_eq!(s.user_by_email(&nobody).await.unwrap(), None);
+    assert_eq!(s.user_by_id(UserId::generate()).await.unwrap(), None);
+}
+
+async fn setting_the_password_hash_replaces_it_and_ignores_unknown_ids(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let fresh = PasswordHash::new("$argon2id$v=19$m=65536,t=3,p=4$new$hash".into());
+    s.set_password_hash(ann.id, &fresh).await.unwrap();
+    s.set_password_hash(UserId::generate(), &fresh)
+        .await
+        .unwrap();
+
+    let ann_now = s.user_by_id(ann.id).await.unwrap().unwrap();
+    assert_eq!(ann_now.password_hash, fresh);
+    assert_eq!(ann_now.email, ann.email, "nothing else changes");
+    let bob_now = s.user_by_id(bob.id).await.unwrap().unwrap();
+    assert_eq!(
+        bob_now.password_hash, bob.password_hash,
+        "other users keep theirs"
+    );
+}
