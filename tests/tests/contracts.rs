@@ -18,6 +18,7 @@ mod contracts {
     pub mod fixtures;
     mod lifecycle;
     mod predictions;
+    mod sea_orm_store;
     mod sessions;
     mod users;
 }

@@ -24,10 +24,19 @@ pub struct TestStore {
     _cleanup: Cleanup,
 }
 
-enum Cleanup {
+/// What to remove once a test is over (also when it panicked).
+pub enum Cleanup {
+    /// Nothing to remove.
     Nothing,
+    /// A temporary directory, removed on drop.
     TempDir(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    /// A PostgreSQL database, dropped (with force) on drop.
+    Postgres {
+        /// Connection to a database of the server other than `name`.
+        admin_url: String,
+        /// The database to drop.
+        name: String,
+    },
 }
 
 impl std::ops::Deref for TestStore {
@@ -62,9 +71,31 @@ pub async fn sqlite() -> TestStore {
     }
 }
 
+/// `SeaOrmStore` over a private in-memory SQLite database (one connection).
+pub async fn sqlite_memory() -> TestStore {
+    let store = SeaOrmStore::connect(&StoreSettings::new("sqlite::memory:"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    TestStore {
+        store: Arc::new(store),
+        _cleanup: Cleanup::Nothing,
+    }
+}
+
 /// `SeaOrmStore` over a fresh PostgreSQL database, or `None` (skip) without
 /// `TEST_DATABASE_URL`; with `TEST_REQUIRE_SERVICES=1` a missing URL fails the test.
 pub async fn postgres() -> Option<TestStore> {
+    let (store, cleanup) = postgres_database().await?;
+    Some(TestStore {
+        store: Arc::new(store),
+        _cleanup: cleanup,
+    })
+}
+
+/// A migrated `SeaOrmStore` over a fresh PostgreSQL database, the database's URL, and the
+/// guard that drops it; `None` as for [`postgres`].
+pub async fn postgres_database() -> Option<(SeaOrmStore, Cleanup)> {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         assert!(
             std::env::var("TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
@@ -84,10 +115,7 @@ pub async fn postgres() -> Option<TestStore> {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    Some(TestStore {
-        store: Arc::new(store),
-        _cleanup: Cleanup::Postgres { admin_url, name },
-    })
+    Some((store, Cleanup::Postgres { admin_url, name }))
 }
 
 /// The URL of database `name` on the server of `url`.
@@ -227,6 +255,14 @@ macro_rules! contract_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(&crate::contracts::fixtures::sqlite().await).await;
+                }
+            )*
+        }
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::contracts::fixtures::sqlite_memory().await).await;
                 }
             )*
         }
