@@ -63,7 +63,9 @@ pub(crate) fn prediction_to_row(p: &Prediction) -> Result<prediction::Model, Sto
         salary_to: result.map(|r| r.salary_to),
         currency: result.map(|r| r.currency.clone()),
         model_version: result.map(|r| r.model_version.clone()),
-        explanation: result.map(|r| explanation_to_json(&r.explanation)),
+        explanation: result
+            .map(|r| explanation_to_json(&r.explanation))
+            .transpose()?,
         error: p.error.clone(),
         attempts,
         request_id: p.request_id.clone(),
@@ -118,13 +120,27 @@ pub(crate) fn prediction_from_row(row: prediction::Model) -> Result<Prediction, 
 }
 
 /// `{"salary_from": [{"term": ..., "contribution": ...}], "salary_to": [...]}`.
-pub(crate) fn explanation_to_json(e: &Explanation) -> String {
+///
+/// # Errors
+/// [`StoreError::Internal`] for a non-finite contribution, which JSON cannot hold: refusing
+/// it here beats storing a row that could never be read back.
+pub(crate) fn explanation_to_json(e: &Explanation) -> Result<String, StoreError> {
+    let all = e.salary_from.iter().chain(&e.salary_to);
+    if let Some(t) = all.into_iter().find(|t| !t.contribution.is_finite()) {
+        return Err(corrupt(format!(
+            "explanation term {:?} has a non-finite contribution",
+            t.term
+        )));
+    }
     let terms = |ts: &[TermContribution]| -> Value {
         ts.iter()
             .map(|t| json!({ "term": t.term, "contribution": t.contribution }))
             .collect()
     };
-    json!({ "salary_from": terms(&e.salary_from), "salary_to": terms(&e.salary_to) }).to_string()
+    Ok(
+        json!({ "salary_from": terms(&e.salary_from), "salary_to": terms(&e.salary_to) })
+            .to_string(),
+    )
 }
 
 /// Parses [`explanation_to_json`] output.
@@ -173,7 +189,25 @@ mod tests {
                 contribution: -1.234_567_890_123_456_7e-12,
             }],
         };
-        assert_eq!(explanation_from_json(&explanation_to_json(&e)).unwrap(), e);
+        assert_eq!(
+            explanation_from_json(&explanation_to_json(&e).unwrap()).unwrap(),
+            e
+        );
+    }
+
+    #[test]
+    fn non_finite_contributions_are_refused_before_writing() {
+        let e = Explanation {
+            salary_from: vec![TermContribution {
+                term: "x".into(),
+                contribution: f64::NAN,
+            }],
+            salary_to: vec![],
+        };
+        assert!(matches!(
+            explanation_to_json(&e),
+            Err(StoreError::Internal(_))
+        ));
     }
 
     #[test]

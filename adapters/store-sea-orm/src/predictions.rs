@@ -118,6 +118,10 @@ impl LogStore for SeaOrmStore {
         outcome: Result<&SalaryEstimate, &str>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
+        let explanation = match outcome {
+            Ok(estimate) => Some(explanation_to_json(&estimate.explanation)?),
+            Err(_) => None,
+        };
         let update =
             update_unfinished(id).col_expr(Column::FinishedAt, Expr::value(stored_time(at)));
         let update = match outcome {
@@ -130,10 +134,7 @@ impl LogStore for SeaOrmStore {
                     Column::ModelVersion,
                     Expr::value(estimate.model_version.as_str()),
                 )
-                .col_expr(
-                    Column::Explanation,
-                    Expr::value(explanation_to_json(&estimate.explanation)),
-                ),
+                .col_expr(Column::Explanation, Expr::value(explanation)),
             Err(reason) => update
                 .col_expr(
                     Column::Status,

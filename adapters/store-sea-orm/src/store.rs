@@ -3,7 +3,7 @@
 
 use payrange_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 use crate::errors::db_err;
@@ -86,12 +86,6 @@ impl SeaOrmStore {
             StoreError::Internal(cause) => StoreError::Unavailable(cause),
             other => other,
         })
-    }
-
-    /// Which database this store talks to.
-    #[must_use]
-    pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 
     /// Closes the pool; later calls fail with [`StoreError::Unavailable`].
