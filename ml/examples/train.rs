@@ -1,7 +1,8 @@
 //! Trains a model from the command line: `cargo run -p payrange-ml --example train -- DATA OUT`.
 //! Optional env overrides for experiments: `PR_MIN_DF`, `PR_SUBLINEAR`, `PR_TITLE_NGRAM`,
-//! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_W` (block weights `t,c,d,a`),
-//! `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`.
+//! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_AMOUNTS`, `PR_W` (block weights
+//! `t,c,d,a,m`), `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`, `PR_JOINT`, `PR_WINSOR`,
+//! `PR_CALIB`.
 
 use std::path::PathBuf;
 
@@ -33,15 +34,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(x) = env("PR_AREA") {
         v.terms.use_area = x;
     }
-    if let Some(x) = std::env::var("PR_CHARS").ok() {
+    if let Some(x) = env("PR_AMOUNTS") {
+        v.terms.amounts = x;
+    }
+    if let Ok(x) = std::env::var("PR_CHARS") {
         let p: Vec<u8> = x.split('-').filter_map(|a| a.parse().ok()).collect();
         v.terms.title_char_ngrams = (p[0], p[1]);
     }
-    if let Some(x) = std::env::var("PR_W").ok() {
+    if let Ok(x) = std::env::var("PR_W") {
         let p: Vec<f64> = x.split(',').filter_map(|a| a.parse().ok()).collect();
-        v.block_weights = [p[0], p[1], p[2], p[3]];
+        v.block_weights = [p[0], p[1], p[2], p[3], p[4]];
     }
-    if let Some(x) = std::env::var("PR_L1").ok() {
+    if let Ok(x) = std::env::var("PR_L1") {
         s.l1_ratios = x.split(',').filter_map(|a| a.parse().ok()).collect();
     }
     if let Some(x) = env("PR_NALPHA") {
@@ -50,13 +54,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(x) = env("PR_AMIN") {
         s.alpha_min_ratio = x;
     }
-    let now = time::OffsetDateTime::now_utc();
+    if let Some(x) = env::<f64>("PR_JOINT") {
+        s.joint = Some(x);
+    }
+    if let Some(x) = env::<f64>("PR_WINSOR") {
+        s.winsor = x;
+    }
+    if let Some(x) = env::<f64>("PR_WPOW") {
+        s.weight_power = x;
+    }
+    if let Some(x) = env::<bool>("PR_CALIB") {
+        s.calibrate = x;
+    }
+    // Same rule as `payrange train`: SOURCE_DATE_EPOCH when set, else now.
+    let now = match env::<i64>("SOURCE_DATE_EPOCH") {
+        Some(secs) => time::OffsetDateTime::from_unix_timestamp(secs)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
     let o = train_file(&data, &out, &s, now, &mut |d, t, m| {
         eprint!("\r{d}/{t} {m}   ")
     })?;
     eprintln!();
     let md = o.model.metadata();
-    println!("seconds {:.1}", o.seconds);
+    println!("seconds {:.1} version {}", o.seconds, md.version);
     println!("{}", serde_json::to_string(&md.hyperparameters)?);
     println!("{}", serde_json::to_string(&md.cv_metrics)?);
     println!(

@@ -8,6 +8,7 @@ use sprs::CsMat;
 use crate::VacancyText;
 use crate::data::Row;
 use crate::enet::{Problem, SolverOptions};
+use crate::joint;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// FNV-1a 64-bit hash (for fold assignment).
@@ -31,12 +32,58 @@ pub fn log_target(r: &Row, b: usize) -> Option<f64> {
     v.map(f64::ln)
 }
 
-/// Hyperparameter grid: per bound, per `l1_ratio`, a descending alpha path.
+/// Clips each bound's log targets to its `[q, 1 - q]` quantiles (robustness against
+/// hourly rates and other outliers, which dominate a squared loss in log space).
+pub fn winsorize(targets: &mut [[Option<f64>; 2]], q: f64) {
+    if q <= 0.0 {
+        return;
+    }
+    for b in 0..2 {
+        let mut v: Vec<f64> = targets.iter().filter_map(|t| t[b]).collect();
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        let (lo, hi) = (at(q), at(1.0 - q));
+        for t in targets.iter_mut() {
+            if let Some(x) = t[b].as_mut() {
+                *x = x.clamp(lo, hi);
+            }
+        }
+    }
+}
+
+/// Range of each bound's log targets (predictions are clipped to it).
+pub fn clip_ranges(targets: &[[Option<f64>; 2]]) -> [(f64, f64); 2] {
+    let mut c = [(f64::INFINITY, f64::NEG_INFINITY); 2];
+    for t in targets {
+        for b in 0..2 {
+            if let Some(v) = t[b] {
+                c[b] = (c[b].0.min(v), c[b].1.max(v));
+            }
+        }
+    }
+    for r in &mut c {
+        if r.0 > r.1 {
+            *r = (f64::MIN, f64::MAX);
+        }
+    }
+    c
+}
+
+/// Hyperparameter grid: per problem, per `l1_ratio`, a descending alpha path.
 #[derive(Debug, Clone)]
 pub struct Grid {
+    /// Joint modelling of the bounds with this specific-block scale (see [`joint`]).
+    pub joint: Option<f64>,
+    /// Target winsorizing quantile (see [`winsorize`]).
+    pub winsor: f64,
+    /// Sample weight power (see [`joint::weights`]).
+    pub weight_power: f64,
     /// L1 ratios tried.
     pub l1_ratios: Vec<f64>,
-    /// `alphas[bound][l1_index]`, descending.
+    /// `alphas[problem][l1_index]`, descending.
     pub alphas: [Vec<Vec<f64>>; 2],
 }
 
@@ -105,25 +152,32 @@ pub fn run_fold(
     let vdocs: Vec<VacancyText<'_>> = valid.iter().map(|&i| rows[i].text()).collect();
     let x_valid = vec.transform(&vdocs);
     let (nv, na) = (valid.len(), grid.n_alphas());
-    let mut preds = [Vec::new(), Vec::new()];
-    for (b, out) in preds.iter_mut().enumerate() {
-        *out = vec![0.0; grid.l1_ratios.len() * na * nv];
-        let (idx, y): (Vec<usize>, Vec<f64>) = (0..train.len())
-            .filter_map(|t| log_target(&rows[train[t]], b).map(|y| (t, y)))
-            .unzip();
+    let mut targets: Vec<[Option<f64>; 2]> = train
+        .iter()
+        .map(|&i| [log_target(&rows[i], 0), log_target(&rows[i], 1)])
+        .collect();
+    winsorize(&mut targets, grid.winsor);
+    let clip = clip_ranges(&targets);
+    let mut preds = [
+        vec![0.0; grid.l1_ratios.len() * na * nv],
+        vec![0.0; grid.l1_ratios.len() * na * nv],
+    ];
+    let problems = joint::build(&x_train, &targets, grid.joint);
+    for (pi, (xm, y)) in problems.list.iter().enumerate() {
         if y.is_empty() {
             continue;
         }
-        let lo = y.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let xb = select_rows_csc(&x_train, &idx);
-        let p = Problem::new(xb.view(), &y);
+        let sw = joint::weights(y, grid.weight_power);
+        let p = Problem::with_weights(xm.view(), y, sw.as_deref());
         for (li, &l1) in grid.l1_ratios.iter().enumerate() {
-            fit_path(&p, l1, &grid.alphas[b][li], opt, |a, coef, icpt| {
+            fit_path(&p, l1, &grid.alphas[pi][li], opt, |a, w, icpt| {
                 let base = (li * na + a) * nv;
-                for (v, row) in x_valid.outer_iterator().enumerate() {
-                    let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
-                    out[base + v] = (icpt + s).clamp(lo, hi);
+                for &b in joint::bounds_of(pi, grid.joint) {
+                    let (coef, icpt) = joint::collapse(w, icpt, b, vec.n_features(), grid.joint);
+                    for (v, row) in x_valid.outer_iterator().enumerate() {
+                        let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
+                        preds[b][base + v] = (icpt + s).clamp(clip[b].0, clip[b].1);
+                    }
                 }
             });
             tick();

@@ -10,6 +10,7 @@ pub mod cv;
 pub mod data;
 pub mod enet;
 pub mod hashing;
+pub mod joint;
 pub mod metrics;
 pub mod model;
 pub mod ops;

@@ -29,6 +29,14 @@ pub struct Hyperparameters {
     pub salary_to: EnetChoice,
     /// What is regressed: always `"ln(salary)"`.
     pub target: String,
+    /// Joint modelling of the bounds: scale of the bound-specific feature copies.
+    pub joint: Option<f64>,
+    /// Quantile at which training targets were winsorized (0 = not).
+    pub winsor: f64,
+    /// Log offset added to each bound (chosen by out-of-fold MAE; 0 = none).
+    pub log_offset: [f64; 2],
+    /// Rows were weighted by salary^power (0 = unweighted).
+    pub weight_power: f64,
 }
 
 /// Row counts of the training file.

@@ -18,15 +18,19 @@ pub enum Block {
     Description = 2,
     /// The area (city or region) as one categorical value.
     Area = 3,
+    /// Money amounts written in the description ("от 150 000", "120k"), as log-scale
+    /// buckets of the smallest and largest amount.
+    Amount = 4,
 }
 
 impl Block {
     /// All blocks, in index order.
-    pub const ALL: [Block; 4] = [
+    pub const ALL: [Block; 5] = [
         Block::Title,
         Block::TitleChars,
         Block::Description,
         Block::Area,
+        Block::Amount,
     ];
 
     /// Human-readable prefix used in explanations.
@@ -36,6 +40,7 @@ impl Block {
             Block::TitleChars => "title chars",
             Block::Description => "description",
             Block::Area => "area",
+            Block::Amount => "amount",
         }
     }
 
@@ -55,6 +60,8 @@ pub struct TermSettings {
     pub title_char_ngrams: (u8, u8),
     /// Whether the area is a feature.
     pub use_area: bool,
+    /// Whether money amounts in the description are features.
+    pub amounts: bool,
 }
 
 impl Default for TermSettings {
@@ -64,6 +71,7 @@ impl Default for TermSettings {
             description_max_ngram: 2,
             title_char_ngrams: (0, 0),
             use_area: true,
+            amounts: true,
         }
     }
 }
@@ -94,6 +102,56 @@ pub struct Scratch {
     hashes: Vec<u64>,
     area: String,
     chars: String,
+    amounts: Vec<f64>,
+}
+
+/// Money amounts in a tokenized text: `150 000`, `150000`, `150 тыс`, `150k`.
+fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
+    out.clear();
+    let n = t.len();
+    let mut i = 0;
+    while i < n {
+        let tok = t.get(i);
+        let next = if i + 1 < n { t.get(i + 1) } else { "" };
+        let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let thousand = |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
+        let mut v = None;
+        if is_num(tok) && tok.len() <= 3 && thousand(next) {
+            v = tok.parse::<f64>().ok().map(|x| x * 1000.0);
+            i += 1;
+        } else if is_num(tok) && (5..=7).contains(&tok.len()) {
+            v = tok.parse::<f64>().ok();
+        } else if let Some(num) = tok.strip_suffix('k').or_else(|| tok.strip_suffix('к'))
+            && is_num(num)
+            && num.len() <= 3
+        {
+            v = num.parse::<f64>().ok().map(|x| x * 1000.0);
+        }
+        if let Some(v) = v.filter(|v| (1000.0..=1e7).contains(v)) {
+            out.push(v);
+        }
+        i += 1;
+    }
+}
+
+fn amount_terms(s: &mut Scratch, emit: &mut impl FnMut(Block, u64, TermText<'_>)) {
+    find_amounts(&s.tokens, &mut s.amounts);
+    let lo = s.amounts.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = s.amounts.iter().copied().fold(0.0, f64::max);
+    if s.amounts.is_empty() {
+        return;
+    }
+    for (kind, v) in [("min", lo), ("max", hi)] {
+        for width in [0.1f64, 0.3] {
+            let center = ((v.ln() / width).round() * width).exp().round();
+            let text = format!("{kind}≈{center:.0} (±{:.0}%)", width * 50.0);
+            emit(
+                Block::Amount,
+                hash_bytes(Block::Amount.seed(), text.as_bytes()),
+                TermText::One(&text),
+            );
+        }
+    }
 }
 
 fn word_terms(
@@ -171,11 +229,14 @@ pub fn for_each_term(
         s,
         &mut emit,
     );
-    if settings.use_area {
-        if let Some(area) = v.area.map(str::trim).filter(|a| !a.is_empty()) {
-            normalize_into(area, &mut s.area);
-            let h = hash_bytes(Block::Area.seed(), s.area.as_bytes());
-            emit(Block::Area, h, TermText::One(&s.area));
-        }
+    if settings.amounts {
+        amount_terms(s, &mut emit);
+    }
+    if settings.use_area
+        && let Some(area) = v.area.map(str::trim).filter(|a| !a.is_empty())
+    {
+        normalize_into(area, &mut s.area);
+        let h = hash_bytes(Block::Area.seed(), s.area.as_bytes());
+        emit(Block::Area, h, TermText::One(&s.area));
     }
 }

@@ -1,14 +1,19 @@
 //! Training: cross-validated grid search, then the final fit on all rows.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::VacancyText;
-use crate::cv::{Grid, alpha_path, fit_path, log_target, run_fold, select_rows_csc};
+use crate::cv::{
+    FoldPredictions, Grid, alpha_path, clip_ranges, fit_path, log_target, run_fold, winsorize,
+};
 use crate::data::LoadedData;
 use crate::enet::{Problem, SolverOptions};
+use crate::joint;
 use crate::metrics::{RangeMetrics, range_metrics};
 use crate::model::{
     CvMetrics, EnetChoice, Hyperparameters, Model, ModelMetadata, RowCounts, finish_log,
@@ -45,6 +50,16 @@ pub struct TrainSettings {
     pub folds: usize,
     /// Solver tolerance.
     pub tol: f64,
+    /// Worker threads for the CV folds (results do not depend on it).
+    pub threads: usize,
+    /// Model the bounds jointly, with this scale of the bound-specific feature copies.
+    pub joint: Option<f64>,
+    /// Winsorize training targets at this quantile (0 = off).
+    pub winsor: f64,
+    /// Add a per-bound log offset chosen by out-of-fold MAE.
+    pub calibrate: bool,
+    /// Weight rows by salary^power (0 = unweighted).
+    pub weight_power: f64,
 }
 
 impl Default for TrainSettings {
@@ -56,6 +71,11 @@ impl Default for TrainSettings {
             alpha_min_ratio: 1e-4,
             folds: 5,
             tol: 1e-4,
+            threads: 2,
+            joint: None,
+            winsor: 0.06,
+            calibrate: false,
+            weight_power: 0.5,
         }
     }
 }
@@ -98,42 +118,49 @@ pub fn train(
     let docs: Vec<VacancyText<'_>> = rows.iter().map(|r| r.text()).collect();
     let vec = Vectorizer::fit(&docs, settings.vectorizer.clone());
     let x = vec.transform(&docs);
-    let mut problems = Vec::new();
+    let mut targets: Vec<[Option<f64>; 2]> = rows
+        .iter()
+        .map(|r| [log_target(r, 0), log_target(r, 1)])
+        .collect();
+    let with_from = targets.iter().filter(|t| t[0].is_some()).count();
+    let with_to = targets.iter().filter(|t| t[1].is_some()).count();
+    winsorize(&mut targets, settings.winsor);
+    let problems = joint::build(&x, &targets, settings.joint);
     let mut grid = Grid {
+        joint: settings.joint,
+        winsor: settings.winsor,
+        weight_power: settings.weight_power,
         l1_ratios: settings.l1_ratios.clone(),
         alphas: [vec![], vec![]],
     };
-    for b in 0..2 {
-        let (idx, y): (Vec<usize>, Vec<f64>) = (0..rows.len())
-            .filter_map(|i| log_target(&rows[i], b).map(|y| (i, y)))
-            .unzip();
-        let xb = select_rows_csc(&x, &idx);
-        let p_alphas = {
-            let p = Problem::new(xb.view(), &y);
-            let paths = settings.l1_ratios.iter().map(|&l1| {
-                alpha_path(p.alpha_max(l1), settings.alpha_min_ratio, settings.n_alphas)
-            });
-            paths.collect()
-        };
-        grid.alphas[b] = p_alphas;
-        problems.push((xb, y));
+    for (pi, (xm, y)) in problems.list.iter().enumerate() {
+        let sw = joint::weights(y, settings.weight_power);
+        let p = Problem::with_weights(xm.view(), y, sw.as_deref());
+        grid.alphas[pi] = settings
+            .l1_ratios
+            .iter()
+            .map(|&l1| alpha_path(p.alpha_max(l1), settings.alpha_min_ratio, settings.n_alphas))
+            .collect();
+    }
+    if settings.joint.is_some() {
+        grid.alphas[1] = grid.alphas[0].clone();
     }
     let (nl, na) = (grid.l1_ratios.len(), grid.n_alphas());
-    let total = k * 2 * nl + 2;
+    let total = k * problems.list.len() * nl + 2;
     let mut done = 0;
     // oof[b][(l * na + a) * n + row]
     let n = rows.len();
     let mut oof = [vec![0.0; nl * na * n], vec![0.0; nl * na * n]];
-    for fold in 0..k {
-        let fp = run_fold(rows, fold, k, &settings.vectorizer, &grid, opt, || {
-            done += 1;
-            progress(done, total, &format!("fold {}/{k}", fold + 1));
-        });
+    let folds = run_folds(rows, k, settings, &grid, opt, &mut |m| {
+        done += 1;
+        progress(done, total, m);
+    });
+    for fp in folds {
         let nv = fp.valid.len();
-        for b in 0..2 {
+        for (dst, src) in oof.iter_mut().zip(&fp.preds) {
             for g in 0..nl * na {
                 for (v, &row) in fp.valid.iter().enumerate() {
-                    oof[b][g * n + row] = fp.preds[b][g * nv + v];
+                    dst[g * n + row] = src[g * nv + v];
                 }
             }
         }
@@ -166,32 +193,40 @@ pub fn train(
             },
         )
     };
-    let cv_metrics = cv_metrics(data, &oof, [best[0].0, best[1].0], k);
+    let offset = if settings.calibrate {
+        [0, 1].map(|b| best_offset(rows, &oof[b][best[b].0 * n..(best[b].0 + 1) * n], b))
+    } else {
+        [0.0; 2]
+    };
+    let cv_metrics = cv_metrics(data, &oof, [best[0].0, best[1].0], offset, k);
     // Final fit on all rows, along the path down to the chosen alpha.
     let mut coef = vec![[0.0; 2]; vec.n_features()];
     let mut intercept = [0.0; 2];
-    let mut clip = [(0.0, 0.0); 2];
+    let clip = clip_ranges(&targets);
+    let clip = [0, 1].map(|b| (clip[b].0 + offset[b], clip[b].1 + offset[b]));
     let mut choices = Vec::new();
-    for (b, (xb, y)) in problems.iter().enumerate() {
+    let nf = vec.n_features();
+    for b in 0..2 {
         let (l, a, c) = choice(b);
-        let p = Problem::new(xb.view(), y);
+        let pi = if settings.joint.is_some() { 0 } else { b };
+        let (xm, y) = &problems.list[pi];
+        let sw = joint::weights(y, settings.weight_power);
+        let p = Problem::with_weights(xm.view(), y, sw.as_deref());
         fit_path(
             &p,
             c.l1_ratio,
-            &grid.alphas[b][l][..=a],
+            &grid.alphas[pi][l][..=a],
             opt,
             |s, w, icpt| {
                 if s == a {
-                    for (dst, &src) in coef.iter_mut().zip(w) {
+                    let (cb, ib) = joint::collapse(w, icpt, b, nf, settings.joint);
+                    for (dst, src) in coef.iter_mut().zip(cb) {
                         dst[b] = src;
                     }
-                    intercept[b] = icpt;
+                    intercept[b] = ib + offset[b];
                 }
             },
         );
-        let lo = y.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        clip[b] = (lo, hi);
         choices.push(c);
         done += 1;
         progress(done, total, "final fit");
@@ -209,14 +244,18 @@ pub fn train(
             records: data.records,
             used: rows.len(),
             bad: data.bad_rows.values().sum(),
-            with_from: problems[0].1.len(),
-            with_to: problems[1].1.len(),
+            with_from,
+            with_to,
         },
         hyperparameters: Hyperparameters {
             vectorizer: settings.vectorizer.clone(),
             salary_from: choices[0],
             salary_to: choices[1],
             target: "ln(salary)".to_owned(),
+            joint: settings.joint,
+            winsor: settings.winsor,
+            log_offset: offset,
+            weight_power: settings.weight_power,
         },
         cv_metrics,
         n_features: vec.n_features(),
@@ -234,12 +273,76 @@ pub fn train(
     Ok(model)
 }
 
-fn cv_metrics(data: &LoadedData, oof: &[Vec<f64>; 2], g: [usize; 2], k: usize) -> CvMetrics {
+/// Runs the folds on `settings.threads` worker threads; ticks are reported on this thread.
+fn run_folds(
+    rows: &[crate::data::Row],
+    k: usize,
+    settings: &TrainSettings,
+    grid: &Grid,
+    opt: SolverOptions,
+    tick: &mut dyn FnMut(&str),
+) -> Vec<FoldPredictions> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let (tx, rx) = mpsc::channel::<usize>();
+    std::thread::scope(|scope| {
+        for _ in 0..settings.threads.clamp(1, k) {
+            let tx = tx.clone();
+            let (next, results) = (&next, &results);
+            scope.spawn(move || {
+                loop {
+                    let fold = next.fetch_add(1, Ordering::SeqCst);
+                    if fold >= k {
+                        break;
+                    }
+                    let fp = run_fold(rows, fold, k, &settings.vectorizer, grid, opt, || {
+                        let _ = tx.send(fold);
+                    });
+                    if let Ok(mut r) = results.lock() {
+                        r.push(fp);
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for fold in rx {
+            tick(&format!("fold {}/{k}", fold + 1));
+        }
+    });
+    // Fold order does not matter: each writes its own validation rows.
+    results.into_inner().unwrap_or_default()
+}
+
+/// The log offset in `[-0.2, 0.2]` that minimises the out-of-fold MAE of bound `b`
+/// (`pred` holds one log prediction per row).
+fn best_offset(rows: &[crate::data::Row], pred: &[f64], b: usize) -> f64 {
+    let mut best = (0.0, f64::INFINITY);
+    for step in -20..=20 {
+        let d = f64::from(step) * 0.01;
+        let mae: f64 = rows
+            .iter()
+            .zip(pred)
+            .filter_map(|(r, p)| log_target(r, b).map(|t| (t.exp() - (p + d).exp()).abs()))
+            .sum();
+        if mae < best.1 {
+            best = (d, mae);
+        }
+    }
+    best.0
+}
+
+fn cv_metrics(
+    data: &LoadedData,
+    oof: &[Vec<f64>; 2],
+    g: [usize; 2],
+    offset: [f64; 2],
+    k: usize,
+) -> CvMetrics {
     let n = data.rows.len();
     let mut crossed = 0usize;
     let preds: Vec<RangePrediction> = (0..n)
         .map(|i| {
-            let raw = [oof[0][g[0] * n + i], oof[1][g[1] * n + i]];
+            let raw = [oof[0][g[0] * n + i] + offset[0], oof[1][g[1] * n + i] + offset[1]];
             // Clipping was applied per fold already; only the crossing fix remains.
             let ([f, t], c) = finish_log(raw, [(f64::MIN, f64::MAX); 2]);
             crossed += usize::from(c);
@@ -272,10 +375,11 @@ fn name_terms(
     let mut scratch = crate::terms::Scratch::default();
     for d in docs {
         for_each_term(d, &vec.settings.terms, &mut scratch, |b, key, text| {
-            if let Some(j) = vec.feature_of(key) {
-                if coef[j as usize] != [0.0; 2] && !names.contains_key(&j) {
-                    names.insert(j, format!("{}: {}", b.label(), text.to_owned_string()));
-                }
+            if let Some(j) = vec.feature_of(key)
+                && coef[j as usize] != [0.0; 2]
+                && !names.contains_key(&j)
+            {
+                names.insert(j, format!("{}: {}", b.label(), text.to_owned_string()));
             }
         });
     }

@@ -31,8 +31,8 @@ pub struct VectorizerSettings {
     pub sublinear_tf: bool,
     /// L2-normalise each block of each row.
     pub l2_normalize: bool,
-    /// Weight multiplying each block (title, title chars, description, area).
-    pub block_weights: [f64; 4],
+    /// Weight multiplying each block (title, title chars, description, area, amount).
+    pub block_weights: [f64; 5],
 }
 
 impl Default for VectorizerSettings {
@@ -42,7 +42,7 @@ impl Default for VectorizerSettings {
             min_df: 2,
             sublinear_tf: true,
             l2_normalize: true,
-            block_weights: [1.0; 4],
+            block_weights: [0.7, 1.0, 1.0, 1.0, 1.0],
         }
     }
 }
@@ -153,7 +153,7 @@ impl Vectorizer {
     /// Turns feature occurrences into the weighted, normalised row.
     fn weigh(&self, ids: &mut [u32], row: &mut Vec<(u32, f64)>) {
         ids.sort_unstable();
-        let mut norms = [0.0f64; 4];
+        let mut norms = [0.0f64; 5];
         let mut i = 0;
         while i < ids.len() {
             let f = ids[i];

@@ -1,5 +1,6 @@
 //! The sparse coordinate-descent solver agrees with linfa-elasticnet and scikit-learn on
 //! small dense problems.
+#![allow(clippy::unwrap_used)]
 
 use linfa::traits::{Fit, Predict};
 use linfa::{Dataset, DatasetBase};
@@ -134,4 +135,27 @@ fn invalid_parameters_are_rejected() {
     let ds = Dataset::new(x, y);
     assert!(SparseElasticNetParams::new(-1.0, 0.5).fit(&ds).is_err());
     assert!(SparseElasticNetParams::new(0.1, 1.5).fit(&ds).is_err());
+}
+
+#[test]
+fn weighted_coefficients_match_recorded_scikit_learn_values() {
+    // scikit-learn 1.9.1, `fit(X, y, sample_weight = 1 + i % 4)`, scripts/enet_reference.py.
+    let coef = [
+        1.3120767707961296,
+        0.019134664294139778,
+        -1.9741043296343213,
+        -0.13300245746693926,
+        0.5302124342935727,
+        0.05210707872083247,
+    ];
+    let (x, y) = problem();
+    let csc = CsMat::csc_from_dense(x.view(), 0.0);
+    let w: Vec<f64> = (0..N).map(|i| 1.0 + (i % 4) as f64).collect();
+    let p = payrange_ml::enet::Problem::with_weights(csc.view(), y.as_slice().unwrap(), Some(&w));
+    let opt = payrange_ml::enet::SolverOptions { tol: 1e-12, max_iter: 100_000 };
+    let s = p.solve(0.01, 0.5, Vec::new(), opt);
+    for (a, b) in s.coef.iter().zip(coef) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    assert!((s.intercept - 3.2787296975836435).abs() < 1e-6);
 }

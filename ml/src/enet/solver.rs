@@ -36,6 +36,8 @@ pub struct Problem<'a> {
     x: CsMatView<'a, f64>,
     y: Vec<f64>,
     y_mean: f64,
+    /// Sample weights, normalised to sum to the number of rows.
+    sw: Vec<f64>,
     col_mean: Vec<f64>,
     col_nrm2: Vec<f64>,
 }
@@ -56,15 +58,25 @@ pub struct Solution {
 impl<'a> Problem<'a> {
     /// Prepares a problem; `x` must be CSC with `y.len()` rows.
     pub fn new(x: CsMatView<'a, f64>, y: &[f64]) -> Problem<'a> {
+        Problem::with_weights(x, y, None)
+    }
+
+    /// Prepares a weighted problem (weighted least squares; weights are rescaled to sum
+    /// to the number of rows, as scikit-learn does).
+    pub fn with_weights(x: CsMatView<'a, f64>, y: &[f64], w: Option<&[f64]>) -> Problem<'a> {
         let n = y.len() as f64;
-        let y_mean = y.iter().sum::<f64>() / n.max(1.0);
+        let mut sw: Vec<f64> = w.map_or_else(|| vec![1.0; y.len()], <[f64]>::to_vec);
+        let total: f64 = sw.iter().sum();
+        if total > 0.0 {
+            sw.iter_mut().for_each(|v| *v *= n / total);
+        }
+        let y_mean = y.iter().zip(&sw).map(|(a, b)| a * b).sum::<f64>() / n.max(1.0);
         let mut col_mean = Vec::with_capacity(x.cols());
         let mut col_nrm2 = Vec::with_capacity(x.cols());
         for col in x.outer_iterator() {
             let (s, s2) = col
-                .data()
                 .iter()
-                .fold((0.0, 0.0), |(s, s2), v| (s + v, s2 + v * v));
+                .fold((0.0, 0.0), |(s, s2), (i, v)| (s + sw[i] * v, s2 + sw[i] * v * v));
             let m = s / n.max(1.0);
             col_mean.push(m);
             col_nrm2.push((s2 - n * m * m).max(0.0));
@@ -73,6 +85,7 @@ impl<'a> Problem<'a> {
             x,
             y: y.iter().map(|v| v - y_mean).collect(),
             y_mean,
+            sw,
             col_mean,
             col_nrm2,
         }
@@ -81,11 +94,11 @@ impl<'a> Problem<'a> {
     /// Smallest `alpha` at which all coefficients are zero for `l1_ratio`.
     pub fn alpha_max(&self, l1_ratio: f64) -> f64 {
         let n = self.y.len() as f64;
-        let ysum: f64 = self.y.iter().sum();
+        let ysum: f64 = self.y.iter().zip(&self.sw).map(|(a, b)| a * b).sum();
         let mut m: f64 = 0.0;
         for (j, col) in self.x.outer_iterator().enumerate() {
-            let g: f64 =
-                col.iter().map(|(i, v)| v * self.y[i]).sum::<f64>() - self.col_mean[j] * ysum;
+            let g: f64 = col.iter().map(|(i, v)| v * self.sw[i] * self.y[i]).sum::<f64>()
+                - self.col_mean[j] * ysum;
             m = m.max(g.abs());
         }
         m / (n * l1_ratio.max(1e-3))
@@ -115,8 +128,10 @@ impl<'a> Problem<'a> {
                 c += w[j] * self.col_mean[j];
             }
         }
-        let mut ssum: f64 = s.iter().sum();
-        let y_nrm2: f64 = self.y.iter().map(|v| v * v).sum();
+        let sw = &self.sw;
+        let wsum = |s: &[f64]| s.iter().zip(sw).map(|(a, b)| a * b).sum::<f64>();
+        let mut ssum: f64 = wsum(&s);
+        let y_nrm2: f64 = self.y.iter().zip(sw).map(|(v, w)| w * v * v).sum();
         let tol = opt.tol * y_nrm2.max(f64::MIN_POSITIVE);
         let mut gap = f64::INFINITY;
         let mut iterations = 0;
@@ -129,7 +144,7 @@ impl<'a> Problem<'a> {
                 return 0.0;
             }
             let mean = self.col_mean[j];
-            let dot: f64 = col.iter().map(|(i, v)| v * s[i]).sum::<f64>() - mean * *ssum;
+            let dot: f64 = col.iter().map(|(i, v)| v * sw[i] * s[i]).sum::<f64>() - mean * *ssum;
             let rho = dot + w[j] * nrm2;
             let new = soft(rho, l1) / (nrm2 + l2);
             let d = new - w[j];
@@ -150,7 +165,7 @@ impl<'a> Problem<'a> {
                 max_d = max_d.max(update(j, &mut w, &mut s, &mut c, &mut ssum));
             }
             // Refresh the running sum to keep rounding drift out.
-            ssum = s.iter().sum();
+            ssum = wsum(&s);
             // `max_d^2` bounds the change of ||r||^2 made by the largest single update.
             if max_d * max_d < tol || iterations == opt.max_iter {
                 gap = self.duality_gap(&w, &s, c, l1, l2);
@@ -185,14 +200,15 @@ impl<'a> Problem<'a> {
     }
 
     fn duality_gap(&self, w: &[f64], s: &[f64], c: f64, l1: f64, l2: f64) -> f64 {
-        let ssum: f64 = s.iter().sum();
+        let sw = &self.sw;
+        let ssum: f64 = s.iter().zip(sw).map(|(a, b)| a * b).sum();
         let mut dual_norm: f64 = 0.0;
         for (j, col) in self.x.outer_iterator().enumerate() {
-            let g = col.iter().map(|(i, v)| v * s[i]).sum::<f64>() - self.col_mean[j] * ssum;
+            let g = col.iter().map(|(i, v)| v * sw[i] * s[i]).sum::<f64>() - self.col_mean[j] * ssum;
             dual_norm = dual_norm.max((g - l2 * w[j]).abs());
         }
-        let r_nrm2: f64 = s.iter().map(|v| (v + c) * (v + c)).sum();
-        let ry: f64 = s.iter().zip(&self.y).map(|(v, y)| (v + c) * y).sum();
+        let r_nrm2: f64 = s.iter().zip(sw).map(|(v, q)| q * (v + c) * (v + c)).sum();
+        let ry: f64 = s.iter().zip(&self.y).zip(sw).map(|((v, y), q)| q * (v + c) * y).sum();
         let w_nrm2: f64 = w.iter().map(|v| v * v).sum();
         let w_l1: f64 = w.iter().map(|v| v.abs()).sum();
         let (konst, mut gap) = if dual_norm > l1 {

@@ -1,0 +1,85 @@
+//! How the two bounds are turned into regression problems.
+//!
+//! Separate: one problem per bound, on the rows that have it. Joint ("frustratingly easy
+//! domain adaptation"): one problem over all (row, bound) observations with features
+//! `[x, gamma * x * is_from, gamma * x * is_to, is_to]`, so a row with only one bound
+//! still teaches the other bound through the shared block. Either way each bound ends up
+//! as a plain linear model over `x`, so the artifact and the scoring do not change.
+
+use sprs::CsMat;
+
+/// Regression problems (CSC matrix and log targets) for the two bounds.
+pub struct Problems {
+    /// One problem (joint) or two (separate: from, to).
+    pub list: Vec<(CsMat<f64>, Vec<f64>)>,
+}
+
+/// Builds the problems from a CSR matrix of documents and their log targets.
+pub fn build(x: &CsMat<f64>, targets: &[[Option<f64>; 2]], joint: Option<f64>) -> Problems {
+    let nf = x.cols();
+    let mut list = Vec::new();
+    let passes: Vec<Vec<usize>> = if joint.is_some() {
+        vec![vec![0, 1]]
+    } else {
+        vec![vec![0], vec![1]]
+    };
+    for bounds in passes {
+        let mut indptr = vec![0];
+        let (mut indices, mut data, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, t) in targets.iter().enumerate() {
+            for &b in &bounds {
+                let Some(v) = t[b] else { continue };
+                let Some(row) = x.outer_view(i) else { continue };
+                indices.extend_from_slice(row.indices());
+                data.extend_from_slice(row.data());
+                if let Some(g) = joint {
+                    let off = nf * (1 + b);
+                    indices.extend(row.indices().iter().map(|j| j + off));
+                    data.extend(row.data().iter().map(|v| v * g));
+                    if b == 1 {
+                        indices.push(3 * nf);
+                        data.push(1.0);
+                    }
+                }
+                indptr.push(indices.len());
+                y.push(v);
+            }
+        }
+        let cols = if joint.is_some() { 3 * nf + 1 } else { nf };
+        let m = CsMat::new((y.len(), cols), indptr, indices, data).to_csc();
+        list.push((m, y));
+    }
+    Problems { list }
+}
+
+/// The bounds a problem's solution serves.
+pub fn bounds_of(problem: usize, joint: Option<f64>) -> &'static [usize] {
+    match (joint, problem) {
+        (Some(_), _) => &[0, 1],
+        (None, 0) => &[0],
+        (None, _) => &[1],
+    }
+}
+
+/// The linear model over `x` (length `nf`) for bound `b` from a problem's solution.
+pub fn collapse(w: &[f64], icpt: f64, b: usize, nf: usize, joint: Option<f64>) -> (Vec<f64>, f64) {
+    match joint {
+        None => (w[..nf].to_vec(), icpt),
+        Some(g) => {
+            let off = nf * (1 + b);
+            let coef = (0..nf).map(|j| w[j] + g * w[off + j]).collect();
+            (coef, icpt + if b == 1 { w[3 * nf] } else { 0.0 })
+        }
+    }
+}
+
+/// Sample weights `exp(power * y)` of log targets `y` (salary^power), or `None` for 0.
+/// With power 1 the squared log error is weighted by the salary, which approximates the
+/// absolute error in currency units that the model is judged by.
+pub fn weights(y: &[f64], power: f64) -> Option<Vec<f64>> {
+    if power == 0.0 {
+        return None;
+    }
+    let m = y.iter().sum::<f64>() / y.len().max(1) as f64;
+    Some(y.iter().map(|v| (power * (v - m)).exp()).collect())
+}

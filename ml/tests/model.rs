@@ -1,0 +1,217 @@
+//! Behaviour of trained models: batch/single equality, artifact round trip and errors,
+//! reproducible versions, `from <= to`, explanations and the file operations.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
+use payrange_ml::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
+use payrange_ml::{ArtifactError, Model, VacancyText};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+#[test]
+fn a_vacancy_scored_alone_equals_its_row_in_a_batch() {
+    let data = common::fixture_data();
+    let docs: Vec<VacancyText<'_>> = data.rows.iter().map(|r| r.text()).collect();
+    let v = Vectorizer::fit(&docs[..150], VectorizerSettings::default());
+    let batch = v.transform(&docs[150..]);
+    let mut ws = Workspace::default();
+    for (i, d) in docs[150..].iter().enumerate() {
+        v.transform_into(d, &mut ws);
+        let row = batch.outer_view(i).unwrap();
+        let alone: Vec<(usize, f64)> = ws.row.iter().map(|&(j, x)| (j as usize, x)).collect();
+        let in_batch: Vec<(usize, f64)> = row.iter().map(|(j, &x)| (j, x)).collect();
+        assert_eq!(alone, in_batch);
+    }
+    // And IDF does not depend on what is transformed with it.
+    let again = v.transform(&docs[150..151]);
+    assert_eq!(
+        again.outer_view(0).unwrap().data(),
+        batch.outer_view(0).unwrap().data()
+    );
+}
+
+#[test]
+fn artifact_round_trip_gives_bit_identical_predictions() {
+    let m = common::small_model();
+    let bytes = m.to_bytes().unwrap();
+    let back = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(back.metadata(), m.metadata());
+    assert_eq!(back.to_bytes().unwrap(), bytes);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.model");
+    m.save(&path).unwrap();
+    let loaded = Model::load(&path).unwrap();
+    for r in &common::fixture_data().rows {
+        let (a, b, c) = (
+            m.predict(&r.text()),
+            back.predict(&r.text()),
+            loaded.predict(&r.text()),
+        );
+        assert_eq!(a.salary_from.to_bits(), b.salary_from.to_bits());
+        assert_eq!(a.salary_to.to_bits(), c.salary_to.to_bits());
+        assert_eq!(a, c);
+    }
+}
+
+#[test]
+fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
+    let bytes = common::small_model().to_bytes().unwrap();
+    assert!(matches!(
+        Model::from_bytes(b""),
+        Err(ArtifactError::BadMagic)
+    ));
+    assert!(matches!(
+        Model::from_bytes(b"PK\x03\x04 zip file"),
+        Err(ArtifactError::BadMagic)
+    ));
+    let cut = &bytes[..bytes.len() / 2];
+    assert!(matches!(
+        Model::from_bytes(cut),
+        Err(ArtifactError::Truncated { .. })
+    ));
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 0x55;
+    assert!(matches!(
+        Model::from_bytes(&flipped),
+        Err(ArtifactError::ChecksumMismatch)
+    ));
+    let mut v2 = bytes.clone();
+    v2[16] = 2;
+    let err = Model::from_bytes(&v2).unwrap_err();
+    assert!(matches!(
+        err,
+        ArtifactError::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    ));
+    assert!(err.to_string().contains("version 2"), "{err}");
+    // No cut point panics.
+    for len in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
+        assert!(Model::from_bytes(&bytes[..len]).is_err());
+    }
+    let missing = Model::load(std::path::Path::new("/nonexistent/x.model")).unwrap_err();
+    assert!(missing.to_string().contains("/nonexistent/x.model"));
+}
+
+#[test]
+fn same_data_and_settings_give_the_same_version_whatever_the_training_time() {
+    let data = common::fixture_data();
+    let s = common::small_settings();
+    let t1 = time::OffsetDateTime::from_unix_timestamp(1_000_000_000).unwrap();
+    let t2 = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let a = payrange_ml::train::train(&data, &s, t1, &mut |_, _, _| {}).unwrap();
+    let b = payrange_ml::train::train(&data, &s, t2, &mut |_, _, _| {}).unwrap();
+    assert_eq!(a.metadata().version, b.metadata().version);
+    assert_ne!(a.metadata().trained_at, b.metadata().trained_at);
+    let mut s2 = s.clone();
+    s2.vectorizer.min_df = 3;
+    let c = payrange_ml::train::train(&data, &s2, t1, &mut |_, _, _| {}).unwrap();
+    assert_ne!(a.metadata().version, c.metadata().version);
+}
+
+fn random_text(rng: &mut Xoshiro256PlusPlus, words: &[&str], n: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..n {
+        match rng.gen_range(0..10) {
+            0 => s.push(char::from_u32(rng.gen_range(0x20..0x4ff)).unwrap_or('?')),
+            1 => s.push_str(&rng.gen_range(1..2_000_000).to_string()),
+            _ => s.push_str(words[rng.gen_range(0..words.len())]),
+        }
+        s.push(' ');
+    }
+    s
+}
+
+#[test]
+fn predictions_always_satisfy_from_le_to_and_are_finite() {
+    let data = common::fixture_data();
+    let words: Vec<&str> = data
+        .rows
+        .iter()
+        .flat_map(|r| r.description.split(' '))
+        .take(5000)
+        .collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let models = [common::small_model(), Model::bundled().unwrap()];
+    for m in &models {
+        for _ in 0..1500 {
+            let (nn, nd) = (rng.gen_range(0..6), rng.gen_range(0..300));
+            let name = random_text(&mut rng, &words, nn);
+            let desc = random_text(&mut rng, &words, nd);
+            let area = if rng.gen_bool(0.5) {
+                Some(words[rng.gen_range(0..words.len())])
+            } else {
+                None
+            };
+            let p = m.predict(&VacancyText {
+                name: &name,
+                description: &desc,
+                area,
+            });
+            assert!(p.salary_from.is_finite() && p.salary_from > 0.0);
+            assert!(p.salary_from <= p.salary_to, "{p:?}");
+        }
+    }
+}
+
+#[test]
+fn explanations_name_terms_and_sum_like_the_prediction() {
+    let m = Model::bundled().unwrap();
+    let v = VacancyText {
+        name: "Senior Python разработчик",
+        description: "Разработка backend на Python, Django, PostgreSQL. Опыт от 3 лет.",
+        area: Some("Москва"),
+    };
+    let (p, e) = m.predict_explained(&v, 5);
+    assert_eq!(p, m.predict(&v));
+    assert!(!e.salary_from.is_empty() && e.salary_from.len() <= 5);
+    assert!(
+        e.salary_to.iter().any(|t| t.term.starts_with("title: ")),
+        "{e:?}"
+    );
+    for w in e.salary_from.windows(2) {
+        assert!(w[0].contribution.abs() >= w[1].contribution.abs());
+    }
+    assert!(
+        p.salary_from > 30_000.0 && p.salary_to < 2_000_000.0,
+        "{p:?}"
+    );
+}
+
+#[test]
+fn file_operations_count_bad_rows_and_write_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(common::fixture()).unwrap();
+    let bad =
+        format!("{src},,no name,1000,2000,RUR,Москва,x\r\n9,Повар,Готовить,много,2000,RUR,,x\r\n");
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, bad).unwrap();
+    let out = dir.path().join("m.model");
+    let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
+    let o = train_file(&data, &out, &common::small_settings(), t, &mut |_, _, _| {}).unwrap();
+    assert_eq!(o.bad_rows.values().sum::<usize>(), 2, "{:?}", o.bad_rows);
+    assert_eq!(o.model.metadata().rows.used, 200);
+    let m = Model::load(&out).unwrap();
+    let r = evaluate_file(&m, &common::fixture()).unwrap();
+    assert_eq!(r.rows, 200);
+    assert_eq!(r.crossed, 0.0);
+    assert!(r.salary_from.mae > 0.0 && r.predict_us_p50 > 0.0);
+    let pred = dir.path().join("p.csv");
+    let (n, _) = predict_csv(&m, &common::fixture(), &pred).unwrap();
+    assert_eq!(n, 200);
+    let mut rdr = csv::Reader::from_path(&pred).unwrap();
+    assert_eq!(
+        rdr.headers().unwrap(),
+        vec!["id", "name", "salary_from", "salary_to"]
+    );
+    let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(recs.len(), 200);
+    for r in &recs {
+        let (f, t): (f64, f64) = (r[2].parse().unwrap(), r[3].parse().unwrap());
+        assert!(f <= t && f > 0.0);
+    }
+}

@@ -1,0 +1,64 @@
+//! Cross-validated quality on the full data sets in `../shared/data`, held to the
+//! recorded level. Skips with a message when the data is missing, fails under `CI=true`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use payrange_ml::data::load_csv;
+use payrange_ml::train::{TrainSettings, train};
+
+fn data_file(name: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")).join(name);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {} is missing",
+        p.display()
+    );
+    eprintln!("skipping: {} not found", p.display());
+    None
+}
+
+/// The default settings, with the grid narrowed to the recorded choice (the full grid runs
+/// in `payrange train`); 5-fold CV on the same split as scripts/sklearn_reference.py.
+fn recorded(l1: f64) -> TrainSettings {
+    TrainSettings {
+        l1_ratios: vec![l1],
+        n_alphas: 8,
+        alpha_min_ratio: 1e-3,
+        ..TrainSettings::default()
+    }
+}
+
+fn check(file: &str, l1: f64, max_mae: [f64; 2], min_coverage: f64) {
+    let Some(path) = data_file(file) else { return };
+    let data = load_csv(&path, true).unwrap();
+    let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
+    let m = train(&data, &recorded(l1), t, &mut |_, _, _| {}).unwrap();
+    let cv = m.metadata().cv_metrics.metrics;
+    eprintln!("{file}: {}", serde_json::to_string(&cv).unwrap());
+    assert!(
+        cv.salary_from.mae <= max_mae[0],
+        "from MAE {}",
+        cv.salary_from.mae
+    );
+    assert!(
+        cv.salary_to.mae <= max_mae[1],
+        "to MAE {}",
+        cv.salary_to.mae
+    );
+    assert!(cv.coverage >= min_coverage, "coverage {}", cv.coverage);
+    assert_eq!(cv.crossed, 0.0);
+}
+
+#[test]
+fn hh_cross_validated_mae_stays_at_the_recorded_level() {
+    check("hh_vacancies.csv", 0.05, [36_500.0, 53_500.0], 0.25);
+}
+
+#[test]
+fn adzuna_cross_validated_mae_stays_at_the_recorded_level() {
+    check("adzuna_jobs.csv", 0.05, [4_000.0, 5_100.0], 0.3);
+}
