@@ -619,7 +619,12 @@ function modelView() {
   const list = h('ul', { class: 'plain-list' });
   for (const b of ['from', 'to']) {
     const x = mt[`salary_${b}`] || {};
-    if (num(x.mae) !== null) list.append(h('li', {}, t('model.mae', { bound: t(`model.bound.${b}`), mae: fmtMoney(x.mae, cur), mape: fmtPct(x.mape ?? 0) })));
+    // The relative error is shown only when it is meaningful: a few tiny salaries in the
+    // data can push the mean relative error far above 100%.
+    if (num(x.mae) !== null) {
+      const rel = num(x.mape) !== null && x.mape <= 1;
+      list.append(h('li', {}, t(rel ? 'model.mae' : 'model.mae.abs', { bound: t(`model.bound.${b}`), mae: fmtMoney(x.mae, cur), mape: rel ? fmtPct(x.mape) : '' })));
+    }
   }
   for (const b of ['from', 'to']) {
     const x = mt[`salary_${b}`] || {};
