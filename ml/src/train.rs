@@ -342,7 +342,10 @@ fn cv_metrics(
     let mut crossed = 0usize;
     let preds: Vec<RangePrediction> = (0..n)
         .map(|i| {
-            let raw = [oof[0][g[0] * n + i] + offset[0], oof[1][g[1] * n + i] + offset[1]];
+            let raw = [
+                oof[0][g[0] * n + i] + offset[0],
+                oof[1][g[1] * n + i] + offset[1],
+            ];
             // Clipping was applied per fold already; only the crossing fix remains.
             let ([f, t], c) = finish_log(raw, [(f64::MIN, f64::MAX); 2]);
             crossed += usize::from(c);

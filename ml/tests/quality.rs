@@ -55,10 +55,12 @@ fn check(file: &str, l1: f64, max_mae: [f64; 2], min_coverage: f64) {
 
 #[test]
 fn hh_cross_validated_mae_stays_at_the_recorded_level() {
-    check("hh_vacancies.csv", 0.05, [36_500.0, 53_500.0], 0.25);
+    // Recorded (full grid, BENCHMARKS-ml.md): 33,678 / 49,940, coverage 0.317.
+    check("hh_vacancies.csv", 0.05, [34_400.0, 51_000.0], 0.29);
 }
 
 #[test]
 fn adzuna_cross_validated_mae_stays_at_the_recorded_level() {
-    check("adzuna_jobs.csv", 0.05, [4_000.0, 5_100.0], 0.3);
+    // Recorded (full grid, BENCHMARKS-ml.md): 3,903 / 5,294.
+    check("adzuna_jobs.csv", 0.05, [3_990.0, 5_400.0], 0.3);
 }

@@ -152,7 +152,10 @@ fn weighted_coefficients_match_recorded_scikit_learn_values() {
     let csc = CsMat::csc_from_dense(x.view(), 0.0);
     let w: Vec<f64> = (0..N).map(|i| 1.0 + (i % 4) as f64).collect();
     let p = payrange_ml::enet::Problem::with_weights(csc.view(), y.as_slice().unwrap(), Some(&w));
-    let opt = payrange_ml::enet::SolverOptions { tol: 1e-12, max_iter: 100_000 };
+    let opt = payrange_ml::enet::SolverOptions {
+        tol: 1e-12,
+        max_iter: 100_000,
+    };
     let s = p.solve(0.01, 0.5, Vec::new(), opt);
     for (a, b) in s.coef.iter().zip(coef) {
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");

@@ -74,9 +74,9 @@ impl<'a> Problem<'a> {
         let mut col_mean = Vec::with_capacity(x.cols());
         let mut col_nrm2 = Vec::with_capacity(x.cols());
         for col in x.outer_iterator() {
-            let (s, s2) = col
-                .iter()
-                .fold((0.0, 0.0), |(s, s2), (i, v)| (s + sw[i] * v, s2 + sw[i] * v * v));
+            let (s, s2) = col.iter().fold((0.0, 0.0), |(s, s2), (i, v)| {
+                (s + sw[i] * v, s2 + sw[i] * v * v)
+            });
             let m = s / n.max(1.0);
             col_mean.push(m);
             col_nrm2.push((s2 - n * m * m).max(0.0));
@@ -97,7 +97,10 @@ impl<'a> Problem<'a> {
         let ysum: f64 = self.y.iter().zip(&self.sw).map(|(a, b)| a * b).sum();
         let mut m: f64 = 0.0;
         for (j, col) in self.x.outer_iterator().enumerate() {
-            let g: f64 = col.iter().map(|(i, v)| v * self.sw[i] * self.y[i]).sum::<f64>()
+            let g: f64 = col
+                .iter()
+                .map(|(i, v)| v * self.sw[i] * self.y[i])
+                .sum::<f64>()
                 - self.col_mean[j] * ysum;
             m = m.max(g.abs());
         }
@@ -204,11 +207,17 @@ impl<'a> Problem<'a> {
         let ssum: f64 = s.iter().zip(sw).map(|(a, b)| a * b).sum();
         let mut dual_norm: f64 = 0.0;
         for (j, col) in self.x.outer_iterator().enumerate() {
-            let g = col.iter().map(|(i, v)| v * sw[i] * s[i]).sum::<f64>() - self.col_mean[j] * ssum;
+            let g =
+                col.iter().map(|(i, v)| v * sw[i] * s[i]).sum::<f64>() - self.col_mean[j] * ssum;
             dual_norm = dual_norm.max((g - l2 * w[j]).abs());
         }
         let r_nrm2: f64 = s.iter().zip(sw).map(|(v, q)| q * (v + c) * (v + c)).sum();
-        let ry: f64 = s.iter().zip(&self.y).zip(sw).map(|((v, y), q)| q * (v + c) * y).sum();
+        let ry: f64 = s
+            .iter()
+            .zip(&self.y)
+            .zip(sw)
+            .map(|((v, y), q)| q * (v + c) * y)
+            .sum();
         let w_nrm2: f64 = w.iter().map(|v| v * v).sum();
         let w_l1: f64 = w.iter().map(|v| v.abs()).sum();
         let (konst, mut gap) = if dual_norm > l1 {
