@@ -1,0 +1,148 @@
+//! `/users` and `/sessions`: registration, sign-in, sign-out, the current user.
+
+use payrange_domain::models::{Email, NewPassword, Password, Role};
+use payrange_domain::services::{RegisterError, SignInError};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::auth::{Credentials as Auth, SESSION_COOKIE, authenticate};
+use super::dto::{Credentials, SessionDto, UserDto};
+use super::error::ApiError;
+use super::{ApiTags, CookiePolicy, common_passwords};
+use crate::App;
+
+/// Account endpoints.
+pub struct AccountsApi;
+
+/// Registration succeeded.
+#[derive(ApiResponse)]
+enum Registered {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<UserDto>),
+}
+
+/// Sign-in succeeded.
+#[derive(ApiResponse)]
+enum SignedIn {
+    /// The session token, also set as the `payrange_session` cookie.
+    #[oai(status = 200)]
+    Ok(Json<SessionDto>, #[oai(header = "Set-Cookie")] String),
+}
+
+/// Sign-out succeeded.
+#[derive(ApiResponse)]
+enum SignedOut {
+    /// The session is revoked and the cookie cleared.
+    #[oai(status = 204)]
+    NoContent(#[oai(header = "Set-Cookie")] String),
+}
+
+/// The current user.
+#[derive(ApiResponse)]
+enum Me {
+    /// The signed-in user.
+    #[oai(status = 200)]
+    Ok(Json<UserDto>),
+}
+
+fn cookie(policy: &CookiePolicy, value: &str, max_age: i64) -> String {
+    let secure = if policy.secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
+}
+
+#[OpenApi(tag = "ApiTags::Accounts")]
+impl AccountsApi {
+    /// Register an account.
+    ///
+    /// Password rules: 12 to 128 characters (any Unicode, no composition rules), not on the
+    /// bundled list of common passwords. Answers 409 `email_taken` when the email is in use:
+    /// registration necessarily reveals that, as any sign-up form does.
+    #[oai(path = "/users", method = "post", operation_id = "register")]
+    async fn register(
+        &self,
+        app: Data<&App>,
+        body: Json<Credentials>,
+    ) -> Result<Registered, ApiError> {
+        let email =
+            Email::parse(&body.email).map_err(|e| ApiError::invalid("email", e.to_string()))?;
+        let password =
+            NewPassword::parse_with_blocklist(&body.password, common_passwords::contains)
+                .map_err(|e| ApiError::invalid("password", e.to_string()))?;
+        match app.accounts.register(email, &password, Role::User).await {
+            Ok(user) => Ok(Registered::Created(Json(UserDto::from(&user)))),
+            Err(RegisterError::EmailTaken) => Err(ApiError::conflict(
+                "email_taken",
+                "an account with this email already exists",
+            )),
+            Err(RegisterError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
+            Err(RegisterError::Internal(c)) => Err(ApiError::internal(&*c)),
+        }
+    }
+
+    /// Sign in.
+    ///
+    /// Returns a token valid for the configured lifetime (at most 12 hours) and sets it as an
+    /// HttpOnly, SameSite=Strict cookie. An unknown email and a wrong password get the same
+    /// 401 `invalid_credentials` answer.
+    #[oai(path = "/sessions", method = "post", operation_id = "signIn")]
+    async fn sign_in(
+        &self,
+        app: Data<&App>,
+        policy: Data<&CookiePolicy>,
+        body: Json<Credentials>,
+    ) -> Result<SignedIn, ApiError> {
+        let Ok(password) = Password::parse(&body.password) else {
+            return Err(ApiError::invalid_credentials());
+        };
+        match app.accounts.sign_in(&body.email, &password).await {
+            Ok(s) => {
+                let max_age = (s.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
+                let set_cookie = cookie(&policy, &s.token, max_age.max(0));
+                Ok(SignedIn::Ok(
+                    Json(SessionDto {
+                        token: s.token,
+                        expires_at: s.expires_at,
+                        user: UserDto::from(&s.user),
+                    }),
+                    set_cookie,
+                ))
+            }
+            Err(SignInError::InvalidCredentials) => Err(ApiError::invalid_credentials()),
+            Err(SignInError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
+            Err(SignInError::Internal(c)) => Err(ApiError::internal(&*c)),
+        }
+    }
+
+    /// Sign out: revoke the current session. Its token is refused from now on.
+    #[oai(
+        path = "/sessions/current",
+        method = "delete",
+        operation_id = "signOut"
+    )]
+    async fn sign_out(
+        &self,
+        app: Data<&App>,
+        policy: Data<&CookiePolicy>,
+        req: &Request,
+        auth: Auth,
+    ) -> Result<SignedOut, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        app.accounts
+            .sign_out(me.session_id)
+            .await
+            .map_err(|e| ApiError::unavailable(&e))?;
+        Ok(SignedOut::NoContent(cookie(&policy, "", 0)))
+    }
+
+    /// The signed-in user.
+    #[oai(path = "/users/me", method = "get", operation_id = "me")]
+    async fn me(&self, app: Data<&App>, req: &Request, auth: Auth) -> Result<Me, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        Ok(Me::Ok(Json(UserDto::from(&me.user))))
+    }
+}

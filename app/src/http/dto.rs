@@ -1,0 +1,272 @@
+//! The JSON shapes of the API (request and response bodies).
+
+use payrange_domain::models::{
+    ModelInfo, Prediction, PredictionStatus, Role, TermContribution, User,
+};
+use poem_openapi::{Enum, Object};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Registration or sign-in form.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Credentials {
+    /// E-mail address; case does not matter.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Password: 12 to 128 characters, not a common one (registration rules).
+    #[oai(validator(max_length = 512))]
+    pub password: String,
+}
+
+/// What a user may do.
+#[derive(Debug, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum RoleDto {
+    /// An ordinary user.
+    User,
+    /// An administrator.
+    Admin,
+}
+
+/// A user account.
+#[derive(Debug, Object)]
+pub struct UserDto {
+    /// Id.
+    pub id: Uuid,
+    /// Normalised (lower-case) e-mail.
+    pub email: String,
+    /// Role.
+    pub role: RoleDto,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.to_string(),
+            role: match u.role {
+                Role::User => RoleDto::User,
+                Role::Admin => RoleDto::Admin,
+            },
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// A signed-in session.
+#[derive(Debug, Object)]
+pub struct SessionDto {
+    /// PASETO v4.local token: send as `Authorization: Bearer <token>` (or rely on the cookie).
+    pub token: String,
+    /// When the token expires.
+    pub expires_at: OffsetDateTime,
+    /// Who signed in.
+    pub user: UserDto,
+}
+
+/// A vacancy to predict the salary range of.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct VacancyDto {
+    /// Title, 1 to 200 characters after trimming.
+    pub name: String,
+    /// Description, 1 to 20,000 characters after trimming.
+    pub description: String,
+    /// City or region (optional, at most 100 characters).
+    pub area: Option<String>,
+}
+
+/// Life-cycle state of a prediction.
+#[derive(Debug, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum StatusDto {
+    /// Waiting for a worker.
+    Queued,
+    /// Being computed.
+    Running,
+    /// Finished with a range.
+    Done,
+    /// Finished without a range; see `error`.
+    Failed,
+}
+
+/// One term's push on a bound.
+#[derive(Debug, Object)]
+pub struct TermDto {
+    /// The feature, e.g. `title: python`.
+    pub term: String,
+    /// Contribution to the log of the bound: > 0 pushed it up, < 0 down (`exp(c) - 1` is the
+    /// relative effect).
+    pub contribution: f64,
+}
+
+/// The strongest terms behind each bound.
+#[derive(Debug, Object)]
+pub struct ExplanationDto {
+    /// Terms behind `salary_from`, strongest first.
+    pub salary_from: Vec<TermDto>,
+    /// Terms behind `salary_to`, strongest first.
+    pub salary_to: Vec<TermDto>,
+}
+
+/// A prediction request and its outcome.
+#[derive(Debug, Object)]
+pub struct PredictionDto {
+    /// Id.
+    pub id: Uuid,
+    /// State.
+    pub status: StatusDto,
+    /// Vacancy title.
+    pub name: String,
+    /// Vacancy description.
+    pub description: String,
+    /// Vacancy area.
+    pub area: Option<String>,
+    /// Predicted lower bound (when done).
+    pub salary_from: Option<f64>,
+    /// Predicted upper bound (when done); never below `salary_from`.
+    pub salary_to: Option<f64>,
+    /// Currency of the bounds (`RUR` for the bundled model), per month.
+    pub currency: Option<String>,
+    /// Version of the model that predicted it.
+    pub model_version: Option<String>,
+    /// Why the model predicted this range.
+    pub explanation: Option<ExplanationDto>,
+    /// Why it failed (when failed).
+    pub error: Option<String>,
+    /// How many times a worker started it.
+    pub attempts: u32,
+    /// When it was accepted.
+    pub created_at: OffsetDateTime,
+    /// When a worker last started it.
+    pub started_at: Option<OffsetDateTime>,
+    /// When it finished.
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+fn terms(ts: &[TermContribution]) -> Vec<TermDto> {
+    ts.iter()
+        .map(|t| TermDto {
+            term: t.term.clone(),
+            contribution: t.contribution,
+        })
+        .collect()
+}
+
+impl From<&Prediction> for PredictionDto {
+    fn from(p: &Prediction) -> Self {
+        let r = p.result.as_ref();
+        Self {
+            id: p.id.as_uuid(),
+            status: match p.status {
+                PredictionStatus::Queued => StatusDto::Queued,
+                PredictionStatus::Running => StatusDto::Running,
+                PredictionStatus::Done => StatusDto::Done,
+                PredictionStatus::Failed => StatusDto::Failed,
+            },
+            name: p.vacancy.name().to_owned(),
+            description: p.vacancy.description().to_owned(),
+            area: p.vacancy.area().map(str::to_owned),
+            salary_from: r.map(|r| r.salary_from),
+            salary_to: r.map(|r| r.salary_to),
+            currency: r.map(|r| r.currency.clone()),
+            model_version: r.map(|r| r.model_version.clone()),
+            explanation: r.map(|r| ExplanationDto {
+                salary_from: terms(&r.explanation.salary_from),
+                salary_to: terms(&r.explanation.salary_to),
+            }),
+            error: p.error.clone(),
+            attempts: p.attempts,
+            created_at: p.created_at,
+            started_at: p.started_at,
+            finished_at: p.finished_at,
+        }
+    }
+}
+
+/// A page of predictions, newest first.
+#[derive(Debug, Object)]
+pub struct PredictionPage {
+    /// The predictions.
+    pub items: Vec<PredictionDto>,
+    /// Pass as `cursor` to get the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Cross-validated quality of one bound's model.
+#[derive(Debug, Object)]
+pub struct BoundMetricsDto {
+    /// Mean absolute error, in currency units.
+    pub mae: f64,
+    /// Mean absolute percentage error, as a fraction (0.25 = 25 %).
+    pub mape: f64,
+    /// Coefficient of determination (1 = perfect, 0 = no better than the mean).
+    pub r2: f64,
+}
+
+/// Cross-validated quality of the model.
+#[derive(Debug, Object)]
+pub struct MetricsDto {
+    /// Lower bound.
+    pub salary_from: BoundMetricsDto,
+    /// Upper bound.
+    pub salary_to: BoundMetricsDto,
+    /// Share of validation vacancies whose true midpoint lay inside the predicted range.
+    pub coverage: f64,
+}
+
+/// The loaded model.
+#[derive(Debug, Object)]
+pub struct ModelDto {
+    /// Content hash; the same data and settings give the same version.
+    pub version: String,
+    /// When it was trained (RFC 3339).
+    pub trained_at: String,
+    /// Currency of its predictions.
+    pub currency: String,
+    /// Training data file.
+    pub data_file: String,
+    /// SHA-256 of the training data file.
+    pub data_sha256: String,
+    /// Vacancies it was trained on.
+    pub training_rows: u64,
+    /// Cross-validated metrics.
+    pub metrics: MetricsDto,
+}
+
+impl From<&ModelInfo> for ModelDto {
+    fn from(m: &ModelInfo) -> Self {
+        let b = |x: &payrange_domain::models::BoundMetrics| BoundMetricsDto {
+            mae: x.mae,
+            mape: x.mape,
+            r2: x.r2,
+        };
+        Self {
+            version: m.version.clone(),
+            trained_at: m.trained_at.clone(),
+            currency: m.currency.clone(),
+            data_file: m.data_file.clone(),
+            data_sha256: m.data_sha256.clone(),
+            training_rows: m.training_rows,
+            metrics: MetricsDto {
+                salary_from: b(&m.salary_from),
+                salary_to: b(&m.salary_to),
+                coverage: m.coverage,
+            },
+        }
+    }
+}
+
+/// Health of the service and its dependencies.
+#[derive(Debug, Object)]
+pub struct HealthDto {
+    /// `ok` or `unavailable`.
+    pub status: String,
+    /// Database reachable.
+    pub database: bool,
+    /// Job queue usable.
+    pub queue: bool,
+}

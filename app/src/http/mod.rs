@@ -1,0 +1,143 @@
+//! The HTTP side: the poem-openapi API under `/api/v1`, its spec at `/openapi.json`, Swagger UI
+//! at `/docs`, and the web UI at `/`.
+
+pub mod accounts;
+pub mod auth;
+pub mod common_passwords;
+pub mod dto;
+pub mod error;
+pub mod predictions;
+pub mod system;
+pub mod web;
+
+use std::net::SocketAddr;
+
+use poem::http::header;
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::{App, Settings};
+
+/// Operation groups in the spec.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Registration, sign-in and sign-out.
+    Accounts,
+    /// Salary-range predictions and their history.
+    Predictions,
+    /// The model and the service's health.
+    System,
+}
+
+/// Cookie attributes for this deployment.
+#[derive(Clone, Debug)]
+pub struct CookiePolicy {
+    /// Whether to set `Secure`.
+    pub secure: bool,
+}
+
+/// Id of the current HTTP request: the client's `X-Request-Id` when sane, else a fresh UUID.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+type Apis = (
+    accounts::AccountsApi,
+    predictions::PredictionsApi,
+    system::SystemApi,
+);
+
+fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            accounts::AccountsApi,
+            predictions::PredictionsApi,
+            system::SystemApi,
+        ),
+        "payrange",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Predicts the salary range of a job vacancy from its title and description. \
+         Every error is JSON `{code, message, details?}` with a stable `code`.",
+    )
+    .server("/api/v1")
+}
+
+/// The OpenAPI document, as committed in `openapi/openapi.json`.
+#[must_use]
+pub fn spec_json() -> String {
+    service().spec()
+}
+
+/// Every route of the service.
+pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoint + use<> {
+    let max_body = settings.max_body_bytes;
+    let api = service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/api/v1", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", web::endpoint())
+        .data(app.clone())
+        .data(CookiePolicy {
+            secure: settings.secure_cookies(bound),
+        })
+        .around(move |ep, mut req: Request| async move {
+            let id = request_id(&req);
+            req.extensions_mut().insert(RequestId(id.clone()));
+            let span = tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path());
+            let _enter = span.enter();
+            let mut resp: Response = match limit_body(req, max_body).await {
+                Err(too_large) => too_large,
+                Ok(req) => match ep.call(req).await {
+                    Ok(r) => r.into_response(),
+                    Err(e) => error::normalize(e),
+                },
+            };
+            if let Ok(v) = id.parse() {
+                resp.headers_mut().insert("x-request-id", v);
+            }
+            Ok(resp)
+        })
+}
+
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// Refuses bodies over `max` bytes with 413 before anything parses them: at once when
+/// `Content-Length` says so, else while reading a chunked body. Hand-written because poem's
+/// `SizeLimit` refuses every request without `Content-Length`, GETs included.
+async fn limit_body(mut req: Request, max: usize) -> Result<Request, Response> {
+    let too_large = || error::ApiError::payload_too_large(max).into_response();
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > max as u64 => Err(too_large()),
+        Some(_) => Ok(req),
+        None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
+            match req.take_body().into_bytes_limit(max).await {
+                Ok(bytes) => {
+                    req.set_body(Body::from_bytes(bytes));
+                    Ok(req)
+                }
+                Err(_) => Err(too_large()),
+            }
+        }
+        None => Ok(req),
+    }
+}

@@ -1,0 +1,200 @@
+//! `/predictions`: submit a vacancy, read one prediction, page through the history.
+
+use std::time::Duration;
+
+use payrange_domain::models::{PageRequest, PredictionId, Vacancy};
+use payrange_domain::services::{GetPredictionError, HistoryError, SubmitError};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+use super::auth::{Credentials, authenticate};
+use super::dto::{PredictionDto, PredictionPage, VacancyDto};
+use super::error::ApiError;
+use super::{ApiTags, RequestId};
+use crate::App;
+
+/// Longest `wait` a client may ask for, in seconds.
+pub const MAX_WAIT_SECS: u32 = 30;
+
+/// Prediction endpoints.
+pub struct PredictionsApi;
+
+/// Submission accepted.
+#[derive(ApiResponse)]
+enum Submitted {
+    /// Finished within `wait`: the result.
+    #[oai(status = 200)]
+    Done(Json<PredictionDto>),
+    /// Accepted and queued (or still running after `wait`); poll `Location`.
+    #[oai(status = 202)]
+    Accepted(Json<PredictionDto>, #[oai(header = "Location")] String),
+}
+
+/// One prediction.
+#[derive(ApiResponse)]
+enum One {
+    /// The prediction.
+    #[oai(status = 200)]
+    Ok(Json<PredictionDto>),
+}
+
+/// A history page.
+#[derive(ApiResponse)]
+enum History {
+    /// Newest first.
+    #[oai(status = 200)]
+    Ok(Json<PredictionPage>),
+}
+
+fn get_error(e: GetPredictionError) -> ApiError {
+    match e {
+        GetPredictionError::NotFound => ApiError::not_found("prediction"),
+        GetPredictionError::Unavailable(c) => ApiError::unavailable(&*c),
+        GetPredictionError::Internal(c) => ApiError::internal(&*c),
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Predictions")]
+impl PredictionsApi {
+    /// Submit a vacancy for a salary-range prediction.
+    ///
+    /// The request is stored and queued; the answer is 202 with the queued prediction and its
+    /// `Location`. With `wait=N` (1 to 30 seconds) the call waits up to N seconds and answers
+    /// 200 with the finished prediction if it finishes in time (202 otherwise). 503 with
+    /// `Retry-After` when the database or the job queue is unavailable (nothing is queued then).
+    #[oai(
+        path = "/predictions",
+        method = "post",
+        operation_id = "submitPrediction"
+    )]
+    async fn submit(
+        &self,
+        app: Data<&App>,
+        request_id: Data<&RequestId>,
+        req: &Request,
+        auth: Credentials,
+        body: Json<VacancyDto>,
+        /// Seconds to wait for the result (0 to 30).
+        #[oai(validator(maximum(value = "30")))]
+        wait: Query<Option<u32>>,
+    ) -> Result<Submitted, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
+            .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?;
+        let submitted = app
+            .predictions
+            .submit(me.user.id, vacancy, Some(request_id.0.0.clone()))
+            .await
+            .map_err(|e| match e {
+                SubmitError::QueueUnavailable(q) => ApiError::unavailable(&q),
+                SubmitError::Unavailable(c) => ApiError::unavailable(&*c),
+                SubmitError::Internal(c) => ApiError::internal(&*c),
+            })?;
+        let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
+        let latest = if wait.is_zero() {
+            submitted
+        } else {
+            wait_for(&app, me.user.id, submitted.id, wait).await?
+        };
+        let dto = PredictionDto::from(&latest);
+        if latest.status.is_final() {
+            Ok(Submitted::Done(Json(dto)))
+        } else {
+            let location = format!("/api/v1/predictions/{}", latest.id);
+            Ok(Submitted::Accepted(Json(dto), location))
+        }
+    }
+
+    /// One of the caller's predictions. 404 for an unknown id and for another user's
+    /// prediction alike.
+    #[oai(
+        path = "/predictions/:id",
+        method = "get",
+        operation_id = "getPrediction"
+    )]
+    async fn get(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+        /// Prediction id.
+        id: Path<Uuid>,
+    ) -> Result<One, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let p = app
+            .predictions
+            .get(me.user.id, PredictionId::from_uuid(id.0))
+            .await
+            .map_err(get_error)?;
+        Ok(One::Ok(Json(PredictionDto::from(&p))))
+    }
+
+    /// The caller's predictions, newest first, by keyset pagination.
+    #[oai(
+        path = "/predictions",
+        method = "get",
+        operation_id = "listPredictions"
+    )]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+        /// Items per page, 1 to 100 (default 20).
+        limit: Query<Option<u64>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<History, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let page = PageRequest::new(limit.0, cursor.0.as_deref()).map_err(|e| {
+            let field = match e {
+                payrange_domain::models::PageRequestError::Limit => "limit",
+                payrange_domain::models::PageRequestError::Cursor(_) => "cursor",
+            };
+            ApiError::invalid(field, e.to_string())
+        })?;
+        let page = app
+            .predictions
+            .history(me.user.id, page)
+            .await
+            .map_err(|e| match e {
+                HistoryError::Unavailable(c) => ApiError::unavailable(&*c),
+                HistoryError::Internal(c) => ApiError::internal(&*c),
+            })?;
+        Ok(History::Ok(Json(PredictionPage {
+            items: page.items.iter().map(PredictionDto::from).collect(),
+            next_cursor: page.next.map(|c| c.encode()),
+        })))
+    }
+}
+
+/// Waits until the prediction is final or `wait` has passed; returns its latest state.
+///
+/// In-process workers wake the waiter at once; otherwise (workers in other processes) it
+/// re-reads the store every 50 ms.
+async fn wait_for(
+    app: &App,
+    owner: payrange_domain::models::UserId,
+    id: PredictionId,
+    wait: Duration,
+) -> Result<payrange_domain::models::Prediction, ApiError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let notify = app.completions.watch(id);
+    let result = loop {
+        let notified = notify.notified();
+        let p = app.predictions.get(owner, id).await.map_err(get_error);
+        match p {
+            Ok(p) if !p.status.is_final() && tokio::time::Instant::now() < deadline => {
+                let nap = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));
+                let _ = tokio::time::timeout_at(nap, notified).await;
+            }
+            other => break other,
+        }
+    };
+    app.completions.forget(id);
+    result
+}

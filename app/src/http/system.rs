@@ -1,0 +1,67 @@
+//! `/model` and `/health/*`.
+
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::ApiTags;
+use super::dto::{HealthDto, ModelDto};
+use crate::App;
+
+/// Model and health endpoints.
+pub struct SystemApi;
+
+/// The model.
+#[derive(ApiResponse)]
+enum ModelResponse {
+    /// The loaded model.
+    #[oai(status = 200)]
+    Ok(Json<ModelDto>),
+}
+
+/// Health.
+#[derive(ApiResponse)]
+enum Health {
+    /// Healthy.
+    #[oai(status = 200)]
+    Ok(Json<HealthDto>),
+    /// A dependency is unreachable.
+    #[oai(status = 503)]
+    Unavailable(Json<HealthDto>),
+}
+
+#[OpenApi(tag = "ApiTags::System")]
+impl SystemApi {
+    /// The loaded model: version, training data and cross-validated quality.
+    #[oai(path = "/model", method = "get", operation_id = "getModel")]
+    async fn model(&self, app: Data<&App>) -> ModelResponse {
+        ModelResponse::Ok(Json(ModelDto::from(&*app.model)))
+    }
+
+    /// Liveness: 200 while the process serves HTTP, whatever its dependencies do.
+    #[oai(path = "/health/live", method = "get", operation_id = "live")]
+    async fn live(&self) -> Health {
+        Health::Ok(Json(HealthDto {
+            status: "ok".into(),
+            database: true,
+            queue: true,
+        }))
+    }
+
+    /// Readiness: 200 when the database and the job queue are usable, else 503.
+    #[oai(path = "/health/ready", method = "get", operation_id = "ready")]
+    async fn ready(&self, app: Data<&App>) -> Health {
+        let database = app.store.ping().await.is_ok();
+        let queue = app.queue.check().await.is_ok();
+        let dto = |status: &str| HealthDto {
+            status: status.into(),
+            database,
+            queue,
+        };
+        if database && queue {
+            Health::Ok(Json(dto("ok")))
+        } else {
+            Health::Unavailable(Json(dto("unavailable")))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Typed settings, loaded once: defaults, then an optional TOML file (`payrange.toml` in the
+//! working directory, or the file named by `PAYRANGE_CONFIG`), then `PAYRANGE_*` environment
+//! variables (e.g. `PAYRANGE_DATABASE_URL`, `PAYRANGE_BIND`, `PAYRANGE_MODEL`,
+//! `PAYRANGE_TOKEN_KEY`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Everything the service can be told.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
+    pub database_url: String,
+    /// Database pool size.
+    pub database_max_connections: u32,
+    /// Model file written by `payrange train`; the bundled model when unset.
+    pub model: Option<PathBuf>,
+    /// Token key: 64 hex digits (32 bytes). Unset in embedded mode: a key is created beside the
+    /// SQLite file (mode 0600) and reused.
+    #[serde(skip_serializing)]
+    pub token_key: Option<SecretString>,
+    /// Previous token keys (comma-separated hex), still accepted during a key rotation.
+    #[serde(skip_serializing)]
+    pub token_previous_keys: Option<SecretString>,
+    /// Token (and session) lifetime in seconds; at most 12 hours.
+    pub token_ttl_secs: u32,
+    /// Whether the session cookie gets `Secure`; by default, unless bound to loopback.
+    pub cookie_secure: Option<bool>,
+    /// In-process worker tasks (embedded mode).
+    pub workers: usize,
+    /// A prediction is given up after this many starts (crashes count).
+    pub max_attempts: u32,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Longest token lifetime allowed: 12 hours.
+pub const MAX_TOKEN_TTL_SECS: u32 = 12 * 3600;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://payrange.db?mode=rwc".into(),
+            database_max_connections: 8,
+            model: None,
+            token_key: None,
+            token_previous_keys: None,
+            token_ttl_secs: MAX_TOKEN_TTL_SECS,
+            cookie_secure: None,
+            workers: 2,
+            max_attempts: 5,
+            max_body_bytes: 64 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then the config file, then the environment.
+    ///
+    /// # Errors
+    /// A malformed file or variable, named in the message.
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var_os("PAYRANGE_CONFIG")
+            .map_or_else(|| PathBuf::from("payrange.toml"), PathBuf::from);
+        let settings: Self = Figment::from(Serialized::defaults(Self::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("PAYRANGE_").ignore(&["config"]))
+            .extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks cross-field rules.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (60..=MAX_TOKEN_TTL_SECS).contains(&self.token_ttl_secs),
+            "token_ttl_secs must be between 60 and {MAX_TOKEN_TTL_SECS}"
+        );
+        anyhow::ensure!(self.max_attempts >= 1, "max_attempts must be at least 1");
+        anyhow::ensure!(
+            self.max_body_bytes >= 1024,
+            "max_body_bytes must be at least 1024"
+        );
+        Ok(())
+    }
+
+    /// The SQLite file, when the database is one.
+    #[must_use]
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// Whether cookies get the `Secure` attribute.
+    #[must_use]
+    pub fn secure_cookies(&self, bound: SocketAddr) -> bool {
+        self.cookie_secure.unwrap_or(!bound.ip().is_loopback())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_found_in_urls() {
+        let mut s = Settings::default();
+        assert_eq!(s.sqlite_path(), Some(PathBuf::from("payrange.db")));
+        s.database_url = "sqlite:///tmp/x/p.db?mode=rwc".into();
+        assert_eq!(s.sqlite_path(), Some(PathBuf::from("/tmp/x/p.db")));
+        s.database_url = "postgres://localhost/payrange".into();
+        assert_eq!(s.sqlite_path(), None);
+    }
+
+    #[test]
+    fn token_lifetime_is_capped_at_twelve_hours() {
+        let s = Settings {
+            token_ttl_secs: MAX_TOKEN_TTL_SECS + 1,
+            ..Settings::default()
+        };
+        assert!(s.validate().is_err());
+    }
+}

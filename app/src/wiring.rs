@@ -1,0 +1,161 @@
+//! Builds the application from settings: picks and connects the adapters, and hands them to the
+//! domain's use cases.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use payrange_auth_paseto::PasetoTokens;
+use payrange_domain::models::ModelInfo;
+use payrange_domain::ports::{JobQueue, SalaryPredictor};
+use payrange_domain::services::{AccountService, PredictionService, Worker};
+use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
+use payrange_predictor_linfa::LinfaPredictor;
+use payrange_queue_memory::MemoryQueue;
+use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
+use secrecy::ExposeSecret as _;
+
+use crate::Settings;
+use crate::worker_loop::Completions;
+
+/// The wired application: use cases plus what health checks and the worker loop need.
+#[derive(Clone)]
+pub struct App {
+    /// Registration, sign-in, authentication.
+    pub accounts: AccountService,
+    /// Submission and reading of predictions.
+    pub predictions: PredictionService,
+    /// Job processing.
+    pub worker: Worker,
+    /// The job queue (for readiness and the worker loop).
+    pub queue: Arc<dyn JobQueue>,
+    /// The store (for readiness).
+    pub store: Arc<SeaOrmStore>,
+    /// The loaded model's description.
+    pub model: Arc<ModelInfo>,
+    /// Wakes requests waiting for their prediction.
+    pub completions: Completions,
+    memory_queue: Option<MemoryQueue>,
+}
+
+impl App {
+    /// Connects the database (running migrations), loads the model and the token keys, and
+    /// republishes unfinished jobs for the in-process queue.
+    ///
+    /// # Errors
+    /// Anything that keeps the service from starting, with the reason.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let mut store_settings = StoreSettings::new(settings.database_url.clone());
+        store_settings.max_connections = settings.database_max_connections;
+        let store = Arc::new(
+            SeaOrmStore::connect(&store_settings)
+                .await
+                .with_context(|| "cannot open the database")?,
+        );
+        store
+            .migrate()
+            .await
+            .context("cannot migrate the database")?;
+
+        let predictor: Arc<dyn SalaryPredictor> = Arc::new(match &settings.model {
+            Some(path) => LinfaPredictor::load(path)
+                .with_context(|| format!("cannot load the model {}", path.display()))?,
+            None => LinfaPredictor::bundled().context("cannot load the bundled model")?,
+        });
+        let model = Arc::new(predictor.info().clone());
+        tracing::info!(model_version = %model.version, "model loaded");
+
+        let tokens = Arc::new(token_codec(settings)?);
+        let hasher = Arc::new(Argon2Hasher::new(Argon2Settings::default())?);
+        let memory_queue = MemoryQueue::new();
+        let queue: Arc<dyn JobQueue> = Arc::new(memory_queue.clone());
+        let accounts = AccountService::new(
+            store.clone(),
+            store.clone(),
+            hasher,
+            tokens,
+            time::Duration::seconds(i64::from(settings.token_ttl_secs)),
+        );
+        let predictions = PredictionService::new(store.clone(), queue.clone());
+        let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
+
+        let pending = predictions
+            .republish_unfinished(time::OffsetDateTime::now_utc(), u32::MAX)
+            .await
+            .context("cannot requeue unfinished predictions")?;
+        if pending > 0 {
+            tracing::info!(jobs = pending, "requeued unfinished predictions");
+        }
+        Ok(Self {
+            accounts,
+            predictions,
+            worker,
+            queue,
+            store,
+            model,
+            completions: Completions::default(),
+            memory_queue: Some(memory_queue),
+        })
+    }
+
+    /// Stops the in-process queue so that workers exit after their current job.
+    pub fn queue_shutdown(&self) {
+        if let Some(q) = &self.memory_queue {
+            q.close();
+        }
+    }
+}
+
+fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(hex_key.trim()).context("token key must be hex")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("token key must be 32 bytes (64 hex digits)"))
+}
+
+fn token_codec(settings: &Settings) -> anyhow::Result<PasetoTokens> {
+    let current = match &settings.token_key {
+        Some(k) => parse_key(k.expose_secret())?,
+        None => {
+            let db = settings
+                .sqlite_path()
+                .context("PAYRANGE_TOKEN_KEY must be set when the database is not a SQLite file")?;
+            embedded_key(&db)?
+        }
+    };
+    let previous = settings
+        .token_previous_keys
+        .as_ref()
+        .map(|keys| {
+            keys.expose_secret()
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(parse_key)
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok(PasetoTokens::new(&current, &previous)?)
+}
+
+/// Reads the key kept beside the SQLite file, creating it (mode 0600) on first start.
+fn embedded_key(db: &Path) -> anyhow::Result<[u8; 32]> {
+    let path = db.with_extension("key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return parse_key(&text).with_context(|| format!("bad key in {}", path.display()));
+    }
+    let key: [u8; 32] = rand::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    writeln!(file, "{}", hex::encode(key))?;
+    tracing::info!(path = %path.display(), "created a token key for the embedded mode");
+    Ok(key)
+}

@@ -1,0 +1,96 @@
+//! The loop every worker task runs: take a job, process it, settle it, tell waiters.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use payrange_domain::models::PredictionId;
+use payrange_domain::ports::QueueError;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::App;
+
+/// Lets a request wait for its prediction to finish in this process without polling.
+#[derive(Clone, Default)]
+pub struct Completions {
+    waiters: Arc<Mutex<HashMap<PredictionId, Arc<Notify>>>>,
+}
+
+impl Completions {
+    /// A handle to wait on; register BEFORE checking the state, then await
+    /// `notified()` with a timeout, and call [`Completions::forget`] when done.
+    #[must_use]
+    pub fn watch(&self, id: PredictionId) -> Arc<Notify> {
+        self.lock().entry(id).or_default().clone()
+    }
+
+    /// Drops the handle of `id`.
+    pub fn forget(&self, id: PredictionId) {
+        self.lock().remove(&id);
+    }
+
+    /// Wakes whoever waits for `id`.
+    pub fn finished(&self, id: PredictionId) {
+        if let Some(n) = self.lock().get(&id) {
+            n.notify_waiters();
+            n.notify_one();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PredictionId, Arc<Notify>>> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Running worker tasks.
+pub struct Workers(JoinSet<()>);
+
+impl Workers {
+    /// Waits until every task has stopped.
+    pub async fn join(mut self) {
+        while self.0.join_next().await.is_some() {}
+    }
+}
+
+/// Starts `n` worker tasks that run until the queue is closed.
+#[must_use]
+pub fn spawn(app: &App, n: usize) -> Workers {
+    let mut set = JoinSet::new();
+    for index in 0..n {
+        let app = app.clone();
+        set.spawn(async move { run(app, index).await });
+    }
+    Workers(set)
+}
+
+async fn run(app: App, index: usize) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let delivery = match app.queue.receive().await {
+            Ok(d) => d,
+            Err(QueueError::Closed) => break,
+            Err(e) => {
+                tracing::warn!(worker = index, error = %e, "queue unavailable; backing off");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        let id = delivery.job().prediction_id;
+        let request_id = delivery.job().request_id.clone().unwrap_or_default();
+        match app.worker.handle(delivery).await {
+            Ok(outcome) => {
+                backoff = Duration::from_millis(100);
+                tracing::info!(worker = index, prediction_id = %id, request_id, ?outcome, "job processed");
+                app.completions.finished(id);
+            }
+            Err(e) => {
+                tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+    tracing::debug!(worker = index, "worker stopped");
+}

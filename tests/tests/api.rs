@@ -1,0 +1,11 @@
+//! The API test binary: each test starts the real app on `127.0.0.1:0` with its own SQLite
+//! database and talks HTTP to it.
+
+mod api {
+    pub mod helpers;
+
+    mod accounts;
+    mod errors;
+    mod predictions;
+    mod system;
+}

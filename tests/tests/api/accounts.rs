@@ -1,0 +1,228 @@
+//! Registration, sign-in, sign-out, the current user.
+
+use reqwest::StatusCode;
+
+use super::helpers::{PASSWORD, TestApp, assert_error, json_of};
+
+#[tokio::test]
+async fn registration_returns_201_with_the_normalised_email_and_no_secret() {
+    let app = TestApp::spawn().await;
+    let r = app.register("  Ann.Lee@Example.COM ", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body = json_of(r).await;
+    assert_eq!(body["email"], "ann.lee@example.com");
+    assert_eq!(body["role"], "user");
+    assert!(body["id"].as_str().is_some());
+    assert!(body.get("password_hash").is_none() && body.get("password").is_none());
+}
+
+#[tokio::test]
+async fn registering_a_taken_email_in_any_case_returns_409_email_taken() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let r = app.register("ANN@example.com", PASSWORD).await;
+    assert_error(r, StatusCode::CONFLICT, "email_taken").await;
+}
+
+#[tokio::test]
+async fn invalid_email_returns_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let body = assert_error(
+        app.register("not-an-email", PASSWORD).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["details"][0]["field"], "email");
+}
+
+#[tokio::test]
+async fn weak_passwords_return_422_saying_why() {
+    let app = TestApp::spawn().await;
+    for (password, why) in [
+        ("short", "at least 12"),
+        ("1qaz2wsx3edc", "too common"),
+        (&*"x".repeat(129), "at most 128"),
+    ] {
+        let body = assert_error(
+            app.register("ann@example.com", password).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["details"][0]["field"], "password");
+        assert!(body["message"].as_str().unwrap().contains(why), "{body}");
+    }
+    // Nothing was stored: the address is still free.
+    assert_eq!(
+        app.register("ann@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn unicode_passwords_of_128_characters_are_accepted_whole() {
+    let app = TestApp::spawn().await;
+    let long = "пароль-".repeat(18) + "ok"; // 128 characters, 254 bytes
+    assert_eq!(long.chars().count(), 128);
+    assert_eq!(
+        app.register("u@example.com", &long).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.sign_in("u@example.com", &long).await.status(),
+        StatusCode::OK
+    );
+    // No truncation: a prefix is not the password.
+    let prefix: String = long.chars().take(72).collect();
+    assert_eq!(
+        app.sign_in("u@example.com", &prefix).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn sign_in_returns_a_token_and_an_httponly_strict_cookie() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let r = app.sign_in("Ann@Example.com", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = json_of(r).await;
+    let token = body["token"].as_str().unwrap();
+    assert!(token.starts_with("v4.local."));
+    assert!(
+        cookie.starts_with(&format!("payrange_session={token};")),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    // Bound to loopback: no Secure attribute, so the cookie works over plain http locally.
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert_eq!(body["user"]["email"], "ann@example.com");
+    assert!(body["expires_at"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn login_with_wrong_password_returns_401_and_same_body_as_unknown_email() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let wrong = assert_error(
+        app.sign_in("ann@example.com", "wrong password 123").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = assert_error(
+        app.sign_in("nobody@example.com", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(wrong, unknown);
+}
+
+#[tokio::test]
+async fn users_me_works_with_bearer_token_and_with_cookie() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let me = json_of(app.get("/api/v1/users/me", Some(&user.token)).await).await;
+    assert_eq!(me["email"], user.email.as_str());
+    let r = app
+        .client
+        .get(app.url("/api/v1/users/me"))
+        .header("cookie", format!("payrange_session={}", user.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_or_garbage_tokens_return_401_with_the_same_json_body() {
+    let app = TestApp::spawn().await;
+    let none = assert_error(
+        app.get("/api/v1/users/me", None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    let junk = assert_error(
+        app.get("/api/v1/users/me", Some("v4.local.garbage")).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    let v2 = assert_error(
+        app.get("/api/v1/users/me", Some("v2.local.AAAA")).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(none, junk);
+    assert_eq!(junk, v2);
+}
+
+#[tokio::test]
+async fn sign_out_revokes_the_token_so_a_replay_gets_401() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let r = app
+        .client
+        .delete(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let cleared = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_error(
+        app.get("/api/v1/users/me", Some(&user.token)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    // Other sessions of the same user are untouched.
+    let again = json_of(app.sign_in(&user.email, PASSWORD).await).await;
+    let fresh = again["token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/v1/users/me", Some(fresh)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn cross_site_unsafe_requests_with_the_cookie_are_refused_but_bearer_is_not() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let body = super::helpers::vacancy("Python developer");
+    let r = app
+        .client
+        .post(app.url("/api/v1/predictions"))
+        .header("cookie", format!("payrange_session={}", user.token))
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/predictions"))
+        .bearer_auth(&user.token)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}

@@ -1,0 +1,124 @@
+//! Malformed requests get a JSON error with a stable code and never a 5xx; a request that
+//! fails validation leaves nothing behind.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::helpers::{TestApp, assert_error, json_of, vacancy};
+
+#[tokio::test]
+async fn malformed_json_returns_400_with_the_position() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .header("content-type", "application/json")
+        .body(r#"{"email": "a@b.io", "password": }"#)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(
+        body["message"].as_str().unwrap().contains("column"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_content_type_returns_415() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .header("content-type", "text/plain")
+        .body("email=a@b.io")
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn oversized_body_returns_413() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let huge = json!({"name": "x", "description": "y".repeat(200_000)});
+    let r = app.submit(&user, &huge, None).await;
+    assert_error(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn missing_wrongly_typed_and_unknown_fields_return_422() {
+    let app = TestApp::spawn().await;
+    for body in [
+        json!({"email": "a@b.io"}),
+        json!({"email": 5, "password": "correct horse battery"}),
+        json!({"email": "a@b.io", "password": "correct horse battery", "admin": true}),
+        json!([1, 2]),
+    ] {
+        let r = app.post_json("/api/v1/users", &body, None).await;
+        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_vacancies_return_422_naming_the_field_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for (body, field) in [
+        (json!({"name": "  ", "description": "d"}), "name"),
+        (json!({"name": "n", "description": ""}), "description"),
+        (json!({"name": "x".repeat(201), "description": "d"}), "name"),
+        (
+            json!({"name": "n", "description": "d".repeat(20_001)}),
+            "description",
+        ),
+        (json!({"name": "a\u{0}b", "description": "d"}), "name"),
+        (
+            json!({"name": "n", "description": "d", "area": "x".repeat(101)}),
+            "area",
+        ),
+    ] {
+        let r = app.submit(&user, &body, None).await;
+        let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(e["details"][0]["field"], field, "{e}");
+    }
+    let history = json_of(app.get("/api/v1/predictions", Some(&user.token)).await).await;
+    assert_eq!(history["items"], json!([]));
+}
+
+#[tokio::test]
+async fn invalid_utf8_returns_400() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let mut bytes = br#"{"name": "n", "description": "d"#.to_vec();
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice(br#""}"#);
+    let r = app
+        .client
+        .post(app.url("/api/v1/predictions"))
+        .bearer_auth(&user.token)
+        .header("content-type", "application/json")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::BAD_REQUEST, "bad_request").await;
+    let _ = vacancy("unused");
+}
+
+#[tokio::test]
+async fn unknown_routes_return_a_json_404() {
+    let app = TestApp::spawn().await;
+    assert_error(
+        app.get("/api/v1/nope", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}

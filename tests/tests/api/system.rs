@@ -1,0 +1,68 @@
+//! Health, the model, the docs, the spec and the web UI.
+
+use reqwest::StatusCode;
+
+use super::helpers::{TestApp, json_of};
+
+#[tokio::test]
+async fn health_endpoints_report_ok() {
+    let app = TestApp::spawn().await;
+    let live = json_of(app.get("/api/v1/health/live", None).await).await;
+    assert_eq!(live["status"], "ok");
+    let ready = json_of(app.get("/api/v1/health/ready", None).await).await;
+    assert_eq!(
+        (ready["database"].as_bool(), ready["queue"].as_bool()),
+        (Some(true), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn model_endpoint_describes_the_bundled_model() {
+    let app = TestApp::spawn().await;
+    let m = json_of(app.get("/api/v1/model", None).await).await;
+    assert_eq!(m["currency"], "RUR");
+    assert!(m["version"].as_str().is_some_and(|v| v.len() >= 8));
+    assert!(m["training_rows"].as_u64().unwrap() > 2000);
+    assert!(m["metrics"]["salary_from"]["mae"].as_f64().unwrap() > 0.0);
+    assert!(
+        m["data_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("hh_vacancies.csv")
+    );
+}
+
+#[tokio::test]
+async fn served_spec_matches_the_committed_openapi_file() {
+    let app = TestApp::spawn().await;
+    let served: serde_json::Value = json_of(app.get("/openapi.json", None).await).await;
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../openapi/openapi.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        served, committed,
+        "run `cargo run -p payrange-app -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[tokio::test]
+async fn swagger_ui_and_the_web_ui_are_served() {
+    let app = TestApp::spawn().await;
+    let docs = app.get("/docs", None).await;
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(
+        docs.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("swagger")
+    );
+    let index = app.get("/", None).await;
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(index.text().await.unwrap().contains("<html"));
+}
