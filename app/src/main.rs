@@ -1,6 +1,8 @@
 //! The `payrange` command: `serve`, `openapi`, and the model commands `train`, `evaluate`,
 //! `predict`.
 
+mod ml_commands;
+
 use clap::{Parser, Subcommand};
 use payrange_app::Settings;
 use payrange_app::settings::LogFormat;
@@ -8,7 +10,10 @@ use tracing_subscriber::EnvFilter;
 
 /// Predicts the salary range of job vacancies.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about = "payrange: predicts the salary range of job vacancies."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +25,8 @@ enum Command {
     Serve,
     /// Print the OpenAPI document.
     Openapi,
+    #[command(flatten)]
+    Ml(ml_commands::MlCommand),
 }
 
 fn init_logs(format: LogFormat) {
@@ -67,5 +74,6 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", payrange_app::http::spec_json());
             Ok(())
         }
+        Command::Ml(cmd) => ml_commands::run(cmd),
     }
 }
