@@ -1,6 +1,8 @@
 //! The API test binary: each test starts the real app on `127.0.0.1:0` with its own SQLite
 //! database and talks HTTP to it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
+
 mod api {
     pub mod helpers;
 

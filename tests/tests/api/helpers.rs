@@ -70,10 +70,10 @@ impl TestApp {
             stop: Some(stop),
         };
         for _ in 0..200 {
-            if let Ok(r) = app.client.get(app.url("/api/v1/health/ready")).send().await {
-                if r.status() == StatusCode::OK {
-                    return app;
-                }
+            if let Ok(r) = app.client.get(app.url("/api/v1/health/ready")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return app;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
