@@ -18,6 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = PathBuf::from(args.get(1).ok_or("usage: train DATA OUT")?);
     let out = PathBuf::from(args.get(2).ok_or("usage: train DATA OUT")?);
     let mut s = TrainSettings::default();
+    if std::env::var("PR_WINSOR").is_ok() || std::env::var("PR_W").is_ok() {
+        s.variants.clear();
+    }
     let v = &mut s.vectorizer;
     if let Some(x) = env("PR_MIN_DF") {
         v.min_df = x;
