@@ -3,6 +3,7 @@
 //! point that `payrange serve` and the tests share.
 
 pub mod http;
+pub mod metrics;
 pub mod settings;
 pub mod wiring;
 pub mod worker_loop;

@@ -106,18 +106,27 @@ fn trained_at(arg: Option<&str>) -> Result<OffsetDateTime> {
 
 /// `payrange train`: cross-validates the grid, fits, saves, prints the choice and metrics.
 pub fn run_train(args: TrainArgs) -> Result<()> {
-    let settings = TrainSettings { threads: args.threads, ..TrainSettings::default() };
+    let settings = TrainSettings {
+        threads: args.threads,
+        ..TrainSettings::default()
+    };
     let at = trained_at(args.trained_at.as_deref())?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}]")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let outcome = train_file(&args.data, &args.out, &settings, at, &mut |done, total, msg| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(msg.to_owned());
-    })
+    let outcome = train_file(
+        &args.data,
+        &args.out,
+        &settings,
+        at,
+        &mut |done, total, msg| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(msg.to_owned());
+        },
+    )
     .with_context(|| format!("training on {}", args.data.display()))?;
     bar.finish_and_clear();
     let md = outcome.model.metadata();
@@ -149,11 +158,18 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
     if let (Some(input), Some(out)) = (&args.csv, &args.out) {
         let (n, bad) = predict_csv(&model, input, out)
             .with_context(|| format!("predicting {}", input.display()))?;
-        println!("{}", serde_json::json!({ "rows": n, "bad_rows": bad, "out": out }));
+        println!(
+            "{}",
+            serde_json::json!({ "rows": n, "bad_rows": bad, "out": out })
+        );
         return Ok(());
     }
     let name = args.name.as_deref().unwrap_or_default();
-    let v = VacancyText { name, description: &args.description, area: args.area.as_deref() };
+    let v = VacancyText {
+        name,
+        description: &args.description,
+        area: args.area.as_deref(),
+    };
     let (p, e) = model.predict_explained(&v, args.top);
     let out = serde_json::json!({
         "salary_from": p.salary_from.round(),

@@ -17,6 +17,7 @@ use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use secrecy::ExposeSecret as _;
 
 use crate::Settings;
+use crate::metrics::Metrics;
 use crate::worker_loop::Completions;
 
 /// The wired application: use cases plus what health checks and the worker loop need.
@@ -36,6 +37,8 @@ pub struct App {
     pub model: Arc<ModelInfo>,
     /// Wakes requests waiting for their prediction.
     pub completions: Completions,
+    /// This process's metrics.
+    pub metrics: Arc<Metrics>,
     memory_queue: Option<MemoryQueue>,
 }
 
@@ -64,6 +67,7 @@ impl App {
             None => LinfaPredictor::bundled().context("cannot load the bundled model")?,
         });
         let model = Arc::new(predictor.info().clone());
+        let predictor_version = model.version.clone();
         tracing::info!(model_version = %model.version, "model loaded");
 
         let tokens = Arc::new(token_codec(settings)?);
@@ -95,6 +99,7 @@ impl App {
             store,
             model,
             completions: Completions::default(),
+            metrics: Metrics::new(&predictor_version),
             memory_queue: Some(memory_queue),
         })
     }

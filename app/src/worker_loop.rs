@@ -79,13 +79,21 @@ async fn run(app: App, index: usize) {
         };
         let id = delivery.job().prediction_id;
         let request_id = delivery.job().request_id.clone().unwrap_or_default();
-        match app.worker.handle(delivery).await {
-            Ok(outcome) => {
+        let redelivered = delivery.redeliveries() > 0;
+        let started = std::time::Instant::now();
+        let handled = app.worker.handle(delivery).await;
+        let ran = started.elapsed();
+        match handled {
+            Ok(report) => {
                 backoff = Duration::from_millis(100);
-                tracing::info!(worker = index, prediction_id = %id, request_id, ?outcome, "job processed");
+                let outcome = report.processed.as_str();
+                let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
+                app.metrics.job(outcome, waited, ran, redelivered);
+                tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
                 app.completions.finished(id);
             }
             Err(e) => {
+                app.metrics.job("error", None, ran, redelivered);
                 tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));

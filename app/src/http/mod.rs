@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use poem::http::header;
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
+use tracing::Instrument as _;
 
 use crate::{App, Settings};
 
@@ -72,6 +73,7 @@ pub fn spec_json() -> String {
 /// Every route of the service.
 pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoint + use<> {
     let max_body = settings.max_body_bytes;
+    let metrics = app.metrics.clone();
     let api = service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -79,28 +81,55 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
+        .at("/metrics", poem::endpoint::make_sync(metrics_text))
         .nest("/", web::endpoint())
         .data(app.clone())
         .data(CookiePolicy {
             secure: settings.secure_cookies(bound),
         })
-        .around(move |ep, mut req: Request| async move {
-            let id = request_id(&req);
-            req.extensions_mut().insert(RequestId(id.clone()));
-            let span = tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path());
-            let _enter = span.enter();
-            let mut resp: Response = match limit_body(req, max_body).await {
-                Err(too_large) => too_large,
-                Ok(req) => match ep.call(req).await {
-                    Ok(r) => r.into_response(),
-                    Err(e) => error::normalize(e),
-                },
-            };
-            if let Ok(v) = id.parse() {
-                resp.headers_mut().insert("x-request-id", v);
-            }
-            Ok(resp)
-        })
+        .around(move |ep, req| edge(ep, req, max_body, metrics.clone()))
+}
+
+/// The outermost layer: request id, body limit, JSON errors for everything, metrics.
+async fn edge<E: Endpoint>(
+    ep: std::sync::Arc<E>,
+    mut req: Request,
+    max_body: usize,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) -> poem::Result<Response> {
+    let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().to_string();
+    let route = crate::metrics::route_of(req.uri().path());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("http", request_id = %id, method = %method, route = %route);
+    let mut resp: Response = async {
+        match limit_body(req, max_body).await {
+            Err(too_large) => too_large,
+            Ok(req) => match ep.call(req).await {
+                Ok(r) => r.into_response(),
+                Err(e) => error::normalize(e),
+            },
+        }
+    }
+    .instrument(span)
+    .await;
+    if let Ok(v) = id.parse() {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    metrics.http(route, &method, resp.status().as_u16(), started.elapsed());
+    Ok(resp)
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+fn metrics_text(req: Request) -> Response {
+    let body = req
+        .data::<App>()
+        .map(|a| a.metrics.render())
+        .unwrap_or_default();
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }
 
 fn request_id(req: &Request) -> String {

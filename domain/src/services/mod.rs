@@ -9,7 +9,7 @@ pub use accounts::{
     AccountService, AuthError, Authenticated, RegisterError, SignInError, SignedIn,
 };
 pub use predictions::{GetPredictionError, HistoryError, PredictionService, SubmitError};
-pub use worker::{Processed, Worker};
+pub use worker::{Processed, Report, Worker};
 
 use crate::ports::{Cause, StoreError};
 

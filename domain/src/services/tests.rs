@@ -139,10 +139,13 @@ async fn submitted_prediction_is_queued_then_done_once_and_private_to_its_owner(
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].request_id.as_deref(), Some("req-1"));
 
-    assert_eq!(w.worker.process(&jobs[0]).await.unwrap(), Processed::Done);
+    assert_eq!(
+        w.worker.process(&jobs[0]).await.unwrap().processed,
+        Processed::Done
+    );
     // A redelivery writes nothing.
     assert_eq!(
-        w.worker.process(&jobs[0]).await.unwrap(),
+        w.worker.process(&jobs[0]).await.unwrap().processed,
         Processed::AlreadyFinished
     );
 
@@ -164,7 +167,10 @@ async fn model_refusal_fails_the_prediction_with_its_reason() {
     let vacancy = Vacancy::new("fail me", "d", None).unwrap();
     let p = w.predictions.submit(owner, vacancy, None).await.unwrap();
     let job = w.queue.take().remove(0);
-    assert_eq!(w.worker.process(&job).await.unwrap(), Processed::Failed);
+    assert_eq!(
+        w.worker.process(&job).await.unwrap().processed,
+        Processed::Failed
+    );
     let failed = w.predictions.get(owner, p.id).await.unwrap();
     assert_eq!(failed.status, PredictionStatus::Failed);
     assert_eq!(failed.error.as_deref(), Some("cannot"));
@@ -187,7 +193,10 @@ async fn a_job_started_too_often_is_given_up_with_a_reason() {
             .unwrap();
     }
     let job = w.queue.take().remove(0);
-    assert_eq!(w.worker.process(&job).await.unwrap(), Processed::GaveUp);
+    assert_eq!(
+        w.worker.process(&job).await.unwrap().processed,
+        Processed::GaveUp
+    );
     let failed = w.predictions.get(owner, p.id).await.unwrap();
     assert_eq!(failed.status, PredictionStatus::Failed);
     assert!(failed.error.unwrap().contains("3 attempts"));

@@ -24,6 +24,15 @@ pub enum Processed {
     Missing,
 }
 
+/// What processing a job did, and how long the job had waited for a worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The outcome.
+    pub processed: Processed,
+    /// From acceptance to this start (`None` when the job was not started).
+    pub queued_for: Option<time::Duration>,
+}
+
 /// Computes predictions for jobs. Idempotent by prediction id: any number of deliveries of the
 /// same job write at most one result.
 #[derive(Clone)]
@@ -31,6 +40,21 @@ pub struct Worker {
     logs: Arc<dyn LogStore>,
     predictor: Arc<dyn SalaryPredictor>,
     max_attempts: u32,
+}
+
+impl Processed {
+    /// Stable name, for logs and metrics.
+    #[must_use]
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::GaveUp => "gave_up",
+            Self::AlreadyFinished => "already_finished",
+            Self::LostRace => "lost_race",
+            Self::Missing => "missing",
+        }
+    }
 }
 
 impl Worker {
@@ -53,7 +77,11 @@ impl Worker {
     /// # Errors
     /// [`StoreError`] if the outcome could not be read or committed; the job should then be
     /// retried.
-    pub async fn process(&self, job: &Job) -> Result<Processed, StoreError> {
+    pub async fn process(&self, job: &Job) -> Result<Report, StoreError> {
+        let skipped = |processed| Report {
+            processed,
+            queued_for: None,
+        };
         let id: PredictionId = job.prediction_id;
         let prediction = match self
             .logs
@@ -61,8 +89,8 @@ impl Worker {
             .await?
         {
             StartOutcome::Started(p) => p,
-            StartOutcome::AlreadyFinished(_) => return Ok(Processed::AlreadyFinished),
-            StartOutcome::Missing => return Ok(Processed::Missing),
+            StartOutcome::AlreadyFinished(_) => return Ok(skipped(Processed::AlreadyFinished)),
+            StartOutcome::Missing => return Ok(skipped(Processed::Missing)),
         };
         let (outcome, processed) = if prediction.attempts > self.max_attempts {
             let reason = format!(
@@ -84,10 +112,13 @@ impl Worker {
                 OffsetDateTime::now_utc(),
             )
             .await?;
-        Ok(if written {
-            processed
-        } else {
-            Processed::LostRace
+        Ok(Report {
+            processed: if written {
+                processed
+            } else {
+                Processed::LostRace
+            },
+            queued_for: prediction.started_at.map(|s| s - prediction.created_at),
         })
     }
 
@@ -97,12 +128,12 @@ impl Worker {
     ///
     /// # Errors
     /// The [`StoreError`] that made the job go back to the queue; callers should back off.
-    pub async fn handle(&self, delivery: Box<dyn Delivery>) -> Result<Processed, StoreError> {
+    pub async fn handle(&self, delivery: Box<dyn Delivery>) -> Result<Report, StoreError> {
         match self.process(delivery.job()).await {
-            Ok(processed) => {
+            Ok(report) => {
                 // An ack lost to a broken connection means a redelivery, which is harmless.
                 let _ = delivery.ack().await;
-                Ok(processed)
+                Ok(report)
             }
             Err(e) => {
                 let _ = delivery.retry().await;

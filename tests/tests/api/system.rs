@@ -66,3 +66,30 @@ async fn swagger_ui_and_the_web_ui_are_served() {
     assert_eq!(index.status(), StatusCode::OK);
     assert!(index.text().await.unwrap().contains("<html"));
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_jobs_by_outcome() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let r = app
+        .submit(
+            &user,
+            &super::helpers::vacancy("Python developer"),
+            Some(10),
+        )
+        .await;
+    let id = json_of(r).await["id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/v1/predictions/{id}"), Some(&user.token))
+        .await;
+    let r = app.get("/metrics", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.contains(r#"payrange_http_requests_total{route="/api/v1/predictions/{id}",method="GET",status="200"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"payrange_jobs_total{outcome="done"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("payrange_job_run_seconds_count 1"), "{text}");
+    assert!(text.contains("payrange_model_info{version="), "{text}");
+    assert!(!text.contains(&id), "ids must not become labels");
+}

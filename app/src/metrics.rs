@@ -1,0 +1,212 @@
+//! Prometheus metrics: HTTP requests by route and status, latency histograms, jobs by outcome,
+//! job wait and run times, redeliveries, and the loaded model's version. Served as text at
+//! `/metrics` by `serve` (and by `worker` on its own address).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of an HTTP request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// Path with ids replaced by `{id}`.
+    pub route: String,
+    /// Method.
+    pub method: String,
+    /// Status code.
+    pub status: u16,
+}
+
+/// Labels of an HTTP latency.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// Path with ids replaced by `{id}`.
+    pub route: String,
+    /// Method.
+    pub method: String,
+}
+
+/// Labels of a processed job.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `done`, `failed`, `gave_up`, `already_finished`, `lost_race`, `missing`, `error`.
+    pub outcome: String,
+}
+
+/// Labels of the model-info gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ModelLabels {
+    /// Model version.
+    pub version: String,
+}
+
+/// All metrics of one process.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_latency: Family<RouteLabels, Histogram>,
+    jobs: Family<OutcomeLabels, Counter>,
+    job_wait: Histogram,
+    job_run: Histogram,
+    redeliveries: Counter,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~16 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+impl Metrics {
+    /// A registry with every metric, `model_version` set to 1 for the loaded model.
+    #[must_use]
+    pub fn new(model_version: &str) -> Arc<Self> {
+        let mut registry = Registry::with_prefix("payrange");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests", http_requests.clone());
+        let http_latency =
+            Family::<RouteLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> _);
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_latency.clone(),
+        );
+        let jobs = Family::<OutcomeLabels, Counter>::default();
+        registry.register("jobs", "Jobs processed, by outcome", jobs.clone());
+        let job_wait = latency_histogram();
+        registry.register(
+            "job_wait_seconds",
+            "Time from acceptance to a worker starting the job",
+            job_wait.clone(),
+        );
+        let job_run = latency_histogram();
+        registry.register(
+            "job_run_seconds",
+            "Time a worker spent on a job",
+            job_run.clone(),
+        );
+        let redeliveries = Counter::default();
+        registry.register(
+            "job_redeliveries",
+            "Jobs received that had been delivered before",
+            redeliveries.clone(),
+        );
+        let model = Family::<ModelLabels, Gauge>::default();
+        model
+            .get_or_create(&ModelLabels {
+                version: model_version.to_owned(),
+            })
+            .set(1);
+        registry.register("model_info", "The loaded model (value 1)", model);
+        Arc::new(Self {
+            registry,
+            http_requests,
+            http_latency,
+            jobs,
+            job_wait,
+            job_run,
+            redeliveries,
+        })
+    }
+
+    /// Records one HTTP request.
+    pub fn http(&self, route: String, method: &str, status: u16, took: Duration) {
+        self.http_requests
+            .get_or_create(&HttpLabels {
+                route: route.clone(),
+                method: method.to_owned(),
+                status,
+            })
+            .inc();
+        self.http_latency
+            .get_or_create(&RouteLabels {
+                route,
+                method: method.to_owned(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    /// Records one processed job.
+    pub fn job(&self, outcome: &str, waited: Option<Duration>, ran: Duration, redelivered: bool) {
+        self.jobs
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        if let Some(w) = waited {
+            self.job_wait.observe(w.as_secs_f64());
+        }
+        self.job_run.observe(ran.as_secs_f64());
+        if redelivered {
+            self.redeliveries.inc();
+        }
+    }
+
+    /// The text exposition.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// `/api/v1/predictions/0194...` -> `/api/v1/predictions/{id}`, so that ids do not become
+/// label values.
+#[must_use]
+pub fn route_of(path: &str) -> String {
+    if !path.starts_with("/api/") && path != "/metrics" && path != "/openapi.json" {
+        return if path.starts_with("/docs") {
+            "/docs"
+        } else {
+            "/ (web)"
+        }
+        .to_owned();
+    }
+    path.split('/')
+        .map(|seg| {
+            if seg.len() >= 8 && seg.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                "{id}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_folded_out_of_routes() {
+        assert_eq!(
+            route_of("/api/v1/predictions/0194d0a5-4a9f-7cc2-b2a2-1f3a6c5b6a11"),
+            "/api/v1/predictions/{id}"
+        );
+        assert_eq!(route_of("/app.js"), "/ (web)");
+    }
+
+    #[test]
+    fn rendering_shows_counters_and_the_model() {
+        let m = Metrics::new("abc123");
+        m.http("/api/v1/model".into(), "GET", 200, Duration::from_millis(3));
+        m.job(
+            "done",
+            Some(Duration::from_millis(2)),
+            Duration::from_micros(50),
+            false,
+        );
+        let text = m.render();
+        assert!(text.contains("payrange_http_requests_total{route=\"/api/v1/model\",method=\"GET\",status=\"200\"} 1"), "{text}");
+        assert!(text.contains("payrange_jobs_total{outcome=\"done\"} 1"));
+        assert!(text.contains("payrange_model_info{version=\"abc123\"} 1"));
+    }
+}
