@@ -1,0 +1,200 @@
+//! RabbitMQ [`JobQueue`] for payrange (AMQP 0-9-1 through `amqprs`).
+//!
+//! - Jobs go to a durable **quorum** queue as persistent JSON messages; `publish` returns only
+//!   after the broker's publisher confirm for that very message.
+//! - Workers consume with manual acks and a prefetch window. A job returned more than
+//!   `max_deliveries` times, or rejected, is dead-lettered to `<queue>.dead`, which
+//!   [`AmqpJobQueue::receive_dead_letter`] reads so the application can fail the prediction.
+//! - A supervisor task keeps the connection up: when the broker closes it or the network
+//!   fails, it reconnects with exponential backoff (100 ms .. 5 s), re-declares the topology
+//!   and consumes again. While disconnected, `publish`, `receive` and `check` return
+//!   [`QueueError::Unavailable`] at once (callers back off); deliveries of the dead connection
+//!   fail quietly when settled, and the broker redelivers them.
+
+mod callbacks;
+mod delivery;
+mod error;
+mod link;
+mod settings;
+mod shared;
+mod topology;
+mod wire;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use amqprs::BasicProperties;
+use amqprs::channel::BasicPublishArguments;
+use amqprs::connection::OpenConnectionArguments;
+use async_trait::async_trait;
+use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
+use tokio::task::JoinHandle;
+
+pub use delivery::DeadLetter;
+pub use settings::AmqpSettings;
+
+use crate::delivery::AmqpDelivery;
+use crate::error::AmqpError;
+use crate::shared::Shared;
+
+/// A [`JobQueue`] on RabbitMQ. Not `Clone`: share it behind an `Arc`. Call
+/// [`AmqpJobQueue::close`] on shutdown; dropping it also stops it, less gracefully.
+pub struct AmqpJobQueue {
+    shared: Arc<Shared>,
+    supervisor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl AmqpJobQueue {
+    /// Connects, declares the topology and starts consuming; fails if the broker cannot be
+    /// reached now. Afterwards the queue reconnects by itself.
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the URL is invalid or the first connection fails.
+    pub async fn connect(settings: AmqpSettings) -> Result<Self, QueueError> {
+        let shared = Arc::new(Shared::new(settings.clone(), open_args(&settings)?));
+        let live = link::connect(&shared, 1).await.map_err(|e| {
+            tracing::warn!(url = %settings::redacted(&settings.url), error = %e, "AMQP connect failed");
+            QueueError::from(e)
+        })?;
+        tracing::info!(queue = %settings.queue, "AMQP connection up");
+        Ok(Self::start(shared, Some(live)))
+    }
+
+    /// Starts disconnected and connects in the background (with backoff), so the service can
+    /// start while the broker is down; until connected, every call reports `Unavailable`.
+    /// Needs a running tokio runtime.
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the URL is invalid.
+    pub fn connect_lazy(settings: AmqpSettings) -> Result<Self, QueueError> {
+        let shared = Arc::new(Shared::new(settings.clone(), open_args(&settings)?));
+        Ok(Self::start(shared, None))
+    }
+
+    fn start(shared: Arc<Shared>, live: Option<Arc<link::Live>>) -> Self {
+        if let Some(live) = &live {
+            shared.set_live(Some(live.clone()));
+        }
+        let supervisor = tokio::spawn(link::supervise(shared.clone(), live));
+        Self {
+            shared,
+            supervisor: Mutex::new(Some(supervisor)),
+        }
+    }
+
+    /// The settings it was started with.
+    #[must_use]
+    pub fn settings(&self) -> &AmqpSettings {
+        &self.shared.settings
+    }
+
+    /// Waits for the next dead letter (from `<queue>.dead`). The first call starts a consumer
+    /// on the dead-letter queue (also after every reconnect).
+    ///
+    /// # Errors
+    /// [`QueueError::Closed`] once closed; [`QueueError::Unavailable`] while disconnected.
+    pub async fn receive_dead_letter(&self) -> Result<DeadLetter, QueueError> {
+        use std::sync::atomic::Ordering;
+        self.shared.wants_dead_letters.store(true, Ordering::SeqCst);
+        let live = self.shared.live()?;
+        live.ensure_dead_consumer(&self.shared).await?;
+        let incoming = self.shared.next(&self.shared.dead.1).await?;
+        Ok(DeadLetter::new(incoming, Arc::downgrade(&self.shared)))
+    }
+
+    /// Graceful shutdown: stops consuming, returns prefetched jobs that no caller took, closes
+    /// the channels and the connection. Waiting and later `receive` calls return
+    /// [`QueueError::Closed`]; deliveries still held by callers fail to settle and come back.
+    pub async fn close(&self) {
+        self.shared.closing.send_replace(true);
+        let supervisor = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(supervisor) = supervisor
+            && let Err(error) = supervisor.await
+        {
+            tracing::warn!(error = %error, "AMQP supervisor failed");
+        }
+    }
+}
+
+impl Drop for AmqpJobQueue {
+    fn drop(&mut self) {
+        // The supervisor sees this, tears the connection down and exits.
+        self.shared.closing.send_replace(true);
+    }
+}
+
+fn open_args(settings: &AmqpSettings) -> Result<OpenConnectionArguments, QueueError> {
+    let mut args = OpenConnectionArguments::try_from(settings.url.as_str())
+        .map_err(|e| QueueError::from(AmqpError::from(e)))?;
+    args.connection_name(&settings.connection_name);
+    Ok(args)
+}
+
+#[async_trait]
+impl JobQueue for AmqpJobQueue {
+    async fn publish(&self, job: &Job) -> Result<(), QueueError> {
+        let live = self.shared.live()?;
+        let settings = &self.shared.settings;
+        let id = job.prediction_id.to_string();
+        let props = BasicProperties::default()
+            .with_content_type("application/json")
+            .with_delivery_mode(amqprs::DELIVERY_MODE_PERSISTENT)
+            .with_message_id(&id)
+            .finish();
+        let (tag, confirmed) = {
+            let mut next_tag = live.next_tag.lock().await;
+            let tag = *next_tag;
+            let confirmed = live.confirms.expect(tag);
+            let args = BasicPublishArguments::new("", &settings.queue);
+            if let Err(e) = live
+                .publisher
+                .basic_publish(props, wire::encode(job), args)
+                .await
+            {
+                live.confirms.forget(tag);
+                return Err(AmqpError::from(e).into());
+            }
+            *next_tag += 1;
+            (tag, confirmed)
+        };
+        let outcome = match tokio::time::timeout(settings.confirm_timeout, confirmed).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(AmqpError::Nacked),
+            Ok(Err(_)) => Err(AmqpError::ConfirmLost),
+            Err(_) => {
+                live.confirms.forget(tag);
+                Err(AmqpError::ConfirmTimeout(settings.confirm_timeout))
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                tracing::debug!(prediction_id = %id, delivery_tag = tag, "job published");
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(prediction_id = %id, error = %error, "job not confirmed");
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError> {
+        let incoming = self.shared.next(&self.shared.jobs.1).await?;
+        Ok(Box::new(AmqpDelivery::new(
+            incoming,
+            Arc::downgrade(&self.shared),
+        )))
+    }
+
+    async fn check(&self) -> Result<(), QueueError> {
+        let live = self.shared.live()?;
+        if live.connection.is_open() && live.publisher.is_open() {
+            Ok(())
+        } else {
+            Err(AmqpError::NotConnected.into())
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! One live connection to the broker (a *generation*): its channels, its consumers, and the
+//! supervisor task that replaces it with a new one, with exponential backoff, when it dies.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use amqprs::channel::{
+    BasicConsumeArguments, BasicQosArguments, BasicRejectArguments, Channel,
+    ConfirmSelectArguments, ConsumerMessage,
+};
+use amqprs::connection::Connection;
+use tokio::sync::{Mutex, Notify, mpsc};
+
+use crate::callbacks::{Callbacks, Confirms};
+use crate::error::AmqpError;
+use crate::shared::{Incoming, Shared, Status};
+use crate::{topology, wire};
+
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const HEALTH_POLL: Duration = Duration::from_millis(500);
+
+/// The connection of one generation and what was opened on it.
+pub(crate) struct Live {
+    pub(crate) generation: u64,
+    pub(crate) connection: Connection,
+    /// Confirm-mode channel for publishing; the mutex serializes publishes so that delivery
+    /// tags (1, 2, ...) match the order of `basic_publish` calls. It holds the next tag.
+    pub(crate) publisher: Channel,
+    pub(crate) next_tag: Mutex<u64>,
+    pub(crate) confirms: Arc<Confirms>,
+    /// Channel of the work-queue consumer.
+    pub(crate) consumer: (Channel, String),
+    /// Channel of the dead-letter consumer, opened on first demand.
+    pub(crate) dead: Mutex<Option<(Channel, String)>>,
+    died: Arc<Notify>,
+}
+
+impl Live {
+    fn healthy(&self) -> bool {
+        self.connection.is_open() && self.publisher.is_open() && self.consumer.0.is_open()
+    }
+
+    /// Starts consuming `<queue>.dead` on this connection unless already done.
+    pub(crate) async fn ensure_dead_consumer(&self, shared: &Arc<Shared>) -> Result<(), AmqpError> {
+        let mut dead = self.dead.lock().await;
+        if dead.is_none() {
+            let queue = shared.settings.dead_letter_queue();
+            let consumer = consume(
+                shared,
+                &self.connection,
+                &self.died,
+                self.generation,
+                &queue,
+                Kind::DeadLetter,
+            );
+            *dead = Some(consumer.await?);
+        }
+        Ok(())
+    }
+}
+
+/// Opens a channel consuming `queue` with manual acks and feeds its deliveries to the
+/// adapter's work or dead-letter stream.
+async fn consume(
+    shared: &Arc<Shared>,
+    connection: &Connection,
+    died: &Arc<Notify>,
+    generation: u64,
+    queue: &str,
+    kind: Kind,
+) -> Result<(Channel, String), AmqpError> {
+    let channel = connection.open_channel(None).await?;
+    channel
+        .register_callback(Callbacks {
+            confirms: Arc::new(Confirms::default()),
+            died: died.clone(),
+        })
+        .await?;
+    channel
+        .basic_qos(BasicQosArguments::new(0, shared.settings.prefetch, false))
+        .await?;
+    let (tag, rx) = channel
+        .basic_consume_rx(
+            BasicConsumeArguments::new(queue, "")
+                .manual_ack(true)
+                .finish(),
+        )
+        .await?;
+    let tx = match kind {
+        Kind::Work => shared.jobs.0.clone(),
+        Kind::DeadLetter => shared.dead.0.clone(),
+    };
+    tokio::spawn(forward(rx, channel.clone(), generation, tx, kind));
+    Ok((channel, tag))
+}
+
+/// Which queue a consumer reads.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Work,
+    DeadLetter,
+}
+
+/// Opens generation `generation`: connection, topology, publisher, consumers.
+pub(crate) async fn connect(shared: &Arc<Shared>, generation: u64) -> Result<Arc<Live>, AmqpError> {
+    tokio::time::timeout(CONNECT_TIMEOUT, open(shared, generation))
+        .await
+        .map_err(|_| AmqpError::ConnectTimeout)?
+}
+
+async fn open(shared: &Arc<Shared>, generation: u64) -> Result<Arc<Live>, AmqpError> {
+    let connection = Connection::open(&shared.args).await?;
+    let callbacks = Callbacks {
+        confirms: Arc::new(Confirms::default()),
+        died: Arc::new(Notify::new()),
+    };
+    connection.register_callback(callbacks.clone()).await?;
+    let publisher = connection.open_channel(None).await?;
+    publisher.register_callback(callbacks.clone()).await?;
+    topology::declare(&publisher, &shared.settings).await?;
+    publisher
+        .confirm_select(ConfirmSelectArguments::default())
+        .await?;
+    let consumer = consume(
+        shared,
+        &connection,
+        &callbacks.died,
+        generation,
+        &shared.settings.queue,
+        Kind::Work,
+    )
+    .await?;
+    let live = Live {
+        generation,
+        connection,
+        publisher,
+        next_tag: Mutex::new(1),
+        confirms: callbacks.confirms,
+        consumer,
+        dead: Mutex::new(None),
+        died: callbacks.died,
+    };
+    if shared.wants_dead_letters.load(Ordering::SeqCst) {
+        live.ensure_dead_consumer(shared).await?;
+    }
+    Ok(Arc::new(live))
+}
+
+/// Turns raw deliveries into [`Incoming`] jobs until the channel closes. A body that is not a
+/// job is rejected (work queue: dead-lettered) or dropped (dead-letter queue), and logged.
+async fn forward(
+    mut rx: mpsc::UnboundedReceiver<ConsumerMessage>,
+    channel: Channel,
+    generation: u64,
+    tx: mpsc::UnboundedSender<Incoming>,
+    kind: Kind,
+) {
+    while let Some(message) = rx.recv().await {
+        let (Some(deliver), Some(props), Some(body)) =
+            (message.deliver, message.basic_properties, message.content)
+        else {
+            continue;
+        };
+        let tag = deliver.delivery_tag();
+        match wire::decode(&body) {
+            Ok(job) => {
+                let incoming = Incoming {
+                    generation,
+                    channel: channel.clone(),
+                    tag,
+                    job,
+                    redeliveries: wire::delivery_count(&props),
+                    death_reason: wire::death_reason(&props),
+                };
+                if tx.send(incoming).is_err() {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::error!(
+                    ?kind,
+                    message_id = props.message_id().map_or("", String::as_str),
+                    body = %wire::excerpt(&body),
+                    error = %error,
+                    "malformed job message; dead-lettering it"
+                );
+                // Dead letters have no further dead-letter place: rejecting drops them.
+                let rejected = channel
+                    .basic_reject(BasicRejectArguments::new(tag, false))
+                    .await;
+                if let Err(error) = rejected {
+                    tracing::debug!(error = %error, "could not reject a malformed message");
+                }
+            }
+        }
+    }
+    tracing::debug!(generation, ?kind, "consumer stream ended");
+}
+
+/// Keeps the adapter connected until it is closed: waits for the current generation to die,
+/// then reconnects with exponential backoff (100 ms .. 5 s). On close it tears down the last
+/// generation.
+pub(crate) async fn supervise(shared: Arc<Shared>, mut live: Option<Arc<Live>>) {
+    let mut closing = shared.closing.subscribe();
+    let mut generation = live.as_ref().map_or(0, |l| l.generation);
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if let Some(current) = live.take() {
+            shared.set_live(Some(current.clone()));
+            backoff = MIN_BACKOFF;
+            tokio::select! {
+                () = died(&current) => {}
+                _ = closing.wait_for(|c| *c) => {}
+            }
+            shared.set_live(None);
+            current.confirms.fail_all();
+            if *closing.borrow() {
+                shared.teardown(&current).await;
+                break;
+            }
+            tracing::warn!(generation = current.generation, queue = %shared.settings.queue, "AMQP connection lost; reconnecting");
+            drop(current);
+        }
+        if *closing.borrow() {
+            break;
+        }
+        generation += 1;
+        match connect(&shared, generation).await {
+            Ok(next) => {
+                tracing::info!(generation, queue = %shared.settings.queue, "AMQP connection up");
+                live = Some(next);
+            }
+            Err(error) => {
+                tracing::warn!(generation, error = %error, backoff_ms = backoff.as_millis() as u64, "AMQP connect failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = closing.wait_for(|c| *c) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    shared.status.send_replace(Status::Closed);
+    tracing::debug!(queue = %shared.settings.queue, "AMQP supervisor stopped");
+}
+
+/// Resolves when the connection or one of its channels is gone.
+async fn died(live: &Live) {
+    let mut poll = tokio::time::interval(HEALTH_POLL);
+    let unhealthy = async {
+        loop {
+            poll.tick().await;
+            if !live.healthy() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = live.connection.listen_network_io_failure() => {}
+        () = live.died.notified() => {}
+        () = unhealthy => {}
+    }
+}

@@ -1,0 +1,161 @@
+//! State shared by the queue handle, its deliveries and the supervisor task.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+
+use amqprs::channel::{BasicCancelArguments, BasicNackArguments, Channel};
+use amqprs::connection::OpenConnectionArguments;
+use payrange_domain::ports::{Job, QueueError};
+use tokio::sync::{Mutex, mpsc, watch};
+
+use crate::error::AmqpError;
+use crate::link::Live;
+use crate::settings::AmqpSettings;
+
+/// Whether jobs can flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Not connected (yet, or again): publish fails fast, receive reports `Unavailable`.
+    Down,
+    /// Connected; the number is the connection's generation.
+    Up(u64),
+    /// Closed for good.
+    Closed,
+}
+
+/// A delivery read off a consumer channel, not yet handed to a caller.
+pub(crate) struct Incoming {
+    pub(crate) generation: u64,
+    pub(crate) channel: Channel,
+    pub(crate) tag: u64,
+    pub(crate) job: Job,
+    pub(crate) redeliveries: u32,
+    pub(crate) death_reason: Option<String>,
+}
+
+type Stream = (
+    mpsc::UnboundedSender<Incoming>,
+    Mutex<mpsc::UnboundedReceiver<Incoming>>,
+);
+
+fn stream() -> Stream {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (tx, Mutex::new(rx))
+}
+
+/// Everything the handle, the deliveries and the supervisor share.
+pub(crate) struct Shared {
+    pub(crate) settings: AmqpSettings,
+    pub(crate) args: OpenConnectionArguments,
+    live: StdMutex<Option<Arc<Live>>>,
+    pub(crate) status: watch::Sender<Status>,
+    pub(crate) closing: watch::Sender<bool>,
+    pub(crate) jobs: Stream,
+    pub(crate) dead: Stream,
+    pub(crate) wants_dead_letters: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(settings: AmqpSettings, args: OpenConnectionArguments) -> Self {
+        Self {
+            settings,
+            args,
+            live: StdMutex::new(None),
+            status: watch::Sender::new(Status::Down),
+            closing: watch::Sender::new(false),
+            jobs: stream(),
+            dead: stream(),
+            wants_dead_letters: AtomicBool::new(false),
+        }
+    }
+
+    /// The current generation, if connected.
+    pub(crate) fn live(&self) -> Result<Arc<Live>, QueueError> {
+        if *self.closing.borrow() {
+            return Err(QueueError::Closed);
+        }
+        self.live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| AmqpError::NotConnected.into())
+    }
+
+    pub(crate) fn set_live(&self, live: Option<Arc<Live>>) {
+        let status = live
+            .as_ref()
+            .map_or(Status::Down, |l| Status::Up(l.generation));
+        *self.live.lock().unwrap_or_else(PoisonError::into_inner) = live;
+        self.status.send_if_modified(|s| {
+            let changed = *s != Status::Closed && *s != status;
+            if changed {
+                *s = status;
+            }
+            changed
+        });
+    }
+
+    /// Whether deliveries of `generation` can still be settled.
+    pub(crate) fn is_current(&self, generation: u64) -> bool {
+        *self.status.borrow() == Status::Up(generation)
+    }
+
+    /// The next job of `stream` from the current generation. Deliveries of dead generations
+    /// are dropped: the broker redelivers them.
+    ///
+    /// Returns `Closed` once closed and `Unavailable` while (or as soon as) disconnected.
+    pub(crate) async fn next(
+        &self,
+        stream: &Mutex<mpsc::UnboundedReceiver<Incoming>>,
+    ) -> Result<Incoming, QueueError> {
+        let mut status = self.status.subscribe();
+        loop {
+            let generation = match *status.borrow_and_update() {
+                Status::Closed => return Err(QueueError::Closed),
+                Status::Down => return Err(AmqpError::NotConnected.into()),
+                Status::Up(generation) => generation,
+            };
+            let mut rx = tokio::select! {
+                rx = stream.lock() => rx,
+                _ = status.changed() => continue,
+            };
+            tokio::select! {
+                incoming = rx.recv() => match incoming {
+                    Some(incoming) if incoming.generation == generation => return Ok(incoming),
+                    Some(stale) => {
+                        tracing::debug!(generation = stale.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
+                    }
+                    None => return Err(QueueError::Closed),
+                },
+                _ = status.changed() => {}
+            }
+        }
+    }
+
+    /// Graceful end of `live`: stop consuming, give back prefetched jobs nobody took, close
+    /// the channels and the connection.
+    pub(crate) async fn teardown(&self, live: &Live) {
+        let mut consumers = vec![live.consumer.clone()];
+        consumers.extend(live.dead.lock().await.clone());
+        for (channel, tag) in &consumers {
+            if let Err(error) = channel.basic_cancel(BasicCancelArguments::new(tag)).await {
+                tracing::debug!(error = %error, "could not cancel a consumer");
+            }
+        }
+        for (_, rx) in [&self.jobs, &self.dead] {
+            let mut rx = rx.lock().await;
+            while let Ok(incoming) = rx.try_recv() {
+                let args = BasicNackArguments::new(incoming.tag, false, true);
+                if let Err(error) = incoming.channel.basic_nack(args).await {
+                    tracing::debug!(error = %error, "could not return a prefetched delivery");
+                }
+            }
+        }
+        for (channel, _) in consumers {
+            let _ = channel.close().await;
+        }
+        let _ = live.publisher.clone().close().await;
+        let _ = live.connection.clone().close().await;
+        tracing::info!(queue = %self.settings.queue, "AMQP queue closed");
+    }
+}

@@ -1,0 +1,133 @@
+//! The message format on the wire: a small JSON document per job, plus the headers the broker
+//! adds (`x-delivery-count`, `x-first-death-reason`).
+
+use amqprs::{BasicProperties, FieldName, FieldTable, FieldValue};
+use payrange_domain::models::PredictionId;
+use payrange_domain::ports::Job;
+use serde::{Deserialize, Serialize};
+
+/// The JSON body of a job message.
+#[derive(Serialize, Deserialize)]
+struct WireJob {
+    prediction_id: String,
+    request_id: Option<String>,
+}
+
+/// Why a message body could not be read as a job.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DecodeError {
+    /// Not the JSON document we publish.
+    #[error("malformed job JSON")]
+    Json(#[from] serde_json::Error),
+    /// The prediction id is not a UUID.
+    #[error("malformed prediction id")]
+    Id(#[from] uuid::Error),
+}
+
+/// The body published for `job`.
+pub(crate) fn encode(job: &Job) -> Vec<u8> {
+    let wire = WireJob {
+        prediction_id: job.prediction_id.to_string(),
+        request_id: job.request_id.clone(),
+    };
+    // Serializing two strings cannot fail; fall back to an empty object rather than panic.
+    serde_json::to_vec(&wire).unwrap_or_default()
+}
+
+/// The job in a message body.
+pub(crate) fn decode(body: &[u8]) -> Result<Job, DecodeError> {
+    let wire: WireJob = serde_json::from_slice(body)?;
+    let id = uuid::Uuid::parse_str(&wire.prediction_id)?;
+    Ok(Job {
+        prediction_id: PredictionId::from_uuid(id),
+        request_id: wire.request_id,
+    })
+}
+
+/// The start of a body, for logs.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(256)]).into_owned()
+}
+
+fn header<'a>(props: &'a BasicProperties, name: &str) -> Option<&'a FieldValue> {
+    let name = FieldName::try_from(name).ok()?;
+    props.headers()?.get(&name)
+}
+
+/// The quorum queue's `x-delivery-count` header: earlier deliveries of this message.
+pub(crate) fn delivery_count(props: &BasicProperties) -> u32 {
+    let count = match header(props, "x-delivery-count") {
+        Some(FieldValue::l(n)) => *n,
+        Some(FieldValue::I(n)) => i64::from(*n),
+        Some(FieldValue::i(n)) => i64::from(*n),
+        Some(FieldValue::s(n)) => i64::from(*n),
+        Some(FieldValue::u(n)) => i64::from(*n),
+        Some(FieldValue::b(n)) => i64::from(*n),
+        Some(FieldValue::B(n)) => i64::from(*n),
+        _ => 0,
+    };
+    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Why the broker dead-lettered a message (`rejected`, `delivery_limit`, ...), if it says.
+pub(crate) fn death_reason(props: &BasicProperties) -> Option<String> {
+    match header(props, "x-first-death-reason") {
+        Some(FieldValue::S(reason)) => Some(reason.as_ref().clone()),
+        _ => None,
+    }
+}
+
+/// A table of string and integer queue arguments.
+pub(crate) fn table(entries: &[(&str, FieldValue)]) -> Result<FieldTable, crate::error::AmqpError> {
+    let mut table = FieldTable::new();
+    for (name, value) in entries {
+        let key = FieldName::try_from(*name)
+            .map_err(|_| crate::error::AmqpError::Name((*name).to_owned()))?;
+        table.insert(key, value.clone());
+    }
+    Ok(table)
+}
+
+/// A long-string field value.
+pub(crate) fn text(value: &str) -> Result<FieldValue, crate::error::AmqpError> {
+    amqprs::LongStr::try_from(value)
+        .map(FieldValue::S)
+        .map_err(|_| crate::error::AmqpError::Name(value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_survives_the_round_trip() {
+        let job = Job {
+            prediction_id: PredictionId::generate(),
+            request_id: Some("req-1".into()),
+        };
+        assert_eq!(decode(&encode(&job)).unwrap(), job);
+        let body: serde_json::Value = serde_json::from_slice(&encode(&job)).unwrap();
+        assert_eq!(body["prediction_id"], job.prediction_id.to_string());
+        let anonymous = Job {
+            request_id: None,
+            ..job
+        };
+        let body: serde_json::Value = serde_json::from_slice(&encode(&anonymous)).unwrap();
+        assert!(body["request_id"].is_null());
+    }
+
+    #[test]
+    fn malformed_bodies_are_errors_not_panics() {
+        assert!(decode(b"not json").is_err());
+        assert!(decode(br#"{"prediction_id": "nope", "request_id": null}"#).is_err());
+        assert!(decode(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn a_missing_delivery_count_is_zero() {
+        assert_eq!(delivery_count(&BasicProperties::default()), 0);
+        let mut props = BasicProperties::default();
+        props.with_headers(table(&[("x-delivery-count", FieldValue::l(3))]).unwrap());
+        assert_eq!(delivery_count(&props), 3);
+    }
+}
