@@ -3,6 +3,7 @@
 //! point that `payrange serve` and the tests share.
 
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod settings;
 pub mod wiring;

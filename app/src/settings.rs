@@ -42,6 +42,16 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
+    /// Failed sign-ins allowed per account within `signin_window_secs` (0: no limit).
+    pub signin_max_failures_per_account: usize,
+    /// Failed sign-ins allowed per client address within `signin_window_secs` (0: no limit).
+    pub signin_max_failures_per_address: usize,
+    /// The sign-in throttling window, in seconds.
+    pub signin_window_secs: u64,
+    /// Predictions a user may submit within `submit_window_secs` (0: no limit).
+    pub submit_quota: usize,
+    /// The submission quota window, in seconds.
+    pub submit_window_secs: u64,
 }
 
 /// How logs are written.
@@ -73,6 +83,11 @@ impl Default for Settings {
             max_attempts: 5,
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Text,
+            signin_max_failures_per_account: 10,
+            signin_max_failures_per_address: 100,
+            signin_window_secs: 15 * 60,
+            submit_quota: 300,
+            submit_window_secs: 60,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use payrange_auth_paseto::PasetoTokens;
@@ -17,6 +18,7 @@ use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use secrecy::ExposeSecret as _;
 
 use crate::Settings;
+use crate::limits::WindowLimiter;
 use crate::metrics::Metrics;
 use crate::worker_loop::Completions;
 
@@ -39,7 +41,33 @@ pub struct App {
     pub completions: Completions,
     /// This process's metrics.
     pub metrics: Arc<Metrics>,
+    /// Sign-in throttling and submission quotas.
+    pub limits: Arc<Limits>,
     memory_queue: Option<MemoryQueue>,
+}
+
+/// The limits of this process.
+pub struct Limits {
+    /// Sign-in failures per normalised email.
+    pub signin_account: WindowLimiter,
+    /// Sign-in failures per client IP address.
+    pub signin_address: WindowLimiter,
+    /// Accepted submissions per user id.
+    pub submissions: WindowLimiter,
+}
+
+impl Limits {
+    fn new(s: &Settings) -> Self {
+        let signin = Duration::from_secs(s.signin_window_secs);
+        Self {
+            signin_account: WindowLimiter::new(s.signin_max_failures_per_account, signin),
+            signin_address: WindowLimiter::new(s.signin_max_failures_per_address, signin),
+            submissions: WindowLimiter::new(
+                s.submit_quota,
+                Duration::from_secs(s.submit_window_secs),
+            ),
+        }
+    }
 }
 
 impl App {
@@ -100,6 +128,7 @@ impl App {
             model,
             completions: Completions::default(),
             metrics: Metrics::new(&predictor_version),
+            limits: Arc::new(Limits::new(settings)),
             memory_queue: Some(memory_queue),
         })
     }

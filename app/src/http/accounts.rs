@@ -88,19 +88,42 @@ impl AccountsApi {
     ///
     /// Returns a token valid for the configured lifetime (at most 12 hours) and sets it as an
     /// HttpOnly, SameSite=Strict cookie. An unknown email and a wrong password get the same
-    /// 401 `invalid_credentials` answer.
+    /// 401 `invalid_credentials` answer. After 10 failures for one account (or 100 from one
+    /// address) within 15 minutes (configurable), sign-in answers 429 with `Retry-After` until
+    /// the oldest failure leaves the window.
     #[oai(path = "/sessions", method = "post", operation_id = "signIn")]
     async fn sign_in(
         &self,
         app: Data<&App>,
         policy: Data<&CookiePolicy>,
+        req: &Request,
         body: Json<Credentials>,
     ) -> Result<SignedIn, ApiError> {
+        let limits = &app.limits;
+        let account = body.email.trim().to_lowercase();
+        let address = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        if let Some(wait) = limits
+            .signin_account
+            .blocked(&account)
+            .or_else(|| limits.signin_address.blocked(&address))
+        {
+            return Err(ApiError::too_many("failed sign-in attempts", wait));
+        }
+        let failed = || {
+            limits.signin_account.hit(&account);
+            limits.signin_address.hit(&address);
+            ApiError::invalid_credentials()
+        };
         let Ok(password) = Password::parse(&body.password) else {
-            return Err(ApiError::invalid_credentials());
+            return Err(failed());
         };
         match app.accounts.sign_in(&body.email, &password).await {
             Ok(s) => {
+                limits.signin_account.clear(&account);
                 let max_age = (s.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
                 let set_cookie = cookie(&policy, &s.token, max_age.max(0));
                 Ok(SignedIn::Ok(
@@ -112,7 +135,7 @@ impl AccountsApi {
                     set_cookie,
                 ))
             }
-            Err(SignInError::InvalidCredentials) => Err(ApiError::invalid_credentials()),
+            Err(SignInError::InvalidCredentials) => Err(failed()),
             Err(SignInError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
             Err(SignInError::Internal(c)) => Err(ApiError::internal(&*c)),
         }

@@ -136,6 +136,19 @@ impl ApiError {
         ))
     }
 
+    /// 429 `too_many_requests` with `Retry-After`.
+    #[must_use]
+    pub fn too_many(what: &str, wait: std::time::Duration) -> Self {
+        let secs = crate::limits::retry_after_secs(wait);
+        Self::TooManyRequests(
+            body(
+                "too_many_requests",
+                format!("too many {what}; retry in {secs} seconds"),
+            ),
+            secs,
+        )
+    }
+
     /// 503, logging the cause.
     pub fn unavailable(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::warn!(error = %chain(cause), "dependency unavailable");

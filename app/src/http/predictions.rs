@@ -65,7 +65,9 @@ impl PredictionsApi {
     /// The request is stored and queued; the answer is 202 with the queued prediction and its
     /// `Location`. With `wait=N` (1 to 30 seconds) the call waits up to N seconds and answers
     /// 200 with the finished prediction if it finishes in time (202 otherwise). 503 with
-    /// `Retry-After` when the database or the job queue is unavailable (nothing is queued then).
+    /// `Retry-After` when the database or the job queue is unavailable (nothing is queued then);
+    /// 429 with `Retry-After` once the user has submitted their quota (300 per minute by
+    /// default).
     #[oai(
         path = "/predictions",
         method = "post",
@@ -83,6 +85,10 @@ impl PredictionsApi {
         wait: Query<Option<u32>>,
     ) -> Result<Submitted, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
+        let quota_key = me.user.id.to_string();
+        if let Some(wait) = app.limits.submissions.blocked(&quota_key) {
+            return Err(ApiError::too_many("predictions submitted", wait));
+        }
         let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
             .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?;
         let submitted = app
@@ -94,6 +100,7 @@ impl PredictionsApi {
                 SubmitError::Unavailable(c) => ApiError::unavailable(&*c),
                 SubmitError::Internal(c) => ApiError::internal(&*c),
             })?;
+        app.limits.submissions.hit(&quota_key);
         let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
         let latest = if wait.is_zero() {
             submitted

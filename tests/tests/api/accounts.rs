@@ -226,3 +226,49 @@ async fn cross_site_unsafe_requests_with_the_cookie_are_refused_but_bearer_is_no
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 }
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_with_retry_after_and_other_accounts_are_not() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    app.register("bob@example.com", PASSWORD).await;
+    for _ in 0..10 {
+        let r = app.sign_in("ann@example.com", "wrong password 123").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now, and the answer says when to retry.
+    let r = app.sign_in("ANN@example.com", PASSWORD).await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_error(r, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    assert_eq!(
+        app.sign_in("bob@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn throttling_ends_when_the_window_passes() {
+    let app = TestApp::spawn_with(|s| {
+        s.signin_max_failures_per_account = 2;
+        s.signin_window_secs = 1;
+    })
+    .await;
+    app.register("ann@example.com", PASSWORD).await;
+    for _ in 0..2 {
+        app.sign_in("ann@example.com", "wrong password 123").await;
+    }
+    assert_eq!(
+        app.sign_in("ann@example.com", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.sign_in("ann@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}

@@ -238,3 +238,22 @@ async fn queued_jobs_survive_a_restart_and_finish_after_it() {
     .await;
     assert_range(&done);
 }
+
+#[tokio::test]
+async fn submissions_beyond_the_quota_get_429_with_retry_after() {
+    let app = TestApp::spawn_with(|s| s.submit_quota = 2).await;
+    let (ann, bob) = (app.user().await, app.user().await);
+    for _ in 0..2 {
+        assert_eq!(
+            app.submit(&ann, &vacancy("Cook"), None).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    let r = app.submit(&ann, &vacancy("Cook"), None).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_error(r, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    assert_eq!(
+        app.submit(&bob, &vacancy("Cook"), None).await.status(),
+        StatusCode::ACCEPTED
+    );
+}
