@@ -1,14 +1,14 @@
 //! `/users` and `/sessions`: registration, sign-in, sign-out, the current user.
 
 use payrange_domain::models::{Email, NewPassword, Password, Role};
-use payrange_domain::services::{RegisterError, SignInError};
+use payrange_domain::services::{ChangePasswordError, RegisterError, SignInError};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::auth::{Credentials as Auth, SESSION_COOKIE, authenticate};
-use super::dto::{Credentials, SessionDto, UserDto};
+use super::dto::{Credentials, PasswordChange, SessionDto, UserDto};
 use super::error::ApiError;
 use super::{ApiTags, CookiePolicy, common_passwords};
 use crate::App;
@@ -36,6 +36,14 @@ enum SignedIn {
 #[derive(ApiResponse)]
 enum SignedOut {
     /// The session is revoked and the cookie cleared.
+    #[oai(status = 204)]
+    NoContent(#[oai(header = "Set-Cookie")] String),
+}
+
+/// Password changed.
+#[derive(ApiResponse)]
+enum PasswordChanged {
+    /// Changed; every session of the user is revoked (sign in again) and the cookie cleared.
     #[oai(status = 204)]
     NoContent(#[oai(header = "Set-Cookie")] String),
 }
@@ -167,5 +175,46 @@ impl AccountsApi {
     async fn me(&self, app: Data<&App>, req: &Request, auth: Auth) -> Result<Me, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         Ok(Me::Ok(Json(UserDto::from(&me.user))))
+    }
+
+    /// Change the password.
+    ///
+    /// Needs the current password; the new one follows the registration rules (422 naming
+    /// `new_password` otherwise). On success every session of the user is revoked, this one
+    /// included, so all their tokens get 401 from now on. A wrong current password is 401
+    /// `invalid_credentials` and counts as a failed sign-in for throttling.
+    #[oai(
+        path = "/users/me/password",
+        method = "put",
+        operation_id = "changePassword"
+    )]
+    async fn change_password(
+        &self,
+        app: Data<&App>,
+        policy: Data<&CookiePolicy>,
+        req: &Request,
+        auth: Auth,
+        body: Json<PasswordChange>,
+    ) -> Result<PasswordChanged, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let account = me.user.email.to_string();
+        if let Some(wait) = app.limits.signin_account.blocked(&account) {
+            return Err(ApiError::too_many("failed password attempts", wait));
+        }
+        let new = NewPassword::parse_with_blocklist(&body.new_password, common_passwords::contains)
+            .map_err(|e| ApiError::invalid("new_password", e.to_string()))?;
+        let Ok(current) = Password::parse(&body.current_password) else {
+            app.limits.signin_account.hit(&account);
+            return Err(ApiError::invalid_credentials());
+        };
+        match app.accounts.change_password(&me.user, &current, &new).await {
+            Ok(()) => Ok(PasswordChanged::NoContent(cookie(&policy, "", 0))),
+            Err(ChangePasswordError::WrongPassword) => {
+                app.limits.signin_account.hit(&account);
+                Err(ApiError::invalid_credentials())
+            }
+            Err(ChangePasswordError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
+            Err(ChangePasswordError::Internal(c)) => Err(ApiError::internal(&*c)),
+        }
     }
 }

@@ -19,6 +19,18 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// A password change.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current password.
+    #[oai(validator(max_length = 512))]
+    pub current_password: String,
+    /// The new password (registration rules).
+    #[oai(validator(max_length = 512))]
+    pub new_password: String,
+}
+
 /// What a user may do.
 #[derive(Debug, Enum)]
 #[oai(rename_all = "lowercase")]

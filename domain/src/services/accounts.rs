@@ -85,6 +85,28 @@ pub enum AuthError {
     Internal(#[source] Cause),
 }
 
+/// Why a password change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// The current password given is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// Storage is down.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug or a hashing failure.
+    #[error("password change failed")]
+    Internal(#[source] Cause),
+}
+
+from_store_error!(ChangePasswordError);
+
+impl From<HashError> for ChangePasswordError {
+    fn from(e: HashError) -> Self {
+        Self::Internal(Box::new(e))
+    }
+}
+
 from_store_error!(RegisterError);
 from_store_error!(SignInError);
 from_store_error!(AuthError);
@@ -226,6 +248,29 @@ impl AccountService {
             }),
             _ => Err(AuthError::InvalidToken),
         }
+    }
+
+    /// Replaces a user's password after checking the current one, and revokes every session of
+    /// the user (the caller's too): all their tokens stop working.
+    ///
+    /// # Errors
+    /// [`ChangePasswordError::WrongPassword`] if `current` does not match.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &Password,
+        new: &NewPassword,
+    ) -> Result<(), ChangePasswordError> {
+        let verdict = self.hasher.verify(current, &user.password_hash).await?;
+        if verdict == Verification::Invalid {
+            return Err(ChangePasswordError::WrongPassword);
+        }
+        let hash = self.hasher.hash(new.as_password()).await?;
+        self.users.set_password_hash(user.id, &hash).await?;
+        self.sessions
+            .revoke_user_sessions(user.id, OffsetDateTime::now_utc())
+            .await?;
+        Ok(())
     }
 
     /// Revokes the session, so its token is refused from now on.

@@ -6,7 +6,8 @@ mod predictions;
 mod worker;
 
 pub use accounts::{
-    AccountService, AuthError, Authenticated, RegisterError, SignInError, SignedIn,
+    AccountService, AuthError, Authenticated, ChangePasswordError, RegisterError, SignInError,
+    SignedIn,
 };
 pub use predictions::{GetPredictionError, HistoryError, PredictionService, SubmitError};
 pub use worker::{Processed, Report, Worker};

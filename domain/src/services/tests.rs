@@ -255,3 +255,33 @@ async fn unfinished_predictions_are_republished_and_finished_ones_are_not() {
     assert_eq!(again[0].prediction_id, b.id);
     assert_ne!(again[0].prediction_id, a.id);
 }
+
+#[tokio::test]
+async fn changing_the_password_revokes_every_session_and_needs_the_current_one() {
+    let w = world();
+    let user = w
+        .accounts
+        .register(email("a@b.io"), &pw("correct horse battery"), Role::User)
+        .await
+        .unwrap();
+    let old = Password::parse("correct horse battery").unwrap();
+    let s1 = w.accounts.sign_in("a@b.io", &old).await.unwrap();
+    let s2 = w.accounts.sign_in("a@b.io", &old).await.unwrap();
+    let wrong = Password::parse("not the password").unwrap();
+    assert!(matches!(
+        w.accounts
+            .change_password(&user, &wrong, &pw("a brand new secret"))
+            .await,
+        Err(ChangePasswordError::WrongPassword)
+    ));
+    w.accounts
+        .change_password(&user, &old, &pw("a brand new secret"))
+        .await
+        .unwrap();
+    for token in [&s1.token, &s2.token] {
+        assert!(w.accounts.authenticate(token).await.is_err());
+    }
+    assert!(w.accounts.sign_in("a@b.io", &old).await.is_err());
+    let new = Password::parse("a brand new secret").unwrap();
+    assert!(w.accounts.sign_in("a@b.io", &new).await.is_ok());
+}

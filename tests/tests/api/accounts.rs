@@ -272,3 +272,51 @@ async fn throttling_ends_when_the_window_passes() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_revokes_all_sessions_and_needs_the_current_password() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let other = json_of(app.sign_in(&user.email, PASSWORD).await).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let put = |body: serde_json::Value| {
+        app.client
+            .put(app.url("/api/v1/users/me/password"))
+            .bearer_auth(&user.token)
+            .json(&body)
+            .send()
+    };
+    let r = put(serde_json::json!({"current_password": "wrong password 1", "new_password": "a brand new secret"})).await.unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let r = put(serde_json::json!({"current_password": PASSWORD, "new_password": "short"}))
+        .await
+        .unwrap();
+    let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(e["details"][0]["field"], "new_password");
+    let r = put(
+        serde_json::json!({"current_password": PASSWORD, "new_password": "a brand new secret"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    for token in [&user.token, &other] {
+        assert_error(
+            app.get("/api/v1/users/me", Some(token)).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    }
+    assert_eq!(
+        app.sign_in(&user.email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in(&user.email, "a brand new secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
