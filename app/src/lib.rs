@@ -31,7 +31,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = App::build(&settings).await?;
-    let workers = worker_loop::spawn(&app, settings.workers);
+    let workers = worker_loop::spawn(&app, settings.serve_workers());
+    let mut background = worker_loop::spawn_serve_tasks(&app, &settings);
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "payrange listening");
     let routes = http::routes(&app, &settings, local);
@@ -39,8 +40,45 @@ pub async fn run(
         .run_with_graceful_shutdown(routes, shutdown, Some(std::time::Duration::from_secs(10)))
         .await?;
     tracing::info!("HTTP server stopped; stopping workers");
-    app.queue_shutdown();
+    background.abort_all();
+    app.queue_shutdown().await;
     workers.join().await;
     tracing::info!("payrange stopped");
+    Ok(())
+}
+
+/// Runs `settings.workers` worker tasks (and the dead-letter handler) against RabbitMQ until
+/// `shutdown` completes, then stops taking jobs and finishes the ones in hand. Serves
+/// `/metrics` and `/health/*` on `worker_bind` when set.
+///
+/// # Errors
+/// Start-up failures, or no RabbitMQ configured.
+pub async fn run_worker(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.amqp_url.is_some(),
+        "payrange worker needs PAYRANGE_AMQP_URL (the embedded mode's `serve` works by itself)"
+    );
+    let app = App::build(&settings).await?;
+    let workers = worker_loop::spawn(&app, settings.workers.max(1));
+    let mut background = worker_loop::spawn_worker_tasks(&app);
+    if let Some(bind) = settings.worker_bind {
+        let listener = TcpListener::bind(bind).await?;
+        let routes = http::worker_routes(&app);
+        background.spawn(async move {
+            if let Ok(acceptor) = TcpAcceptor::from_tokio(listener) {
+                let _ = Server::new_with_acceptor(acceptor).run(routes).await;
+            }
+        });
+    }
+    tracing::info!(workers = settings.workers.max(1), "payrange worker running");
+    shutdown.await;
+    tracing::info!("stopping: finishing jobs in hand");
+    background.abort_all();
+    app.queue_shutdown().await;
+    workers.join().await;
+    tracing::info!("payrange worker stopped");
     Ok(())
 }

@@ -23,6 +23,10 @@ struct Cli {
 enum Command {
     /// Run the HTTP API, the web UI and in-process workers (settings from PAYRANGE_* env).
     Serve,
+    /// Process jobs from RabbitMQ (production mode; needs PAYRANGE_AMQP_URL).
+    Worker,
+    /// Run the database migrations and exit.
+    Migrate,
     /// Print the OpenAPI document.
     Openapi,
     #[command(flatten)]
@@ -69,6 +73,16 @@ async fn main() -> anyhow::Result<()> {
             init_logs(settings.log_format);
             let listener = tokio::net::TcpListener::bind(settings.bind).await?;
             payrange_app::run(settings, listener, shutdown_signal()).await
+        }
+        Command::Worker => {
+            let settings = Settings::load()?;
+            init_logs(settings.log_format);
+            payrange_app::run_worker(settings, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let settings = Settings::load()?;
+            init_logs(settings.log_format);
+            payrange_app::wiring::migrate(&settings).await
         }
         Command::Openapi => {
             println!("{}", payrange_app::http::spec_json());

@@ -34,8 +34,24 @@ pub struct Settings {
     pub token_ttl_secs: u32,
     /// Whether the session cookie gets `Secure`; by default, unless bound to loopback.
     pub cookie_secure: Option<bool>,
-    /// In-process worker tasks (embedded mode).
+    /// `amqp://user:pass@host:5672/vhost`: use RabbitMQ as the job queue (production mode).
+    /// Unset: the in-process queue (embedded mode).
+    #[serde(skip_serializing)]
+    pub amqp_url: Option<SecretString>,
+    /// RabbitMQ queue name.
+    pub amqp_queue: String,
+    /// Jobs a worker process takes from RabbitMQ ahead of finishing the current ones.
+    pub amqp_prefetch: u16,
+    /// Worker tasks per process (`payrange worker`, or `serve` when it also works).
     pub workers: usize,
+    /// Whether `serve` also processes jobs: default yes with the in-process queue, no with
+    /// RabbitMQ (run `payrange worker` processes instead).
+    pub work_in_serve: Option<bool>,
+    /// With RabbitMQ, `serve` republishes predictions still unfinished this many seconds after
+    /// they were accepted (a crash between storing and publishing, a lost message).
+    pub reconcile_after_secs: u64,
+    /// Where `payrange worker` serves `/metrics` and `/health/*` (unset: nowhere).
+    pub worker_bind: Option<SocketAddr>,
     /// A prediction is given up after this many starts (crashes count).
     pub max_attempts: u32,
     /// Largest request body accepted, in bytes.
@@ -79,7 +95,13 @@ impl Default for Settings {
             token_previous_keys: None,
             token_ttl_secs: MAX_TOKEN_TTL_SECS,
             cookie_secure: None,
+            amqp_url: None,
+            amqp_queue: "payrange.predictions".into(),
+            amqp_prefetch: 16,
             workers: 2,
+            work_in_serve: None,
+            reconcile_after_secs: 600,
+            worker_bind: None,
             max_attempts: 5,
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Text,
@@ -132,6 +154,16 @@ impl Settings {
         let rest = rest.trim_start_matches("//");
         let path = rest.split('?').next().unwrap_or_default();
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// Worker tasks `serve` runs.
+    #[must_use]
+    pub fn serve_workers(&self) -> usize {
+        if self.work_in_serve.unwrap_or(self.amqp_url.is_none()) {
+            self.workers
+        } else {
+            0
+        }
     }
 
     /// Whether cookies get the `Secure` attribute.

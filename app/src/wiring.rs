@@ -13,6 +13,7 @@ use payrange_domain::ports::{JobQueue, SalaryPredictor};
 use payrange_domain::services::{AccountService, PredictionService, Worker};
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
 use payrange_predictor_linfa::LinfaPredictor;
+use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
 use payrange_queue_memory::MemoryQueue;
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use secrecy::ExposeSecret as _;
@@ -43,7 +44,17 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Sign-in throttling and submission quotas.
     pub limits: Arc<Limits>,
-    memory_queue: Option<MemoryQueue>,
+    /// The concrete queue, for shutdown and dead letters.
+    pub queue_kind: QueueKind,
+}
+
+/// Which job queue the app runs on.
+#[derive(Clone)]
+pub enum QueueKind {
+    /// In-process (embedded mode).
+    Memory(MemoryQueue),
+    /// RabbitMQ (production mode).
+    Amqp(Arc<AmqpJobQueue>),
 }
 
 /// The limits of this process.
@@ -100,8 +111,21 @@ impl App {
 
         let tokens = Arc::new(token_codec(settings)?);
         let hasher = Arc::new(Argon2Hasher::new(Argon2Settings::default())?);
-        let memory_queue = MemoryQueue::new();
-        let queue: Arc<dyn JobQueue> = Arc::new(memory_queue.clone());
+        let queue_kind = match &settings.amqp_url {
+            None => QueueKind::Memory(MemoryQueue::new()),
+            Some(url) => {
+                let mut amqp = AmqpSettings::new(url.expose_secret());
+                amqp.queue.clone_from(&settings.amqp_queue);
+                amqp.prefetch = settings.amqp_prefetch;
+                amqp.max_deliveries = settings.max_attempts + 1;
+                // Lazy: the service starts (and reports not ready) while the broker is down.
+                QueueKind::Amqp(Arc::new(AmqpJobQueue::connect_lazy(amqp)?))
+            }
+        };
+        let queue: Arc<dyn JobQueue> = match &queue_kind {
+            QueueKind::Memory(q) => Arc::new(q.clone()),
+            QueueKind::Amqp(q) => q.clone(),
+        };
         let accounts = AccountService::new(
             store.clone(),
             store.clone(),
@@ -112,12 +136,15 @@ impl App {
         let predictions = PredictionService::new(store.clone(), queue.clone());
         let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
 
-        let pending = predictions
-            .republish_unfinished(time::OffsetDateTime::now_utc(), u32::MAX)
-            .await
-            .context("cannot requeue unfinished predictions")?;
-        if pending > 0 {
-            tracing::info!(jobs = pending, "requeued unfinished predictions");
+        if matches!(queue_kind, QueueKind::Memory(_)) {
+            // The in-process queue starts empty: everything unfinished goes back in.
+            let pending = predictions
+                .republish_unfinished(time::OffsetDateTime::now_utc(), u32::MAX)
+                .await
+                .context("cannot requeue unfinished predictions")?;
+            if pending > 0 {
+                tracing::info!(jobs = pending, "requeued unfinished predictions");
+            }
         }
         Ok(Self {
             accounts,
@@ -129,16 +156,34 @@ impl App {
             completions: Completions::default(),
             metrics: Metrics::new(&predictor_version),
             limits: Arc::new(Limits::new(settings)),
-            memory_queue: Some(memory_queue),
+            queue_kind,
         })
     }
 
-    /// Stops the in-process queue so that workers exit after their current job.
-    pub fn queue_shutdown(&self) {
-        if let Some(q) = &self.memory_queue {
-            q.close();
+    /// Stops the queue so that workers exit after their current job; jobs not yet taken stay
+    /// queued (in the broker, or unfinished in the database for the in-process queue).
+    pub async fn queue_shutdown(&self) {
+        match &self.queue_kind {
+            QueueKind::Memory(q) => q.close(),
+            QueueKind::Amqp(q) => q.close().await,
         }
     }
+}
+
+/// Connects to the database and runs the migrations (`payrange migrate`).
+///
+/// # Errors
+/// Connection or migration failures.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = SeaOrmStore::connect(&StoreSettings::new(settings.database_url.clone()))
+        .await
+        .context("cannot open the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    tracing::info!("database migrated");
+    Ok(())
 }
 
 fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {

@@ -9,7 +9,8 @@ use payrange_domain::ports::QueueError;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use crate::App;
+use crate::wiring::QueueKind;
+use crate::{App, Settings};
 
 /// Lets a request wait for its prediction to finish in this process without polling.
 #[derive(Clone, Default)]
@@ -101,4 +102,75 @@ async fn run(app: App, index: usize) {
         }
     }
     tracing::debug!(worker = index, "worker stopped");
+}
+
+/// Reason shown to the owner of a dead-lettered job.
+pub const DEAD_LETTER_REASON: &str =
+    "this request could not be processed after repeated attempts and was given up";
+
+/// Background tasks of `serve`: with RabbitMQ, the reconciler that republishes predictions
+/// left unfinished for `reconcile_after_secs` (none are needed with the in-process queue,
+/// which republishes everything at start-up).
+#[must_use]
+pub fn spawn_serve_tasks(app: &App, settings: &Settings) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    if matches!(app.queue_kind, QueueKind::Amqp(_)) {
+        let app = app.clone();
+        let age = time::Duration::seconds(
+            i64::try_from(settings.reconcile_after_secs).unwrap_or(i64::MAX),
+        );
+        let every = Duration::from_secs((settings.reconcile_after_secs / 4).clamp(1, 60));
+        set.spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let before = time::OffsetDateTime::now_utc() - age;
+                match app.predictions.republish_unfinished(before, 1000).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(jobs = n, "reconciler republished stale predictions"),
+                    Err(e) => tracing::warn!(error = %e, "reconciler could not run"),
+                }
+            }
+        });
+    }
+    set
+}
+
+/// Background tasks of `payrange worker`: the dead-letter handler, which marks each
+/// dead-lettered job's prediction failed with [`DEAD_LETTER_REASON`] so that its owner sees it
+/// failed rather than pending forever.
+#[must_use]
+pub fn spawn_worker_tasks(app: &App) -> JoinSet<()> {
+    use payrange_domain::ports::LogStore as _;
+    let mut set = JoinSet::new();
+    if let QueueKind::Amqp(queue) = &app.queue_kind {
+        let (queue, store, completions) =
+            (queue.clone(), app.store.clone(), app.completions.clone());
+        set.spawn(async move {
+            loop {
+                let letter = match queue.receive_dead_letter().await {
+                    Ok(l) => l,
+                    Err(QueueError::Closed) => break,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                let id = letter.job().prediction_id;
+                let now = time::OffsetDateTime::now_utc();
+                match store.finish_prediction(id, Err(DEAD_LETTER_REASON), now).await {
+                    Ok(_) => {
+                        tracing::warn!(prediction_id = %id, reason = ?letter.reason(), "dead-lettered job marked failed");
+                        completions.finished(id);
+                        let _ = letter.ack().await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(prediction_id = %id, error = %e, "cannot mark a dead letter failed yet");
+                        drop(letter);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+    set
 }

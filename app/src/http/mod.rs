@@ -13,6 +13,7 @@ pub mod web;
 use std::net::SocketAddr;
 
 use poem::http::header;
+use poem::web::Json;
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
 use tracing::Instrument as _;
@@ -119,6 +120,35 @@ async fn edge<E: Endpoint>(
     }
     metrics.http(route, &method, resp.status().as_u16(), started.elapsed());
     Ok(resp)
+}
+
+/// The routes of `payrange worker`: `/metrics` and the health probes.
+pub fn worker_routes(app: &App) -> impl Endpoint + use<> {
+    let app = app.clone();
+    Route::new()
+        .at("/metrics", poem::endpoint::make_sync(metrics_text))
+        .at(
+            "/health/live",
+            poem::endpoint::make_sync(|_| Json(serde_json::json!({"status": "ok"}))),
+        )
+        .at(
+            "/health/ready",
+            poem::endpoint::make(|req: Request| async move {
+                let app = req.data::<App>().cloned();
+                let ok = match app {
+                    Some(a) => a.store.ping().await.is_ok() && a.queue.check().await.is_ok(),
+                    None => false,
+                };
+                let status = if ok {
+                    poem::http::StatusCode::OK
+                } else {
+                    poem::http::StatusCode::SERVICE_UNAVAILABLE
+                };
+                Json(serde_json::json!({"status": if ok { "ok" } else { "unavailable" }}))
+                    .with_status(status)
+            }),
+        )
+        .data(app)
 }
 
 /// `GET /metrics`: Prometheus text exposition.
