@@ -13,6 +13,9 @@ pub(crate) enum AmqpError {
     /// A queue, exchange or header name the protocol cannot carry.
     #[error("invalid AMQP name {0:?}")]
     Name(String),
+    /// The broker URL cannot be used.
+    #[error("invalid AMQP URL: {0}")]
+    Url(String),
     /// No connection to the broker right now.
     #[error("not connected to the broker")]
     NotConnected,

@@ -18,6 +18,7 @@ mod link;
 mod settings;
 mod shared;
 mod topology;
+mod uri;
 mod wire;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -105,7 +106,7 @@ impl AmqpJobQueue {
     /// the channels and the connection. Waiting and later `receive` calls return
     /// [`QueueError::Closed`]; deliveries still held by callers fail to settle and come back.
     pub async fn close(&self) {
-        self.shared.closing.send_replace(true);
+        self.shared.close();
         let supervisor = self
             .supervisor
             .lock()
@@ -122,13 +123,12 @@ impl AmqpJobQueue {
 impl Drop for AmqpJobQueue {
     fn drop(&mut self) {
         // The supervisor sees this, tears the connection down and exits.
-        self.shared.closing.send_replace(true);
+        self.shared.close();
     }
 }
 
 fn open_args(settings: &AmqpSettings) -> Result<OpenConnectionArguments, QueueError> {
-    let mut args = OpenConnectionArguments::try_from(settings.url.as_str())
-        .map_err(|e| QueueError::from(AmqpError::from(e)))?;
+    let mut args = uri::parse(&settings.url)?;
     args.connection_name(&settings.connection_name);
     Ok(args)
 }

@@ -69,6 +69,12 @@ impl Shared {
         }
     }
 
+    /// Marks the queue closed (receivers wake with `Closed`) and tells the supervisor to stop.
+    pub(crate) fn close(&self) {
+        self.status.send_replace(Status::Closed);
+        self.closing.send_replace(true);
+    }
+
     /// The current generation, if connected.
     pub(crate) fn live(&self) -> Result<Arc<Live>, QueueError> {
         if *self.closing.borrow() {

@@ -1,0 +1,199 @@
+//! What only the RabbitMQ adapter promises: dead letters, durability across connections,
+//! failing fast without a broker, and reconnecting by itself.
+
+use std::time::{Duration, Instant};
+
+use amqprs::BasicProperties;
+use amqprs::channel::BasicPublishArguments;
+use payrange_domain::ports::{JobQueue, QueueError};
+use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings, DeadLetter};
+
+use super::fixtures::{
+    PATIENCE, TestQueue, amqp_settings, amqp_url, amqp_with, assert_nothing_comes, next, open,
+    published, ready_messages,
+};
+
+/// A fresh AMQP test queue with these settings changes, or return (skip).
+macro_rules! amqp_queue {
+    ($($field:ident: $value:expr),* $(,)?) => {{
+        let Some(url) = amqp_url() else { return };
+        #[allow(unused_mut)]
+        let mut settings = amqp_settings(&url);
+        $(settings.$field = $value;)*
+        (amqp_with(settings.clone()).await, settings)
+    }};
+}
+
+async fn dead_letter(q: &TestQueue) -> DeadLetter {
+    tokio::time::timeout(PATIENCE, q.amqp().receive_dead_letter())
+        .await
+        .expect("no dead letter in time")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_job_lands_in_the_dead_letter_queue() {
+    let (q, _) = amqp_queue!();
+    let j = published(&*q).await;
+    next(&*q).await.reject().await.unwrap();
+
+    let dead = dead_letter(&q).await;
+    assert_eq!((dead.job(), dead.reason()), (&j, Some("rejected")));
+    dead.ack().await.unwrap();
+    assert_nothing_comes(&*q).await;
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_retried_more_than_max_deliveries_times_is_dead_lettered() {
+    let (q, settings) = amqp_queue!(max_deliveries: 2);
+    let j = published(&*q).await;
+    let mut deliveries = 0;
+    while let Ok(Ok(d)) = tokio::time::timeout(Duration::from_secs(2), q.receive()).await {
+        assert_eq!(d.job(), &j);
+        deliveries += 1;
+        d.retry().await.unwrap();
+    }
+    assert_eq!(deliveries, settings.max_deliveries + 1);
+
+    let dead = dead_letter(&q).await;
+    assert_eq!((dead.job(), dead.reason()), (&j, Some("delivery_limit")));
+    dead.ack().await.unwrap();
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_message_is_dead_lettered_and_the_next_job_still_comes() {
+    let (q, settings) = amqp_queue!();
+    let connection = open(&settings.url).await.unwrap();
+    let channel = connection.open_channel(None).await.unwrap();
+    channel
+        .basic_publish(
+            BasicProperties::default(),
+            b"{not a job".to_vec(),
+            BasicPublishArguments::new("", &settings.queue),
+        )
+        .await
+        .unwrap();
+    channel.close().await.unwrap();
+    connection.close().await.unwrap();
+    let j = published(&*q).await;
+
+    let d = next(&*q).await;
+    assert_eq!(d.job(), &j);
+    d.ack().await.unwrap();
+    let dead_queue = settings.dead_letter_queue();
+    let deadline = Instant::now() + PATIENCE;
+    while ready_messages(&settings.url, &dead_queue).await != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the malformed message was not dead-lettered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_jobs_survive_closing_and_reconnecting() {
+    let (first, settings) = amqp_queue!();
+    let jobs = [published(&*first).await, published(&*first).await];
+    // One taken but not settled when the queue closes: it must come back too.
+    let held = next(&*first).await;
+    first.close().await;
+    drop(held);
+
+    let second = AmqpJobQueue::connect(settings).await.unwrap();
+    let mut received = Vec::new();
+    for _ in &jobs {
+        let d = next(&second).await;
+        received.push(d.job().clone());
+        d.ack().await.unwrap();
+    }
+    // Returned jobs may come back in any order.
+    received.sort_by_key(|j| j.prediction_id);
+    assert_eq!(received, jobs);
+    assert_nothing_comes(&second).await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_broker_connect_and_publish_fail_fast_with_unavailable() {
+    let settings = AmqpSettings {
+        queue: "payrange.test.unreachable".into(),
+        ..AmqpSettings::new("amqp://guest:guest@127.0.0.1:1/%2f")
+    };
+    let connect = tokio::time::timeout(PATIENCE, AmqpJobQueue::connect(settings.clone()));
+    assert!(matches!(
+        connect.await.unwrap().err(),
+        Some(QueueError::Unavailable(_))
+    ));
+
+    let q = AmqpJobQueue::connect_lazy(settings).unwrap();
+    let started = Instant::now();
+    let published = q.publish(&super::fixtures::job()).await;
+    assert!(matches!(published, Err(QueueError::Unavailable(_))));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(q.check().await, Err(QueueError::Unavailable(_))));
+    assert!(matches!(
+        q.receive().await.err(),
+        Some(QueueError::Unavailable(_))
+    ));
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_broker_closes_the_connection_the_queue_reconnects_and_delivers() {
+    let (q, settings) = amqp_queue!();
+    let before = published(&*q).await;
+    // Taken but unsettled when the connection dies: settling it later fails quietly.
+    let stale = next(&*q).await;
+    assert_eq!(stale.job(), &before);
+
+    close_connection_named(&settings.connection_name).await;
+
+    // Only a new connection with a new consumer can get it again.
+    let d = next(&*q).await;
+    assert_eq!((d.job(), d.redeliveries()), (&before, 1));
+    assert!(matches!(stale.ack().await, Err(QueueError::Unavailable(_))));
+    d.ack().await.unwrap();
+    q.check().await.unwrap();
+    let after = published(&*q).await;
+    let d = next(&*q).await;
+    assert_eq!(d.job(), &after);
+    d.ack().await.unwrap();
+    q.close().await;
+}
+
+/// Closes this test's connection from the broker side (`rabbitmqctl close_connection`).
+async fn close_connection_named(name: &str) {
+    let listed = rabbitmqctl(&[
+        "list_connections",
+        "-q",
+        "--no-table-headers",
+        "pid",
+        "client_properties",
+    ])
+    .await;
+    let ours: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.contains(name))
+        .filter_map(|line| line.split('\t').next())
+        .collect();
+    assert_eq!(ours.len(), 1, "connections named {name}: {listed}");
+    rabbitmqctl(&["close_connection", ours[0], "contract test"]).await;
+}
+
+async fn rabbitmqctl(args: &[&str]) -> String {
+    let output = tokio::process::Command::new("rabbitmqctl")
+        .args(args)
+        .output()
+        .await
+        .expect("rabbitmqctl must be on PATH for the reconnection test");
+    assert!(output.status.success(), "rabbitmqctl {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}

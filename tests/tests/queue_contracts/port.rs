@@ -1,0 +1,109 @@
+//! The [`JobQueue`] contract every adapter keeps.
+//!
+//! [`JobQueue`]: payrange_domain::ports::JobQueue
+
+use payrange_domain::ports::QueueError;
+
+use super::fixtures::{TestQueue, assert_nothing_comes, next, published, queue_contracts};
+
+queue_contracts!(
+    a_published_job_is_received_intact_on_first_delivery,
+    a_single_consumer_receives_jobs_in_publish_order,
+    an_acked_job_does_not_come_back,
+    a_retried_job_comes_back_with_one_more_redelivery,
+    a_delivery_dropped_unsettled_comes_back,
+    a_rejected_job_does_not_come_back,
+    check_is_ok_while_the_queue_is_usable,
+    closing_makes_waiting_and_later_receivers_return_closed,
+);
+
+async fn a_published_job_is_received_intact_on_first_delivery(q: &TestQueue) {
+    let mut anonymous = super::fixtures::job();
+    anonymous.request_id = None;
+    let traced = published(&**q).await;
+    q.publish(&anonymous).await.unwrap();
+
+    let d = next(&**q).await;
+    assert_eq!((d.job(), d.redeliveries()), (&traced, 0));
+    d.ack().await.unwrap();
+    let d = next(&**q).await;
+    assert_eq!((d.job(), d.redeliveries()), (&anonymous, 0));
+    d.ack().await.unwrap();
+}
+
+async fn a_single_consumer_receives_jobs_in_publish_order(q: &TestQueue) {
+    let mut jobs = Vec::new();
+    for _ in 0..5 {
+        jobs.push(published(&**q).await);
+    }
+    for expected in &jobs {
+        let d = next(&**q).await;
+        assert_eq!(d.job(), expected);
+        d.ack().await.unwrap();
+    }
+}
+
+async fn an_acked_job_does_not_come_back(q: &TestQueue) {
+    let j = published(&**q).await;
+    let d = next(&**q).await;
+    assert_eq!(d.job(), &j);
+    d.ack().await.unwrap();
+    assert_nothing_comes(&**q).await;
+}
+
+async fn a_retried_job_comes_back_with_one_more_redelivery(q: &TestQueue) {
+    let j = published(&**q).await;
+    let d = next(&**q).await;
+    assert_eq!(d.redeliveries(), 0);
+    d.retry().await.unwrap();
+
+    let d = next(&**q).await;
+    assert_eq!((d.job(), d.redeliveries()), (&j, 1));
+    d.retry().await.unwrap();
+    let d = next(&**q).await;
+    assert_eq!((d.job(), d.redeliveries()), (&j, 2));
+    d.ack().await.unwrap();
+    assert_nothing_comes(&**q).await;
+}
+
+async fn a_delivery_dropped_unsettled_comes_back(q: &TestQueue) {
+    let j = published(&**q).await;
+    drop(next(&**q).await);
+
+    let d = next(&**q).await;
+    assert_eq!(d.job(), &j);
+    assert!(d.redeliveries() >= 1, "redeliveries {}", d.redeliveries());
+    d.ack().await.unwrap();
+}
+
+async fn a_rejected_job_does_not_come_back(q: &TestQueue) {
+    let rejected = published(&**q).await;
+    let kept = published(&**q).await;
+    let d = next(&**q).await;
+    assert_eq!(d.job(), &rejected);
+    d.reject().await.unwrap();
+
+    let d = next(&**q).await;
+    assert_eq!(d.job(), &kept);
+    d.ack().await.unwrap();
+    assert_nothing_comes(&**q).await;
+}
+
+async fn check_is_ok_while_the_queue_is_usable(q: &TestQueue) {
+    q.check().await.unwrap();
+    published(&**q).await;
+    q.check().await.unwrap();
+}
+
+async fn closing_makes_waiting_and_later_receivers_return_closed(q: &TestQueue) {
+    let waiter = {
+        let queue = q.queue.clone();
+        tokio::spawn(async move { queue.receive().await.err() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    q.close().await;
+    assert!(matches!(waiter.await.unwrap(), Some(QueueError::Closed)));
+    assert!(matches!(q.receive().await.err(), Some(QueueError::Closed)));
+    assert!(q.publish(&super::fixtures::job()).await.is_err());
+    assert!(q.check().await.is_err());
+}
