@@ -228,7 +228,11 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut live: Option<Arc<Live>>) 
             break;
         }
         generation += 1;
-        match connect(&shared, generation).await {
+        let attempt = tokio::select! {
+            attempt = connect(&shared, generation) => attempt,
+            _ = closing.wait_for(|c| *c) => break,
+        };
+        match attempt {
             Ok(next) => {
                 tracing::info!(generation, queue = %shared.settings.queue, "AMQP connection up");
                 live = Some(next);

@@ -9,8 +9,8 @@ use payrange_domain::ports::{JobQueue, QueueError};
 use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings, DeadLetter};
 
 use super::fixtures::{
-    PATIENCE, TestQueue, amqp_settings, amqp_url, amqp_with, assert_nothing_comes, next, open,
-    published, ready_messages,
+    AmqpCleanup, PATIENCE, TestQueue, amqp_settings, amqp_url, amqp_with, assert_nothing_comes,
+    next, open, published, ready_messages,
 };
 
 /// A fresh AMQP test queue with these settings changes, or return (skip).
@@ -143,6 +143,24 @@ async fn without_a_broker_connect_and_publish_fail_fast_with_unavailable() {
         q.receive().await.err(),
         Some(QueueError::Unavailable(_))
     ));
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lazily_started_queue_connects_in_the_background() {
+    let Some(url) = amqp_url() else { return };
+    let settings = amqp_settings(&url);
+    let _cleanup = AmqpCleanup(settings.clone());
+    let q = AmqpJobQueue::connect_lazy(settings).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while q.check().await.is_err() {
+        assert!(Instant::now() < deadline, "the queue did not connect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let j = published(&q).await;
+    let d = next(&q).await;
+    assert_eq!(d.job(), &j);
+    d.ack().await.unwrap();
     q.close().await;
 }
 
