@@ -62,6 +62,14 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await shot(page, 'desktop-signin');
   });
 
+  it('still shows the app after a reload (conditional requests for cached files)', async () => {
+    // A reload revalidates the cached index.html with If-None-Match; the server must
+    // answer 304 (or 200), never an error page.
+    const res = await page.reload();
+    assert.ok([200, 304].includes(res.status()), `reload answered ${res.status()}: ${(await res.text()).slice(0, 200)}`);
+    await h1(page, 'Sign in');
+  });
+
   it('signs up, with client-side password checks, and lands signed in', async () => {
     await page.getByRole('link', { name: 'No account yet? Create one' }).click();
     await h1(page, 'Create an account');
