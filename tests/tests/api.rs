@@ -9,5 +9,6 @@ mod api {
     mod accounts;
     mod errors;
     mod predictions;
+    mod production;
     mod system;
 }

@@ -45,8 +45,8 @@ pub struct AmqpJobQueue {
 }
 
 impl AmqpJobQueue {
-    /// Connects, declares the topology and starts consuming; fails if the broker cannot be
-    /// reached now. Afterwards the queue reconnects by itself.
+    /// Connects and declares the topology (consuming starts with the first `receive`); fails
+    /// if the broker cannot be reached now. Afterwards the queue reconnects by itself.
     ///
     /// # Errors
     /// [`QueueError::Unavailable`] if the URL is invalid or the first connection fails.
@@ -182,6 +182,11 @@ impl JobQueue for AmqpJobQueue {
     }
 
     async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError> {
+        use std::sync::atomic::Ordering;
+        // Consume only once asked to: a publisher-only process never holds jobs.
+        self.shared.wants_jobs.store(true, Ordering::SeqCst);
+        let live = self.shared.live()?;
+        live.ensure_work_consumer(&self.shared).await?;
         let incoming = self.shared.next(&self.shared.jobs.1).await?;
         Ok(Box::new(AmqpDelivery::new(
             incoming,

@@ -31,8 +31,9 @@ pub(crate) struct Live {
     pub(crate) publisher: Channel,
     pub(crate) next_tag: Mutex<u64>,
     pub(crate) confirms: Arc<Confirms>,
-    /// Channel of the work-queue consumer.
-    pub(crate) consumer: (Channel, String),
+    /// Channel of the work-queue consumer, opened on the first `receive`: a process that only
+    /// publishes (`payrange serve` in production) must not prefetch jobs it will never handle.
+    pub(crate) consumer: Mutex<Option<(Channel, String)>>,
     /// Channel of the dead-letter consumer, opened on first demand.
     pub(crate) dead: Mutex<Option<(Channel, String)>>,
     died: Arc<Notify>,
@@ -40,7 +41,29 @@ pub(crate) struct Live {
 
 impl Live {
     fn healthy(&self) -> bool {
-        self.connection.is_open() && self.publisher.is_open() && self.consumer.0.is_open()
+        let consumer_open = self
+            .consumer
+            .try_lock()
+            .map_or(true, |c| c.as_ref().is_none_or(|(ch, _)| ch.is_open()));
+        self.connection.is_open() && self.publisher.is_open() && consumer_open
+    }
+
+    /// Starts consuming the work queue on this connection unless already done.
+    pub(crate) async fn ensure_work_consumer(&self, shared: &Arc<Shared>) -> Result<(), AmqpError> {
+        let mut work = self.consumer.lock().await;
+        if work.is_none() {
+            let queue = shared.settings.queue.clone();
+            let consumer = consume(
+                shared,
+                &self.connection,
+                &self.died,
+                self.generation,
+                &queue,
+                Kind::Work,
+            );
+            *work = Some(consumer.await?);
+        }
+        Ok(())
     }
 
     /// Starts consuming `<queue>.dead` on this connection unless already done.
@@ -124,25 +147,19 @@ async fn open(shared: &Arc<Shared>, generation: u64) -> Result<Arc<Live>, AmqpEr
     publisher
         .confirm_select(ConfirmSelectArguments::default())
         .await?;
-    let consumer = consume(
-        shared,
-        &connection,
-        &callbacks.died,
-        generation,
-        &shared.settings.queue,
-        Kind::Work,
-    )
-    .await?;
     let live = Live {
         generation,
         connection,
         publisher,
         next_tag: Mutex::new(1),
         confirms: callbacks.confirms,
-        consumer,
+        consumer: Mutex::new(None),
         dead: Mutex::new(None),
         died: callbacks.died,
     };
+    if shared.wants_jobs.load(Ordering::SeqCst) {
+        live.ensure_work_consumer(shared).await?;
+    }
     if shared.wants_dead_letters.load(Ordering::SeqCst) {
         live.ensure_dead_consumer(shared).await?;
     }

@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub(crate) jobs: Stream,
     pub(crate) dead: Stream,
     pub(crate) wants_dead_letters: AtomicBool,
+    /// Set by the first `receive`: consume the work queue (now and after reconnects).
+    pub(crate) wants_jobs: AtomicBool,
 }
 
 impl Shared {
@@ -66,6 +68,7 @@ impl Shared {
             jobs: stream(),
             dead: stream(),
             wants_dead_letters: AtomicBool::new(false),
+            wants_jobs: AtomicBool::new(false),
         }
     }
 
@@ -141,7 +144,7 @@ impl Shared {
     /// Graceful end of `live`: stop consuming, give back prefetched jobs nobody took, close
     /// the channels and the connection.
     pub(crate) async fn teardown(&self, live: &Live) {
-        let mut consumers = vec![live.consumer.clone()];
+        let mut consumers: Vec<_> = live.consumer.lock().await.clone().into_iter().collect();
         consumers.extend(live.dead.lock().await.clone());
         for (channel, tag) in &consumers {
             if let Err(error) = channel.basic_cancel(BasicCancelArguments::new(tag)).await {
