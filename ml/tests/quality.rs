@@ -69,11 +69,11 @@ fn hh_cross_validated_mae_stays_at_the_recorded_level() {
 
 #[test]
 fn adzuna_cross_validated_mae_stays_at_the_recorded_level() {
-    // Recorded (full grid, BENCHMARKS-ml.md): 3,903 / 5,294.
+    // Recorded (full grid, BENCHMARKS-ml.md): 3,830 / 4,920, coverage 0.380.
     check(
         "adzuna_jobs.csv",
         recorded(0.05, 0.01, 1.0),
-        [3_990.0, 5_400.0],
-        0.3,
+        [3_910.0, 5_020.0],
+        0.35,
     );
 }
