@@ -187,7 +187,8 @@ pub fn normalize(err: poem::Error) -> Response {
         AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
         ParseRequestPayloadError,
     };
-    if err.is_from_response() {
+    // Responses carried as errors (e.g. the static files' 304 Not Modified) pass unchanged.
+    if err.is_from_response() || err.status().as_u16() < 400 {
         return err.into_response();
     }
     if err.status() == StatusCode::METHOD_NOT_ALLOWED {

@@ -93,3 +93,19 @@ async fn metrics_count_requests_by_route_and_jobs_by_outcome() {
     assert!(text.contains("payrange_model_info{version="), "{text}");
     assert!(!text.contains(&id), "ids must not become labels");
 }
+
+#[tokio::test]
+async fn static_files_answer_conditional_requests_with_304() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/app.js", None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(app.url("/app.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
