@@ -124,7 +124,7 @@ impl Settings {
             .map_or_else(|| PathBuf::from("payrange.toml"), PathBuf::from);
         let settings: Self = Figment::from(Serialized::defaults(Self::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("PAYRANGE_").ignore(&["config"]))
+            .merge(Env::prefixed("PAYRANGE_").ignore(&["config", "log"]))
             .extract()?;
         settings.validate()?;
         Ok(settings)
