@@ -118,7 +118,10 @@ async fn edge<E: Endpoint>(
     if let Ok(v) = id.parse() {
         resp.headers_mut().insert("x-request-id", v);
     }
-    metrics.http(route, &method, resp.status().as_u16(), started.elapsed());
+    let status = resp.status().as_u16();
+    let elapsed = started.elapsed();
+    tracing::debug!(request_id = %id, method = %method, route = %route, status, elapsed_us = elapsed.as_micros() as u64, "request handled");
+    metrics.http(route, &method, status, elapsed);
     Ok(resp)
 }
 
