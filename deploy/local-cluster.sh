@@ -8,6 +8,7 @@
 #   deploy/local-cluster.sh stop
 set -euo pipefail
 BIN=${PAYRANGE_BIN:-target/release/payrange}
+unset PAYRANGE_BIN # not a setting: the service refuses unknown PAYRANGE_* variables
 DIR=${CLUSTER_DIR:-/tmp/payrange-cluster}
 BASE_PORT=${BASE_PORT:-18100}
 DB_NAME=${DB_NAME:-payrange_cluster}
