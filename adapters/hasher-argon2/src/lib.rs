@@ -3,7 +3,11 @@
 //! Parameters default to the OWASP minimum (m = 19 MiB, t = 2, p = 1). Hashes are PHC strings,
 //! so each carries its own parameters: a hash made with weaker ones (or another algorithm
 //! variant) verifies but reports `needs_rehash`, and the sign-in use case replaces it.
-//! Hashing is CPU-bound for tens of milliseconds, so it runs on tokio's blocking pool.
+//! Hashing is CPU-bound for tens of milliseconds and needs 19 MiB each time, so it runs on a
+//! small pool of dedicated threads (one per core), not on tokio's blocking pool: glibc keeps
+//! each thread's freed 19 MiB in that thread's arena, so hashing on up to 512 blocking threads
+//! grew the process by hundreds of megabytes, and a burst of sign-ins could start that many
+//! hashes at once. A queue in front of a fixed pool bounds both memory and CPU.
 
 use std::sync::Arc;
 
@@ -40,6 +44,62 @@ impl Default for Argon2Settings {
 #[derive(Clone)]
 pub struct Argon2Hasher {
     inner: Arc<Inner>,
+    pool: Arc<HashPool>,
+}
+
+type Task = Box<dyn FnOnce() + Send>;
+
+/// Dedicated hashing threads fed by a queue; they exit when the last hasher clone is dropped.
+struct HashPool {
+    tasks: std::sync::Mutex<std::sync::mpsc::Sender<Task>>,
+}
+
+impl HashPool {
+    fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Task>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let next = rx
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        match next {
+                            Ok(task) => task(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start an argon2 thread");
+            }
+        }
+        Self {
+            tasks: std::sync::Mutex::new(tx),
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, HashError> + Send + 'static,
+    ) -> Result<T, HashError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task: Task = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(task)
+            .map_err(|_| HashError("argon2 threads stopped".into()))?;
+        rx.await
+            .map_err(|_| HashError("argon2 thread dropped the task".into()))?
+    }
 }
 
 struct Inner {
@@ -83,6 +143,7 @@ impl Argon2Hasher {
                 settings,
                 dummy,
             }),
+            pool: Arc::new(HashPool::new()),
         })
     }
 
@@ -127,20 +188,14 @@ impl Inner {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, HashError> + Send + 'static,
-) -> Result<T, HashError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| HashError(Box::new(e)))?
-}
-
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
         let inner = self.inner.clone();
         let pw = password.expose().to_owned();
-        blocking(move || inner.hash(&pw).map(PasswordHash::new)).await
+        self.pool
+            .run(move || inner.hash(&pw).map(PasswordHash::new))
+            .await
     }
 
     async fn verify(
@@ -150,13 +205,13 @@ impl PasswordHasher for Argon2Hasher {
     ) -> Result<Verification, HashError> {
         let inner = self.inner.clone();
         let (pw, phc) = (password.expose().to_owned(), hash.as_str().to_owned());
-        blocking(move || inner.verify(&pw, &phc)).await
+        self.pool.run(move || inner.verify(&pw, &phc)).await
     }
 
     async fn verify_dummy(&self, password: &Password) {
         let inner = self.inner.clone();
         let pw = password.expose().to_owned();
-        let _ = blocking(move || inner.verify(&pw, &inner.dummy)).await;
+        let _ = self.pool.run(move || inner.verify(&pw, &inner.dummy)).await;
     }
 }
 
