@@ -44,6 +44,78 @@ impl Tokens {
 
 /// Writes the NFC-normalised, lowercased form of `input` into `out` (cleared first).
 pub fn normalize_into(input: &str, out: &mut String) {
+    if !normalize_fast(input, out) {
+        normalize_general(input, out);
+    }
+}
+
+/// Byte-level fast path for text whose characters are all [`surely_nfc`], with ASCII and
+/// the Cyrillic letters U+0400..U+045F handled without decoding: unchanged runs are
+/// copied as whole slices. Returns false (with `out` in an unspecified state) when the
+/// text needs the general path.
+fn normalize_fast(input: &str, out: &mut String) -> bool {
+    out.clear();
+    out.reserve(input.len());
+    let b = input.as_bytes();
+    let mut run = 0; // start of the pending unchanged run
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if c.is_ascii_uppercase() {
+                out.push_str(&input[run..i]);
+                out.push(char::from(c.to_ascii_lowercase()));
+                run = i + 1;
+            }
+            i += 1;
+            continue;
+        }
+        let Some(&n) = b.get(i + 1) else {
+            return false;
+        };
+        let lower = match (c, n) {
+            // Ѐ..Џ -> ѐ..џ
+            (0xD0, 0x80..=0x8F) => Some(char::from_u32(0x450 + u32::from(n - 0x80))),
+            // А..Я -> а..я
+            (0xD0, 0x90..=0xAF) => Some(char::from_u32(0x430 + u32::from(n - 0x90))),
+            // а..п, р..я, ѐ..џ: already lowercase
+            (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x9F) => None,
+            _ => {
+                // Any other character: fine if it is NFC whatever follows it.
+                let Some(ch) = input[i..].chars().next() else {
+                    return false;
+                };
+                if !surely_nfc(ch) {
+                    return false;
+                }
+                let w = ch.len_utf8();
+                let mut low = ch.to_lowercase();
+                if !(low.len() == 1 && low.next() == Some(ch)) {
+                    out.push_str(&input[run..i]);
+                    out.extend(ch.to_lowercase());
+                    run = i + w;
+                }
+                i += w;
+                continue;
+            }
+        };
+        if let Some(l) = lower {
+            out.push_str(&input[run..i]);
+            match l {
+                Some(l) => out.push(l),
+                None => return false,
+            }
+            run = i + 2;
+        }
+        i += 2;
+    }
+    out.push_str(&input[run..]);
+    true
+}
+
+/// The general path: NFC (skipped when the text surely is NFC) and per-character
+/// lowercasing.
+fn normalize_general(input: &str, out: &mut String) {
     out.clear();
     out.reserve(input.len());
     // Fast paths for ASCII and Russian letters; `char::to_lowercase` (a table search)
@@ -85,32 +157,65 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
     normalize_into(input, &mut tokens.text);
     tokens.spans.clear();
     let text = tokens.text.as_str();
-    let mut it = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    // The character starting at byte `i` (a char boundary below `n`) and its length;
+    // ASCII without decoding.
+    let char_at = |i: usize| -> (char, usize) {
+        let b = bytes[i];
+        if b < 0x80 {
+            (char::from(b), 1)
+        } else {
+            let c = text[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (c, c.len_utf8())
+        }
+    };
+    let mut i = 0;
     let mut prev_word = false;
-    while let Some((i, c)) = it.next() {
-        let starts_dot =
-            c == '.' && !prev_word && it.peek().is_some_and(|&(_, n)| n.is_alphabetic());
+    while i < n {
+        let (c, w) = char_at(i);
+        let starts_dot = c == '.' && !prev_word && i + 1 < n && char_at(i + 1).0.is_alphabetic();
         if !(is_word(c) || starts_dot) {
             prev_word = false;
+            i += w;
             continue;
         }
         let start = i;
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, n)) = it.peek() {
-            if !is_word(n) {
+        let mut end = i + w;
+        while end < n {
+            // ASCII and lowercase Russian letters without decoding (the text is lowercased
+            // and valid UTF-8, so a 0xD0/0xD1 lead byte has a continuation byte).
+            let b = bytes[end];
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                end += 1;
+                continue;
+            }
+            if b < 0x80 {
                 break;
             }
-            end = j + n.len_utf8();
-            it.next();
+            if (b == 0xD0 && (0xB0..=0xBF).contains(&bytes[end + 1]))
+                || (b == 0xD1 && matches!(bytes[end + 1], 0x80..=0x8F | 0x91))
+            {
+                end += 2;
+                continue;
+            }
+            let (c, w) = char_at(end);
+            if !is_word(c) {
+                break;
+            }
+            end += w;
         }
         // Absorb a `++`, `+` or `#` suffix: c++, c#, f#, notepad++.
         let mut suffix = 0;
-        while let Some(&(j, n)) = it.peek() {
-            if suffix < 2 && (n == '+' || (n == '#' && suffix == 0)) {
-                end = j + 1;
+        while end < n && suffix < 2 {
+            let b = bytes[end];
+            if b == b'+' || (b == b'#' && suffix == 0) {
+                end += 1;
                 suffix += 1;
-                it.next();
-                if n == '#' {
+                if b == b'#' {
                     break;
                 }
             } else {
@@ -119,6 +224,7 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
         }
         tokens.spans.push((start as u32, end as u32));
         prev_word = suffix == 0;
+        i = end;
     }
 }
 
@@ -166,6 +272,119 @@ mod tests {
                 "js"
             ]
         );
+    }
+
+    /// The previous char-iterator tokenizer, kept as the reference for the byte-level one.
+    fn tokenize_reference(input: &str) -> Vec<String> {
+        let mut tokens = Tokens::default();
+        normalize_general(input, &mut tokens.text);
+        tokens.spans.clear();
+        let text = tokens.text.as_str();
+        let mut it = text.char_indices().peekable();
+        let mut prev_word = false;
+        while let Some((i, c)) = it.next() {
+            let starts_dot =
+                c == '.' && !prev_word && it.peek().is_some_and(|&(_, n)| n.is_alphabetic());
+            if !(is_word(c) || starts_dot) {
+                prev_word = false;
+                continue;
+            }
+            let start = i;
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, n)) = it.peek() {
+                if !is_word(n) {
+                    break;
+                }
+                end = j + n.len_utf8();
+                it.next();
+            }
+            // Absorb a `++`, `+` or `#` suffix: c++, c#, f#, notepad++.
+            let mut suffix = 0;
+            while let Some(&(j, n)) = it.peek() {
+                if suffix < 2 && (n == '+' || (n == '#' && suffix == 0)) {
+                    end = j + 1;
+                    suffix += 1;
+                    it.next();
+                    if n == '#' {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+            tokens.spans.push((start as u32, end as u32));
+            prev_word = suffix == 0;
+        }
+        tokens.iter().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn byte_level_tokenizer_equals_the_reference() {
+        let mut pool: Vec<char> = (0u32..0x500).filter_map(char::from_u32).collect();
+        pool.extend([
+            '\u{0306}',
+            '+',
+            '#',
+            '.',
+            ' ',
+            '€',
+            '—',
+            '№',
+            '\u{1F600}',
+            'ё',
+            'Ё',
+        ]);
+        let mut state = 0x0bad_5eed_1234_5678u64;
+        for len in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..len % 60 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let r = (state >> 32) as usize;
+                let c = match r % 5 {
+                    0 => char::from(b' ' + (r / 5 % 95) as u8),
+                    1 | 2 => char::from_u32(0x400 + (r / 5 % 0x60) as u32).unwrap_or('x'),
+                    3 => ['+', '#', '.', ' ', 'c', 'я'][r / 5 % 6],
+                    _ => pool[r / 5 % pool.len()],
+                };
+                s.push(c);
+            }
+            assert_eq!(tokenize(&s), tokenize_reference(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn fast_normalisation_equals_the_general_path() {
+        let mut pool: Vec<char> = (0u32..0x500).filter_map(char::from_u32).collect();
+        pool.extend(['\u{0306}', '\u{0308}', 'ß', 'İ', '€', '—', '№', '\u{1F600}']);
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let (mut fast, mut general) = (String::new(), String::new());
+        for len in 0..400 {
+            let mut s = String::new();
+            for _ in 0..len % 40 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly ASCII and Cyrillic so that the fast path is taken often.
+                let r = (state >> 32) as usize;
+                let c = match r % 4 {
+                    0 => char::from(b'A' + (r / 4 % 58) as u8),
+                    1 | 2 => char::from_u32(0x400 + (r / 4 % 0x60) as u32).unwrap_or('x'),
+                    _ => pool[r / 4 % pool.len()],
+                };
+                s.push(c);
+            }
+            normalize_into(&s, &mut fast);
+            normalize_general(&s, &mut general);
+            assert_eq!(fast, general, "{s:?}");
+        }
+        for c in pool {
+            let s = format!("Ab{c}Я");
+            normalize_into(&s, &mut fast);
+            normalize_general(&s, &mut general);
+            assert_eq!(fast, general, "{s:?}");
+        }
     }
 
     #[test]

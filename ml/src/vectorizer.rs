@@ -20,6 +20,10 @@ pub struct Workspace {
     pub row: Vec<(u32, f64)>,
 }
 
+/// `ln(k)` for small counts `k` (index 0 unused), bit-identical to `(k as f64).ln()`.
+static LN_SMALL: std::sync::LazyLock<[f64; 64]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|k| (k.max(1) as f64).ln()));
+
 /// Settings of the vectorizer (part of the model artifact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VectorizerSettings {
@@ -161,11 +165,13 @@ impl Vectorizer {
             while j < ids.len() && ids[j] == f {
                 j += 1;
             }
-            let tf = (j - i) as f64;
-            let tf = if self.settings.sublinear_tf {
-                1.0 + tf.ln()
+            let count = j - i;
+            let tf = if !self.settings.sublinear_tf {
+                count as f64
+            } else if let Some(&l) = LN_SMALL.get(count) {
+                1.0 + l
             } else {
-                tf
+                1.0 + (count as f64).ln()
             };
             let w = tf * self.idf[f as usize];
             norms[self.blocks[f as usize] as usize] += w * w;
