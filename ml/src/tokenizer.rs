@@ -73,6 +73,11 @@ fn normalize_fast(input: &str, out: &mut String) -> bool {
         let Some(&n) = b.get(i + 1) else {
             return false;
         };
+        // Lowercase Russian letters (the bulk of the text): unchanged.
+        if (c == 0xD1 && n <= 0x9F) || (c == 0xD0 && n >= 0xB0) {
+            i += 2;
+            continue;
+        }
         let lower = match (c, n) {
             // Ѐ..Џ -> ѐ..џ
             (0xD0, 0x80..=0x8F) => Some(char::from_u32(0x450 + u32::from(n - 0x80))),
@@ -152,6 +157,38 @@ fn is_word(c: char) -> bool {
     matches!(c, 'а'..='я' | 'ё') || c.is_alphanumeric()
 }
 
+/// What the byte at a char boundary of lowercased text starts, as far as known without
+/// decoding.
+enum ByteClass {
+    /// An ASCII word character (`[a-z0-9_]`).
+    Ascii,
+    /// A lowercase Russian letter (two bytes).
+    Russian,
+    /// An ASCII character that is neither a word character nor a `.`.
+    NotWord,
+    /// Anything else: decode and check.
+    Other,
+}
+
+#[inline(always)]
+fn byte_class(bytes: &[u8], i: usize) -> ByteClass {
+    let b = bytes[i];
+    if b < 0x80 {
+        return if b.is_ascii_alphanumeric() || b == b'_' {
+            ByteClass::Ascii
+        } else if b == b'.' {
+            ByteClass::Other
+        } else {
+            ByteClass::NotWord
+        };
+    }
+    // Valid UTF-8: a 0xD0/0xD1 lead byte always has a continuation byte.
+    match (b, bytes.get(i + 1)) {
+        (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F | 0x91)) => ByteClass::Russian,
+        _ => ByteClass::Other,
+    }
+}
+
 /// Tokenizes `input` into `tokens` (buffers are reused).
 pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
     normalize_into(input, &mut tokens.text);
@@ -176,7 +213,16 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
     let mut i = 0;
     let mut prev_word = false;
     while i < n {
-        let (c, w) = char_at(i);
+        let (c, w) = match byte_class(bytes, i) {
+            ByteClass::NotWord => {
+                prev_word = false;
+                i += 1;
+                continue;
+            }
+            ByteClass::Ascii => ('a', 1),
+            ByteClass::Russian => ('а', 2),
+            ByteClass::Other => char_at(i),
+        };
         let starts_dot = c == '.' && !prev_word && i + 1 < n && char_at(i + 1).0.is_alphabetic();
         if !(is_word(c) || starts_dot) {
             prev_word = false;
@@ -186,21 +232,18 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
         let start = i;
         let mut end = i + w;
         while end < n {
-            // ASCII and lowercase Russian letters without decoding (the text is lowercased
-            // and valid UTF-8, so a 0xD0/0xD1 lead byte has a continuation byte).
-            let b = bytes[end];
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                end += 1;
-                continue;
-            }
-            if b < 0x80 {
-                break;
-            }
-            if (b == 0xD0 && (0xB0..=0xBF).contains(&bytes[end + 1]))
-                || (b == 0xD1 && matches!(bytes[end + 1], 0x80..=0x8F | 0x91))
-            {
-                end += 2;
-                continue;
+            // ASCII and lowercase Russian letters without decoding.
+            match byte_class(bytes, end) {
+                ByteClass::Ascii => {
+                    end += 1;
+                    continue;
+                }
+                ByteClass::Russian => {
+                    end += 2;
+                    continue;
+                }
+                ByteClass::NotWord => break,
+                ByteClass::Other => {}
             }
             let (c, w) = char_at(end);
             if !is_word(c) {
