@@ -5,12 +5,17 @@
 //! README). Without them the test is skipped with a message, except under `CI=true`, where it
 //! fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
+
+/// Built by cargo for this test (it lives in the binary's own package for that reason).
+const PAYRANGE: &str = env!("CARGO_BIN_EXE_payrange");
 
 fn missing_prerequisite() -> Option<String> {
     let browser_dir = workspace().join("tests/browser");
@@ -39,19 +44,9 @@ fn web_ui_works_end_to_end_in_headless_chromium() {
         eprintln!("SKIPPED browser tests: {why}");
         return;
     }
-    // The server binary: build it (a no-op when up to date) so the tests never run a stale one.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .current_dir(workspace())
-        .args(["build", "-q", "-p", "payrange-app", "--bin", "payrange"])
-        .status()
-        .expect("cargo runs");
-    assert!(built.success(), "building payrange failed");
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map_or_else(|_| workspace().join("target"), PathBuf::from);
     let status = Command::new("node")
         .current_dir(workspace().join("tests/browser"))
-        .env("PAYRANGE_BIN", target.join("debug/payrange"))
+        .env("PAYRANGE_BIN", PAYRANGE)
         .args(["--test", "--test-concurrency=1"])
         .status()
         .expect("node runs");
