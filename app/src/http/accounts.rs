@@ -1,7 +1,7 @@
 //! `/users` and `/sessions`: registration, sign-in, sign-out, the current user.
 
 use payrange_domain::models::{Email, NewPassword, Password, Role};
-use payrange_domain::services::{ChangePasswordError, RegisterError, SignInError};
+use payrange_domain::services::{ChangePasswordError, SignInError};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -81,15 +81,8 @@ impl AccountsApi {
         let password =
             NewPassword::parse_with_blocklist(&body.password, common_passwords::contains)
                 .map_err(|e| ApiError::invalid("password", e.to_string()))?;
-        match app.accounts.register(email, &password, Role::User).await {
-            Ok(user) => Ok(Registered::Created(Json(UserDto::from(&user)))),
-            Err(RegisterError::EmailTaken) => Err(ApiError::conflict(
-                "email_taken",
-                "an account with this email already exists",
-            )),
-            Err(RegisterError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
-            Err(RegisterError::Internal(c)) => Err(ApiError::internal(&*c)),
-        }
+        let user = app.accounts.register(email, &password, Role::User).await?;
+        Ok(Registered::Created(Json(UserDto::from(&user))))
     }
 
     /// Sign in.
@@ -144,8 +137,7 @@ impl AccountsApi {
                 ))
             }
             Err(SignInError::InvalidCredentials) => Err(failed()),
-            Err(SignInError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
-            Err(SignInError::Internal(c)) => Err(ApiError::internal(&*c)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -163,10 +155,7 @@ impl AccountsApi {
         auth: Auth,
     ) -> Result<SignedOut, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
-        app.accounts
-            .sign_out(me.session_id)
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?;
+        app.accounts.sign_out(me.session_id).await?;
         Ok(SignedOut::NoContent(cookie(&policy, "", 0)))
     }
 
@@ -213,8 +202,7 @@ impl AccountsApi {
                 app.limits.signin_account.hit(&account);
                 Err(ApiError::invalid_credentials())
             }
-            Err(ChangePasswordError::Unavailable(c)) => Err(ApiError::unavailable(&*c)),
-            Err(ChangePasswordError::Internal(c)) => Err(ApiError::internal(&*c)),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Credentials: a bearer token or the session cookie, both holding the same PASETO token.
 
-use payrange_domain::services::{AuthError, Authenticated};
+use payrange_domain::services::Authenticated;
 use poem::Request;
 use poem::http::Method;
 use poem_openapi::SecurityScheme;
@@ -75,12 +75,5 @@ pub async fn authenticate(
             "cross-site requests may not use the session cookie",
         ));
     }
-    app.accounts
-        .authenticate(credentials.token())
-        .await
-        .map_err(|e| match e {
-            AuthError::InvalidToken => ApiError::unauthorized(),
-            AuthError::Unavailable(c) => ApiError::unavailable(&*c),
-            AuthError::Internal(c) => ApiError::internal(&*c),
-        })
+    Ok(app.accounts.authenticate(credentials.token()).await?)
 }

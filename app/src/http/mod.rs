@@ -6,6 +6,7 @@ pub mod auth;
 pub mod common_passwords;
 pub mod dto;
 pub mod error;
+mod error_map;
 pub mod predictions;
 pub mod system;
 pub mod web;

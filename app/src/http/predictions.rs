@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use payrange_domain::models::{PageRequest, PredictionId, Vacancy};
-use payrange_domain::services::{GetPredictionError, HistoryError, SubmitError};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -50,14 +49,6 @@ enum History {
     Ok(Json<PredictionPage>),
 }
 
-fn get_error(e: GetPredictionError) -> ApiError {
-    match e {
-        GetPredictionError::NotFound => ApiError::not_found("prediction"),
-        GetPredictionError::Unavailable(c) => ApiError::unavailable(&*c),
-        GetPredictionError::Internal(c) => ApiError::internal(&*c),
-    }
-}
-
 #[OpenApi(tag = "ApiTags::Predictions")]
 impl PredictionsApi {
     /// Submit a vacancy for a salary-range prediction.
@@ -94,12 +85,7 @@ impl PredictionsApi {
         let submitted = app
             .predictions
             .submit(me.user.id, vacancy, Some(request_id.0.0.clone()))
-            .await
-            .map_err(|e| match e {
-                SubmitError::QueueUnavailable(q) => ApiError::unavailable(&q),
-                SubmitError::Unavailable(c) => ApiError::unavailable(&*c),
-                SubmitError::Internal(c) => ApiError::internal(&*c),
-            })?;
+            .await?;
         app.limits.submissions.hit(&quota_key);
         let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
         let latest = if wait.is_zero() {
@@ -135,8 +121,7 @@ impl PredictionsApi {
         let p = app
             .predictions
             .get(me.user.id, PredictionId::from_uuid(id.0))
-            .await
-            .map_err(get_error)?;
+            .await?;
         Ok(One::Ok(Json(PredictionDto::from(&p))))
     }
 
@@ -164,14 +149,7 @@ impl PredictionsApi {
             };
             ApiError::invalid(field, e.to_string())
         })?;
-        let page = app
-            .predictions
-            .history(me.user.id, page)
-            .await
-            .map_err(|e| match e {
-                HistoryError::Unavailable(c) => ApiError::unavailable(&*c),
-                HistoryError::Internal(c) => ApiError::internal(&*c),
-            })?;
+        let page = app.predictions.history(me.user.id, page).await?;
         Ok(History::Ok(Json(PredictionPage {
             items: page.items.iter().map(PredictionDto::from).collect(),
             next_cursor: page.next.map(|c| c.encode()),
@@ -193,7 +171,7 @@ async fn wait_for(
     let notify = app.completions.watch(id);
     let result = loop {
         let notified = notify.notified();
-        let p = app.predictions.get(owner, id).await.map_err(get_error);
+        let p = app.predictions.get(owner, id).await.map_err(ApiError::from);
         match p {
             Ok(p) if !p.status.is_final() && tokio::time::Instant::now() < deadline => {
                 let nap = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));

@@ -1,0 +1,45 @@
+//! Each use case's error mapped to the API's error, in one place: the status and the `code`
+//! a client sees for every failure of every operation.
+
+use payrange_domain::services::{
+    AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError, SignInError,
+    SubmitError,
+};
+
+use super::error::ApiError;
+
+/// `Unavailable` is a 503 with `Retry-After` and `Internal` a 500; both log their cause.
+macro_rules! transient_or_internal {
+    ($err:ident { $($variant:pat => $api:expr),* $(,)? }) => {
+        impl From<$err> for ApiError {
+            fn from(e: $err) -> Self {
+                match e {
+                    $($variant => $api,)*
+                    $err::Unavailable(c) => ApiError::unavailable(&*c),
+                    $err::Internal(c) => ApiError::internal(&*c),
+                }
+            }
+        }
+    };
+}
+
+transient_or_internal!(RegisterError {
+    RegisterError::EmailTaken =>
+        ApiError::conflict("email_taken", "an account with this email already exists"),
+});
+transient_or_internal!(SignInError {
+    SignInError::InvalidCredentials => ApiError::invalid_credentials(),
+});
+transient_or_internal!(ChangePasswordError {
+    ChangePasswordError::WrongPassword => ApiError::invalid_credentials(),
+});
+transient_or_internal!(AuthError {
+    AuthError::InvalidToken => ApiError::unauthorized(),
+});
+transient_or_internal!(GetPredictionError {
+    GetPredictionError::NotFound => ApiError::not_found("prediction"),
+});
+transient_or_internal!(SubmitError {
+    SubmitError::QueueUnavailable(q) => ApiError::unavailable(&q),
+});
+transient_or_internal!(HistoryError {});
