@@ -106,7 +106,6 @@ impl App {
             None => LinfaPredictor::bundled().context("cannot load the bundled model")?,
         });
         let model = Arc::new(predictor.info().clone());
-        let predictor_version = model.version.clone();
         tracing::info!(model_version = %model.version, "model loaded");
 
         let tokens = Arc::new(token_codec(settings)?);
@@ -152,10 +151,10 @@ impl App {
             worker,
             queue,
             store,
-            model,
             completions: Completions::default(),
-            metrics: Metrics::new(&predictor_version),
+            metrics: Metrics::new(&model.version),
             limits: Arc::new(Limits::new(settings)),
+            model,
             queue_kind,
         })
     }

@@ -8,13 +8,19 @@ mod prediction;
 mod user;
 mod vacancy;
 
-pub use email::{Email, EmailError};
+pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use ids::{PredictionId, SessionId, UserId};
-pub use page::{Cursor, CursorError, Page, PageRequest, PageRequestError};
-pub use password::{NewPassword, Password, PasswordError, PasswordHash};
+pub use page::{
+    Cursor, CursorError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest, PageRequestError,
+};
+pub use password::{
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewPassword, Password, PasswordError, PasswordHash,
+};
 pub use prediction::{
     BoundMetrics, Explanation, ModelInfo, Prediction, PredictionStatus, SalaryEstimate,
     TermContribution,
 };
 pub use user::{NewUser, Role, Session, User};
-pub use vacancy::{Vacancy, VacancyError, VacancyField};
+pub use vacancy::{
+    MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Vacancy, VacancyError, VacancyField,
+};

@@ -9,7 +9,9 @@ pub use accounts::{
     AccountService, AuthError, Authenticated, ChangePasswordError, RegisterError, SignInError,
     SignedIn,
 };
-pub use predictions::{GetPredictionError, HistoryError, PredictionService, SubmitError};
+pub use predictions::{
+    GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
+};
 pub use worker::{Processed, Report, Worker};
 
 use crate::ports::{Cause, StoreError};
