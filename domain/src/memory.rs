@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::models::{
-    Cursor, Email, NewUser, Page, PageRequest, PasswordHash, Prediction, PredictionId,
-    PredictionStatus, SalaryEstimate, Session, SessionId, User, UserId,
+    Cursor, Email, NewUser, Page, PageRequest, PasswordHash, Prediction, PredictionFilter,
+    PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserId,
 };
 use crate::ports::{
     Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome, StoreError,
@@ -18,7 +18,7 @@ use crate::ports::{
 
 #[derive(Default)]
 struct State {
-    users: HashMap<UserId, User>,
+    users: BTreeMap<UserId, User>,
     sessions: HashMap<SessionId, Session>,
     predictions: BTreeMap<PredictionId, Prediction>,
 }
@@ -81,6 +81,43 @@ impl UserStore for MemoryStore {
         }
         Ok(())
     }
+
+    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+        let s = self.lock();
+        Ok(page_of(
+            s.users.values().rev().cloned(),
+            |u| u.id.as_uuid(),
+            page,
+        ))
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get_mut(&id).map(|u| {
+            u.disabled = disabled;
+            u.clone()
+        }))
+    }
+}
+
+/// The page of `newest_first` that `page` asks for: items strictly older than the cursor, at
+/// most `page.limit()` of them, and a cursor when more remain.
+fn page_of<T>(
+    newest_first: impl Iterator<Item = T>,
+    id: impl Fn(&T) -> uuid::Uuid,
+    page: PageRequest,
+) -> Page<T> {
+    let limit = page.limit() as usize;
+    let mut items: Vec<T> = newest_first
+        .filter(|item| page.after().is_none_or(|c| id(item) < c.id()))
+        .take(limit + 1)
+        .collect();
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|item| Cursor::after(id(item)))
+    } else {
+        None
+    };
+    Page { items, next }
 }
 
 #[async_trait]
@@ -138,27 +175,19 @@ impl LogStore for MemoryStore {
 
     async fn list_predictions(
         &self,
-        owner: UserId,
+        filter: &PredictionFilter,
         page: PageRequest,
     ) -> Result<Page<Prediction>, StoreError> {
         let s = self.lock();
-        let limit = page.limit() as usize;
-        let mut items: Vec<Prediction> = s
-            .predictions
-            .values()
-            .rev()
-            .filter(|p| p.owner == owner)
-            .filter(|p| page.after().is_none_or(|c| p.id.as_uuid() < c.id()))
-            .take(limit + 1)
-            .cloned()
-            .collect();
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|p| Cursor::after(p.id.as_uuid()))
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(page_of(
+            s.predictions
+                .values()
+                .rev()
+                .filter(|p| filter.matches(p))
+                .cloned(),
+            |p| p.id.as_uuid(),
+            page,
+        ))
     }
 
     async fn start_prediction(

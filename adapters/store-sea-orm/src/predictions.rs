@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use payrange_domain::models::{
-    Cursor, Page, PageRequest, Prediction, PredictionId, PredictionStatus, SalaryEstimate, UserId,
+    Page, PageRequest, Prediction, PredictionFilter, PredictionId, PredictionStatus, SalaryEstimate,
 };
 use payrange_domain::ports::{LogStore, StartOutcome, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Value};
@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
-use crate::store::SeaOrmStore;
+use crate::store::{SeaOrmStore, page_from_rows};
 
 const UNFINISHED: [&str; 2] = [
     PredictionStatus::Queued.as_str(),
@@ -52,13 +52,23 @@ impl LogStore for SeaOrmStore {
 
     async fn list_predictions(
         &self,
-        owner: UserId,
+        filter: &PredictionFilter,
         page: PageRequest,
     ) -> Result<Page<Prediction>, StoreError> {
-        let limit = page.limit() as usize;
         // One extra row tells whether an older page exists without a COUNT.
         let rows = Entity::find()
-            .filter(Column::Owner.eq(owner.as_uuid()))
+            .apply_if(filter.owner(), |q, owner| {
+                q.filter(Column::Owner.eq(owner.as_uuid()))
+            })
+            .apply_if(filter.status(), |q, status| {
+                q.filter(Column::Status.eq(status.as_str()))
+            })
+            .apply_if(filter.created_from(), |q, t| {
+                q.filter(Column::CreatedAt.gte(stored_time(t)))
+            })
+            .apply_if(filter.created_before(), |q, t| {
+                q.filter(Column::CreatedAt.lt(stored_time(t)))
+            })
             .apply_if(page.after(), |q, cursor| {
                 q.filter(Column::Id.lt(cursor.id()))
             })
@@ -67,18 +77,11 @@ impl LogStore for SeaOrmStore {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let more = rows.len() > limit;
-        let items = rows
+        let rows = rows
             .into_iter()
-            .take(limit)
             .map(prediction_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = if more {
-            items.last().map(|p| Cursor::after(p.id.as_uuid()))
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(page_from_rows(rows, page, |p| p.id.as_uuid()))
     }
 
     async fn start_prediction(

@@ -1,6 +1,7 @@
 //! The store itself: connecting (with the SQLite pragmas a server needs), migrating and the
 //! readiness check. The port implementations live in `users`, `sessions` and `predictions`.
 
+use payrange_domain::models::{Cursor, Page, PageRequest};
 use payrange_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -95,4 +96,22 @@ impl SeaOrmStore {
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await.map_err(db_err)
     }
+}
+
+/// Turns up to `limit + 1` rows, newest first, into the page `page` asked for: the extra row
+/// only says that an older page exists.
+pub(crate) fn page_from_rows<T>(
+    mut rows: Vec<T>,
+    page: PageRequest,
+    id: impl Fn(&T) -> uuid::Uuid,
+) -> Page<T> {
+    let limit = page.limit() as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|item| Cursor::after(id(item)))
+    } else {
+        None
+    };
+    Page { items: rows, next }
 }

@@ -1,15 +1,17 @@
 //! [`UserStore`] over the `users` table.
 
 use async_trait::async_trait;
-use payrange_domain::models::{Email, NewUser, PasswordHash, User, UserId};
+use payrange_domain::models::{Email, NewUser, Page, PageRequest, PasswordHash, User, UserId};
 use payrange_domain::ports::{StoreError, UserStore};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 
 use crate::convert::{stored_time, user_from_row};
 use crate::entity::user;
 use crate::errors::{db_err, map_db_err};
-use crate::store::SeaOrmStore;
+use crate::store::{SeaOrmStore, page_from_rows};
 
 #[async_trait]
 impl UserStore for SeaOrmStore {
@@ -66,5 +68,33 @@ impl UserStore for SeaOrmStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+        let rows = user::Entity::find()
+            .apply_if(page.after(), |q, cursor| {
+                q.filter(user::Column::Id.lt(cursor.id()))
+            })
+            .order_by_desc(user::Column::Id)
+            .limit(u64::from(page.limit()) + 1)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let users = rows
+            .into_iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(page_from_rows(users, page, |u| u.id.as_uuid()))
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Option<User>, StoreError> {
+        // Not `rows_affected`: some databases count only rows whose value changed.
+        user::Entity::update_many()
+            .col_expr(user::Column::Disabled, Expr::value(disabled))
+            .filter(user::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        self.user_by_id(id).await
     }
 }

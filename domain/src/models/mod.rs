@@ -1,6 +1,7 @@
 //! Validated value types and the entities built from them.
 
 mod email;
+mod filter;
 mod ids;
 mod page;
 mod password;
@@ -9,6 +10,7 @@ mod user;
 mod vacancy;
 
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
+pub use filter::{PredictionFilter, PredictionFilterError};
 pub use ids::{PredictionId, SessionId, UserId};
 pub use page::{
     Cursor, CursorError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest, PageRequestError,

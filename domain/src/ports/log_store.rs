@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreError;
-use crate::models::{Page, PageRequest, Prediction, PredictionId, SalaryEstimate, UserId};
+use crate::models::{
+    Page, PageRequest, Prediction, PredictionFilter, PredictionId, SalaryEstimate,
+};
 
 /// What [`LogStore::start_prediction`] found.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,14 +36,15 @@ pub trait LogStore: Send + Sync {
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`] only; absence is `Ok(None)`.
     async fn prediction(&self, id: PredictionId) -> Result<Option<Prediction>, StoreError>;
 
-    /// One page of an owner's predictions, newest (largest id) first, starting strictly after
-    /// the page request's cursor. `next` MUST be `Some` exactly when older items remain.
+    /// One page of the predictions `filter` selects (see [`PredictionFilter::matches`]),
+    /// newest (largest id) first, starting strictly after the page request's cursor. `next`
+    /// MUST be `Some` exactly when older selected items remain.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     async fn list_predictions(
         &self,
-        owner: UserId,
+        filter: &PredictionFilter,
         page: PageRequest,
     ) -> Result<Page<Prediction>, StoreError>;
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::models::{Email, NewUser, PasswordHash, User, UserId};
+use crate::models::{Email, NewUser, Page, PageRequest, PasswordHash, User, UserId};
 
 /// Stores users.
 #[async_trait]
@@ -33,4 +33,18 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; an unknown id is not an error.
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
+
+    /// One page of all users, newest (largest id) first, starting strictly after the page
+    /// request's cursor. `next` MUST be `Some` exactly when older users remain.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError>;
+
+    /// Sets whether a user is disabled; returns the user as stored afterwards, or `None` for
+    /// an unknown id (writing nothing).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Option<User>, StoreError>;
 }

@@ -2,6 +2,7 @@
 //! input into models, call one method here and map the result.
 
 mod accounts;
+mod admin;
 mod predictions;
 mod worker;
 
@@ -9,6 +10,7 @@ pub use accounts::{
     AccountService, AuthError, Authenticated, ChangePasswordError, RegisterError, SignInError,
     SignedIn,
 };
+pub use admin::{AdminError, AdminService};
 pub use predictions::{
     GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
 };

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::from_store_error;
-use crate::models::{Page, PageRequest, Prediction, PredictionId, UserId, Vacancy};
+use crate::models::{
+    Page, PageRequest, Prediction, PredictionFilter, PredictionId, UserId, Vacancy,
+};
 use crate::ports::{Cause, Job, JobQueue, LogStore, QueueError};
 
 /// What a submission that could not be queued is marked with.
@@ -154,6 +156,9 @@ impl PredictionService {
         owner: UserId,
         page: PageRequest,
     ) -> Result<Page<Prediction>, HistoryError> {
-        Ok(self.logs.list_predictions(owner, page).await?)
+        Ok(self
+            .logs
+            .list_predictions(&PredictionFilter::owned_by(owner), page)
+            .await?)
     }
 }

@@ -18,6 +18,7 @@ struct World {
     queue: Arc<RecordingQueue>,
     accounts: AccountService,
     predictions: PredictionService,
+    admin: AdminService,
     worker: Worker,
 }
 
@@ -33,6 +34,7 @@ fn world() -> World {
             Duration::hours(1),
         ),
         predictions: PredictionService::new(store.clone(), queue.clone() as Arc<dyn JobQueue>),
+        admin: AdminService::new(store.clone(), store.clone(), store.clone()),
         worker: Worker::new(
             store.clone(),
             Arc::new(LengthPredictor(ModelInfo::default())),
@@ -284,4 +286,155 @@ async fn changing_the_password_revokes_every_session_and_needs_the_current_one()
     assert!(w.accounts.sign_in("a@b.io", &old).await.is_err());
     let new = Password::parse("a brand new secret").unwrap();
     assert!(w.accounts.sign_in("a@b.io", &new).await.is_ok());
+}
+
+/// Registers and signs in `address` with `role`.
+async fn signed_in(w: &World, address: &str, role: Role) -> (Authenticated, String) {
+    let secret = "correct horse battery";
+    w.accounts
+        .register(email(address), &pw(secret), role)
+        .await
+        .unwrap();
+    let signed = w
+        .accounts
+        .sign_in(address, &Password::parse(secret).unwrap())
+        .await
+        .unwrap();
+    let auth = w.accounts.authenticate(&signed.token).await.unwrap();
+    (auth, signed.token)
+}
+
+#[tokio::test]
+async fn only_an_admin_may_use_the_admin_use_cases() {
+    let w = world();
+    let (ann, _) = signed_in(&w, "ann@example.com", Role::User).await;
+    let (bob, _) = signed_in(&w, "bob@example.com", Role::User).await;
+    let page = PageRequest::new(None, None).unwrap();
+    assert!(matches!(
+        w.admin.users(&ann, page).await,
+        Err(AdminError::Forbidden)
+    ));
+    assert!(matches!(
+        w.admin.set_disabled(&ann, bob.user.id, true).await,
+        Err(AdminError::Forbidden)
+    ));
+    assert!(matches!(
+        w.admin
+            .predictions(&ann, &crate::models::PredictionFilter::all(), page)
+            .await,
+        Err(AdminError::Forbidden)
+    ));
+    assert!(
+        !w.store
+            .user_by_id(bob.user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled,
+        "a refused action changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in_until_enabled() {
+    let w = world();
+    let (root, _) = signed_in(&w, "root@example.com", Role::Admin).await;
+    let (ann, ann_token) = signed_in(&w, "ann@example.com", Role::User).await;
+    let listed = w
+        .admin
+        .users(&root, PageRequest::new(None, None).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 2);
+
+    let off = w
+        .admin
+        .set_disabled(&root, ann.user.id, true)
+        .await
+        .unwrap();
+    assert!(off.disabled);
+    assert!(matches!(
+        w.accounts.authenticate(&ann_token).await,
+        Err(AuthError::InvalidToken)
+    ));
+    let password = Password::parse("correct horse battery").unwrap();
+    assert!(matches!(
+        w.accounts.sign_in("ann@example.com", &password).await,
+        Err(SignInError::InvalidCredentials)
+    ));
+
+    w.admin
+        .set_disabled(&root, ann.user.id, false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            w.accounts.authenticate(&ann_token).await,
+            Err(AuthError::InvalidToken)
+        ),
+        "tokens revoked by disabling stay revoked"
+    );
+    w.accounts
+        .sign_in("ann@example.com", &password)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_cannot_disable_themselves_and_unknown_users_are_not_found() {
+    let w = world();
+    let (root, root_token) = signed_in(&w, "root@example.com", Role::Admin).await;
+    assert!(matches!(
+        w.admin.set_disabled(&root, root.user.id, true).await,
+        Err(AdminError::SelfDisable)
+    ));
+    w.accounts.authenticate(&root_token).await.unwrap();
+    assert!(matches!(
+        w.admin
+            .set_disabled(&root, crate::models::UserId::generate(), true)
+            .await,
+        Err(AdminError::UserNotFound)
+    ));
+}
+
+#[tokio::test]
+async fn an_admin_sees_every_users_predictions_through_a_filter() {
+    let w = world();
+    let (root, _) = signed_in(&w, "root@example.com", Role::Admin).await;
+    let (ann, _) = signed_in(&w, "ann@example.com", Role::User).await;
+    let (bob, _) = signed_in(&w, "bob@example.com", Role::User).await;
+    let vacancy = || Vacancy::new("Rust developer", "Services in Rust.", None).unwrap();
+    let a = w
+        .predictions
+        .submit(ann.user.id, vacancy(), None)
+        .await
+        .unwrap();
+    let b = w
+        .predictions
+        .submit(bob.user.id, vacancy(), None)
+        .await
+        .unwrap();
+    let page = PageRequest::new(None, None).unwrap();
+    let all = w
+        .admin
+        .predictions(&root, &crate::models::PredictionFilter::all(), page)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![b.id, a.id]
+    );
+    let bobs = w
+        .admin
+        .predictions(
+            &root,
+            &crate::models::PredictionFilter::owned_by(bob.user.id),
+            page,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        bobs.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![b.id]
+    );
 }

@@ -3,7 +3,9 @@
 //!
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
-use payrange_domain::models::{PageRequest, Prediction, PredictionId, PredictionStatus, UserId};
+use payrange_domain::models::{
+    PageRequest, Prediction, PredictionFilter, PredictionId, PredictionStatus, UserId,
+};
 use payrange_domain::ports::StoreError;
 
 use super::fixtures::{TestStore, at, contract_tests, estimate, ids, queued, user};
@@ -17,6 +19,8 @@ contract_tests!(
     history_is_newest_first_across_pages_and_never_shows_another_owner,
     a_page_ending_at_the_oldest_item_has_no_next_cursor,
     an_owner_without_predictions_gets_one_empty_last_page,
+    a_filter_selects_by_owner_status_and_half_open_time_range,
+    paging_through_a_filtered_listing_sees_each_selected_item_once,
 );
 
 async fn an_inserted_prediction_reads_back_unchanged(s: &TestStore) {
@@ -79,7 +83,7 @@ async fn all_pages(s: &TestStore, owner: UserId, limit: u64) -> Vec<Vec<Predicti
     let mut cursor = None;
     loop {
         let got = s
-            .list_predictions(owner, page(limit, cursor))
+            .list_predictions(&PredictionFilter::owned_by(owner), page(limit, cursor))
             .await
             .unwrap();
         assert!(got.items.len() <= limit as usize);
@@ -120,7 +124,10 @@ async fn history_is_newest_first_across_pages_and_never_shows_another_owner(s: &
         vec![anns[0..2].to_vec(), anns[2..4].to_vec(), anns[4..].to_vec()]
     );
 
-    let first = s.list_predictions(ann.id, page(2, None)).await.unwrap();
+    let first = s
+        .list_predictions(&PredictionFilter::owned_by(ann.id), page(2, None))
+        .await
+        .unwrap();
     assert_eq!(
         first.items[0],
         s.prediction(anns[0]).await.unwrap().unwrap()
@@ -138,17 +145,26 @@ async fn a_page_ending_at_the_oldest_item_has_no_next_cursor(s: &TestStore) {
             .await
             .unwrap();
     }
-    let first = s.list_predictions(ann.id, page(2, None)).await.unwrap();
+    let first = s
+        .list_predictions(&PredictionFilter::owned_by(ann.id), page(2, None))
+        .await
+        .unwrap();
     let next = first.next.expect("older items remain");
     let second = s
-        .list_predictions(ann.id, page(2, Some(next.encode())))
+        .list_predictions(
+            &PredictionFilter::owned_by(ann.id),
+            page(2, Some(next.encode())),
+        )
         .await
         .unwrap();
     let got: Vec<_> = second.items.iter().map(|p| p.id).collect();
     assert_eq!(got, vec![ids[1], ids[0]]);
     assert_eq!(second.next, None, "nothing older than the oldest item");
 
-    let whole = s.list_predictions(ann.id, page(4, None)).await.unwrap();
+    let whole = s
+        .list_predictions(&PredictionFilter::owned_by(ann.id), page(4, None))
+        .await
+        .unwrap();
     assert_eq!(whole.items.len(), 4);
     assert_eq!(whole.next, None);
 }
@@ -159,7 +175,93 @@ async fn an_owner_without_predictions_gets_one_empty_last_page(s: &TestStore) {
     s.insert_prediction(&queued(PredictionId::generate(), bob.id, at(0)))
         .await
         .unwrap();
-    let got = s.list_predictions(ann.id, page(20, None)).await.unwrap();
+    let got = s
+        .list_predictions(&PredictionFilter::owned_by(ann.id), page(20, None))
+        .await
+        .unwrap();
     assert!(got.items.is_empty());
     assert_eq!(got.next, None);
+}
+
+/// Ann has rows at 0..6 s (done at even seconds), Bob at 1 and 3 s: what each filter sees.
+async fn a_filter_selects_by_owner_status_and_half_open_time_range(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let ids = ids(8);
+    let mut rows = Vec::new();
+    for (i, id) in ids.iter().enumerate().take(6) {
+        let mut p = queued(*id, ann.id, at(i as i64));
+        if i % 2 == 0 {
+            p.status = PredictionStatus::Done;
+            p.result = Some(estimate());
+            p.finished_at = Some(at(i as i64));
+        }
+        rows.push(p);
+    }
+    rows.push(queued(ids[6], bob.id, at(1)));
+    rows.push(queued(ids[7], bob.id, at(3)));
+    for p in &rows {
+        s.insert_prediction(p).await.unwrap();
+    }
+    let select = |filter: PredictionFilter| async move {
+        let got = s.list_predictions(&filter, page(100, None)).await.unwrap();
+        assert_eq!(got.next, None);
+        got.items.iter().map(|p| p.id).collect::<Vec<_>>()
+    };
+    let everything = select(PredictionFilter::all()).await;
+    assert_eq!(everything, ids.iter().rev().copied().collect::<Vec<_>>());
+
+    let done = PredictionFilter::new(None, Some(PredictionStatus::Done), None, None).unwrap();
+    assert_eq!(select(done).await, vec![ids[4], ids[2], ids[0]]);
+
+    let bobs_queued =
+        PredictionFilter::new(Some(bob.id), Some(PredictionStatus::Queued), None, None).unwrap();
+    assert_eq!(select(bobs_queued).await, vec![ids[7], ids[6]]);
+
+    // [1 s, 3 s): the row at 3 s is outside, the ones at exactly 1 s inside.
+    let window = PredictionFilter::new(None, None, Some(at(1)), Some(at(3))).unwrap();
+    assert_eq!(select(window).await, vec![ids[6], ids[2], ids[1]]);
+
+    let anns_done_late = PredictionFilter::new(
+        Some(ann.id),
+        Some(PredictionStatus::Done),
+        Some(at(3)),
+        None,
+    )
+    .unwrap();
+    assert_eq!(select(anns_done_late).await, vec![ids[4]]);
+
+    let nobody = PredictionFilter::owned_by(UserId::generate());
+    assert!(select(nobody).await.is_empty());
+}
+
+async fn paging_through_a_filtered_listing_sees_each_selected_item_once(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let ids = ids(9);
+    let mut failed = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut p = queued(*id, ann.id, at(i as i64));
+        if i % 3 != 0 {
+            p.status = PredictionStatus::Failed;
+            p.error = Some("nope".into());
+            p.finished_at = Some(at(i as i64));
+            failed.push(*id);
+        }
+        s.insert_prediction(&p).await.unwrap();
+    }
+    failed.reverse();
+    let filter = PredictionFilter::new(None, Some(PredictionStatus::Failed), None, None).unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let got = s.list_predictions(&filter, page(4, cursor)).await.unwrap();
+        assert!(got.items.len() <= 4);
+        seen.extend(got.items.iter().map(|p| p.id));
+        match got.next {
+            Some(next) => cursor = Some(next.encode()),
+            None => break,
+        }
+        assert!(seen.len() <= failed.len(), "pagination does not end");
+    }
+    assert_eq!(seen, failed);
 }

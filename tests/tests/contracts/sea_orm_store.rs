@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use payrange_domain::models::{PageRequest, PredictionId, UserId};
+use payrange_domain::models::{PageRequest, PredictionFilter, PredictionId, UserId};
 use payrange_domain::ports::{LogStore, StoreError, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -81,7 +81,10 @@ async fn corrupt_rows_are_internal_errors_not_panics() {
         assert!(matches!(err, StoreError::Internal(_)), "{err:?}");
     }
     let page = PageRequest::new(None, None).unwrap();
-    let err = store.list_predictions(owner.id, page).await.unwrap_err();
+    let err = store
+        .list_predictions(&PredictionFilter::owned_by(owner.id), page)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Internal(_)), "{err:?}");
 }
 

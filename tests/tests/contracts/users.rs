@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use payrange_domain::models::{Email, PasswordHash, UserId};
+use payrange_domain::models::{Email, PageRequest, PasswordHash, UserId};
 use payrange_domain::ports::StoreError;
 
 use super::fixtures::{TestStore, contract_tests, new_user, t0, user};
@@ -15,6 +15,8 @@ contract_tests!(
     of_concurrent_registrations_of_one_email_exactly_one_succeeds,
     unknown_emails_and_ids_are_none_not_errors,
     setting_the_password_hash_replaces_it_and_ignores_unknown_ids,
+    users_are_listed_newest_first_across_pages,
+    disabling_and_enabling_a_user_is_stored_and_unknown_ids_are_none,
 );
 
 async fn a_created_user_is_enabled_and_found_by_email_and_by_id(s: &TestStore) {
@@ -88,5 +90,63 @@ async fn setting_the_password_hash_replaces_it_and_ignores_unknown_ids(s: &TestS
     assert_eq!(
         bob_now.password_hash, bob.password_hash,
         "other users keep theirs"
+    );
+}
+
+async fn users_are_listed_newest_first_across_pages(s: &TestStore) {
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(user(s, &format!("user{i}@example.com")).await);
+    }
+    created.sort_by_key(|u| u.id);
+    created.reverse();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = PageRequest::new(Some(2), cursor.as_deref()).unwrap();
+        let got = s.list_users(page).await.unwrap();
+        assert!(got.items.len() <= 2);
+        seen.extend(got.items);
+        match got.next {
+            Some(next) => cursor = Some(next.encode()),
+            None => break,
+        }
+        assert!(seen.len() <= created.len(), "pagination does not end");
+    }
+    assert_eq!(
+        seen, created,
+        "every user once, newest first, exactly as stored"
+    );
+}
+
+async fn disabling_and_enabling_a_user_is_stored_and_unknown_ids_are_none(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let disabled = s.set_disabled(ann.id, true).await.unwrap().unwrap();
+    assert!(disabled.disabled);
+    assert_eq!(disabled.id, ann.id);
+    assert_eq!(disabled.email, ann.email);
+    assert!(s.user_by_id(ann.id).await.unwrap().unwrap().disabled);
+    assert!(s.user_by_email(&ann.email).await.unwrap().unwrap().disabled);
+    assert!(
+        !s.user_by_id(bob.id).await.unwrap().unwrap().disabled,
+        "only the one user is disabled"
+    );
+    // Disabling twice is not an error.
+    assert!(
+        s.set_disabled(ann.id, true)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+
+    let enabled = s.set_disabled(ann.id, false).await.unwrap().unwrap();
+    assert!(!enabled.disabled);
+    assert_eq!(s.user_by_id(ann.id).await.unwrap(), Some(ann));
+
+    assert_eq!(
+        s.set_disabled(UserId::generate(), true).await.unwrap(),
+        None
     );
 }
