@@ -1,11 +1,12 @@
-//! The `payrange` command: `serve`, `openapi`, and the model commands `train`, `evaluate`,
-//! `predict`.
+//! The `payrange` command: `serve`, `worker`, `migrate`, `openapi`, `admin create-user`, and
+//! the model commands `train`, `evaluate`, `predict`.
 
 mod ml_commands;
 
 use clap::{Parser, Subcommand};
 use payrange_app::Settings;
 use payrange_app::settings::LogFormat;
+use payrange_domain::models::Role;
 use tracing_subscriber::EnvFilter;
 
 /// Predicts the salary range of job vacancies.
@@ -29,8 +30,41 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Administration from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     #[command(flatten)]
     Ml(ml_commands::MlCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account (an administrator with --admin). The password is read from standard
+    /// input: prompted for twice without echo on a terminal, else the first line.
+    CreateUser {
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
+        /// Give the account the admin role.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// The new account's password: asked for twice without echo on a terminal, else read as the
+/// first line of standard input (for scripts: `printf '%s\n' "$PW" | payrange admin ...`).
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(password.strip_suffix('\r').unwrap_or(password).to_owned())
 }
 
 fn init_logs(format: LogFormat) {
@@ -86,6 +120,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", payrange_app::http::spec_json());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser { email, admin }) => {
+            let settings = Settings::load()?;
+            init_logs(settings.log_format);
+            let password = read_password()?;
+            let role = if admin { Role::Admin } else { Role::User };
+            let user =
+                payrange_app::wiring::create_user(&settings, &email, &password, role).await?;
+            println!("created {} {} ({})", role.as_str(), user.email, user.id);
             Ok(())
         }
         Command::Ml(cmd) => ml_commands::run(cmd),

@@ -9,8 +9,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use payrange_auth_paseto::PasetoTokens;
 use payrange_domain::models::ModelInfo;
+use payrange_domain::models::{Email, NewPassword, Role, User};
 use payrange_domain::ports::{JobQueue, SalaryPredictor};
-use payrange_domain::services::{AccountService, PredictionService, Worker};
+use payrange_domain::services::{
+    AccountService, AdminService, PredictionService, RegisterError, Worker,
+};
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
 use payrange_predictor_linfa::LinfaPredictor;
 use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
@@ -30,6 +33,8 @@ pub struct App {
     pub accounts: AccountService,
     /// Submission and reading of predictions.
     pub predictions: PredictionService,
+    /// Administration: users and every prediction log.
+    pub admin: AdminService,
     /// Job processing.
     pub worker: Worker,
     /// The job queue (for readiness and the worker loop).
@@ -133,6 +138,7 @@ impl App {
             time::Duration::seconds(i64::from(settings.token_ttl_secs)),
         );
         let predictions = PredictionService::new(store.clone(), queue.clone());
+        let admin = AdminService::new(store.clone(), store.clone(), store.clone());
         let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
 
         if matches!(queue_kind, QueueKind::Memory(_)) {
@@ -148,6 +154,7 @@ impl App {
         Ok(Self {
             accounts,
             predictions,
+            admin,
             worker,
             queue,
             store,
@@ -183,6 +190,49 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         .context("cannot migrate the database")?;
     tracing::info!("database migrated");
     Ok(())
+}
+
+/// Creates an account from the command line (`payrange admin create-user`), with the same
+/// rules as registration over HTTP (email syntax, password rules and the common-password
+/// list). Runs the migrations first, so it works on a fresh database.
+///
+/// # Errors
+/// A refused email or password, a taken email, or storage failures, each with the reason.
+pub async fn create_user(
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> anyhow::Result<User> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let password =
+        NewPassword::parse_with_blocklist(password, crate::http::common_passwords::contains)
+            .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let store = Arc::new(
+        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.clone()))
+            .await
+            .context("cannot open the database")?,
+    );
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    let accounts = AccountService::new(
+        store.clone(),
+        store,
+        Arc::new(Argon2Hasher::new(Argon2Settings::default())?),
+        Arc::new(token_codec(settings)?),
+        time::Duration::seconds(i64::from(settings.token_ttl_secs)),
+    );
+    accounts
+        .register(email, &password, role)
+        .await
+        .map_err(|e| match e {
+            RegisterError::EmailTaken => {
+                anyhow::anyhow!("an account with this email already exists")
+            }
+            other => anyhow::Error::new(other).context("cannot create the account"),
+        })
 }
 
 fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {

@@ -7,6 +7,7 @@ mod api {
     pub mod helpers;
 
     mod accounts;
+    mod admin;
     mod errors;
     mod predictions;
     mod production;

@@ -50,6 +50,8 @@ pub struct UserDto {
     pub email: String,
     /// Role.
     pub role: RoleDto,
+    /// Whether an administrator disabled the account (it cannot sign in then).
+    pub disabled: bool,
     /// When the account was created.
     pub created_at: OffsetDateTime,
 }
@@ -63,6 +65,7 @@ impl From<&User> for UserDto {
                 Role::User => RoleDto::User,
                 Role::Admin => RoleDto::Admin,
             },
+            disabled: u.disabled,
             created_at: u.created_at,
         }
     }
@@ -105,6 +108,17 @@ pub enum StatusDto {
     Failed,
 }
 
+impl From<StatusDto> for PredictionStatus {
+    fn from(s: StatusDto) -> Self {
+        match s {
+            StatusDto::Queued => Self::Queued,
+            StatusDto::Running => Self::Running,
+            StatusDto::Done => Self::Done,
+            StatusDto::Failed => Self::Failed,
+        }
+    }
+}
+
 /// One term's push on a bound.
 #[derive(Debug, Object)]
 pub struct TermDto {
@@ -129,6 +143,8 @@ pub struct ExplanationDto {
 pub struct PredictionDto {
     /// Id.
     pub id: Uuid,
+    /// Id of the user who submitted it.
+    pub user_id: Uuid,
     /// State.
     pub status: StatusDto,
     /// Vacancy title.
@@ -173,6 +189,7 @@ impl From<&Prediction> for PredictionDto {
         let r = p.result.as_ref();
         Self {
             id: p.id.as_uuid(),
+            user_id: p.owner.as_uuid(),
             status: match p.status {
                 PredictionStatus::Queued => StatusDto::Queued,
                 PredictionStatus::Running => StatusDto::Running,
@@ -206,6 +223,24 @@ pub struct PredictionPage {
     pub items: Vec<PredictionDto>,
     /// Pass as `cursor` to get the next (older) page; null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// A page of users, newest first.
+#[derive(Debug, Object)]
+pub struct UserPage {
+    /// The users.
+    pub items: Vec<UserDto>,
+    /// Pass as `cursor` to get the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What an administrator changes about a user.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UserUpdate {
+    /// `true` disables the account: it cannot sign in and every token it holds is revoked at
+    /// once. `false` enables it again (its old tokens stay revoked).
+    pub disabled: bool,
 }
 
 /// Cross-validated quality of one bound's model.

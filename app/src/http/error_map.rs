@@ -2,8 +2,8 @@
 //! a client sees for every failure of every operation.
 
 use payrange_domain::services::{
-    AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError, SignInError,
-    SubmitError,
+    AdminError, AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError,
+    SignInError, SubmitError,
 };
 
 use super::error::ApiError;
@@ -43,3 +43,11 @@ transient_or_internal!(SubmitError {
     SubmitError::QueueUnavailable(q) => ApiError::unavailable(&q),
 });
 transient_or_internal!(HistoryError {});
+transient_or_internal!(AdminError {
+    AdminError::Forbidden => ApiError::forbidden("this action needs the admin role"),
+    AdminError::UserNotFound => ApiError::not_found("user"),
+    AdminError::SelfDisable => ApiError::conflict(
+        "cannot_disable_self",
+        "administrators cannot disable their own account",
+    ),
+});

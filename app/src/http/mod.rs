@@ -2,6 +2,7 @@
 //! at `/docs`, and the web UI at `/`.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod common_passwords;
 pub mod dto;
@@ -30,6 +31,8 @@ pub enum ApiTags {
     Predictions,
     /// The model and the service's health.
     System,
+    /// Administration: users and every prediction log (admin role only).
+    Admin,
 }
 
 /// Cookie attributes for this deployment.
@@ -47,6 +50,7 @@ type Apis = (
     accounts::AccountsApi,
     predictions::PredictionsApi,
     system::SystemApi,
+    admin::AdminApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -55,6 +59,7 @@ fn service() -> OpenApiService<Apis, ()> {
             accounts::AccountsApi,
             predictions::PredictionsApi,
             system::SystemApi,
+            admin::AdminApi,
         ),
         "payrange",
         env!("CARGO_PKG_VERSION"),

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use payrange_domain::models::{PageRequest, PredictionId, Vacancy};
+use payrange_domain::models::{PageRequest, PageRequestError, PredictionId, Vacancy};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -142,19 +142,30 @@ impl PredictionsApi {
         cursor: Query<Option<String>>,
     ) -> Result<History, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
-        let page = PageRequest::new(limit.0, cursor.0.as_deref()).map_err(|e| {
-            let field = match e {
-                payrange_domain::models::PageRequestError::Limit => "limit",
-                payrange_domain::models::PageRequestError::Cursor(_) => "cursor",
-            };
-            ApiError::invalid(field, e.to_string())
-        })?;
+        let page = page_request(limit.0, cursor.0.as_deref())?;
         let page = app.predictions.history(me.user.id, page).await?;
         Ok(History::Ok(Json(PredictionPage {
             items: page.items.iter().map(PredictionDto::from).collect(),
             next_cursor: page.next.map(|c| c.encode()),
         })))
     }
+}
+
+/// Parses the `limit` and `cursor` query parameters of a listing.
+///
+/// # Errors
+/// 422 naming the parameter.
+pub(super) fn page_request(
+    limit: Option<u64>,
+    cursor: Option<&str>,
+) -> Result<PageRequest, ApiError> {
+    PageRequest::new(limit, cursor).map_err(|e| {
+        let field = match e {
+            PageRequestError::Limit => "limit",
+            PageRequestError::Cursor(_) => "cursor",
+        };
+        ApiError::invalid(field, e.to_string())
+    })
 }
 
 /// Waits until the prediction is final or `wait` has passed; returns its latest state.

@@ -130,6 +130,42 @@ async fn login_with_wrong_password_returns_401_and_same_body_as_unknown_email() 
     assert_eq!(wrong, unknown);
 }
 
+/// Not a speed goal but a security property: without the dummy verification an unknown
+/// email would answer ~30x faster than a wrong password (one argon2id verification). The
+/// attempts interleave, so machine load hits both sides alike; the bound (medians within a
+/// factor of 2) is loose enough for a noisy machine and far from the 30x of the leak.
+#[tokio::test]
+async fn unknown_email_and_wrong_password_take_comparable_time() {
+    let app = TestApp::spawn().await;
+    app.register("ann@example.com", PASSWORD).await;
+    let timed = |email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let r = app.sign_in(&email, password).await;
+            let elapsed = started.elapsed();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            elapsed
+        }
+    };
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    // 9 failures: under the per-account limit of 10, so no 429 shortens a wrong-password run.
+    for i in 0..9 {
+        unknown.push(timed(format!("nobody-{i}@example.com"), PASSWORD).await);
+        wrong.push(timed("ann@example.com".to_owned(), "wrong password 123").await);
+    }
+    let median = |v: &mut Vec<std::time::Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (u, w) = (median(&mut unknown), median(&mut wrong));
+    let ratio = u.as_secs_f64() / w.as_secs_f64();
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "unknown email median {u:?}, wrong password median {w:?}"
+    );
+}
+
 #[tokio::test]
 async fn users_me_works_with_bearer_token_and_with_cookie() {
     let app = TestApp::spawn().await;

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub base: String,
     /// A client without a cookie store (tests choose bearer or cookie explicitly).
     pub client: Client,
+    /// The app's database, for commands run beside it (`admin create-user`).
+    pub database_url: String,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -47,6 +49,7 @@ impl TestApp {
             ..Settings::default()
         };
         adjust(&mut settings);
+        let database_url = settings.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -66,6 +69,7 @@ impl TestApp {
         let app = Self {
             base,
             client,
+            database_url,
             _dir: dir,
             stop: Some(stop),
         };
@@ -129,6 +133,36 @@ impl TestApp {
         assert_eq!(r.status(), StatusCode::OK);
         let token = json_of(r).await["token"].as_str().unwrap().to_owned();
         User { email, token }
+    }
+
+    /// Creates an administrator the way `payrange admin create-user --admin` does, and signs
+    /// them in.
+    pub async fn admin(&self) -> User {
+        let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+        let settings = Settings {
+            database_url: self.database_url.clone(),
+            ..Settings::default()
+        };
+        payrange_app::wiring::create_user(
+            &settings,
+            &email,
+            PASSWORD,
+            payrange_domain::models::Role::Admin,
+        )
+        .await
+        .unwrap();
+        let r = self.sign_in(&email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let token = json_of(r).await["token"].as_str().unwrap().to_owned();
+        User { email, token }
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut req = self.client.patch(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
     }
 
     /// Submits a vacancy.

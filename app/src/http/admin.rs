@@ -1,0 +1,140 @@
+//! `/admin`: what administrators may do. Every operation answers 403 to a signed-in user who
+//! is not an administrator (the role check lives in the domain's `AdminService`) and 401
+//! without valid credentials. Administrators are created with `payrange admin create-user`.
+
+use payrange_domain::models::{PredictionFilter, UserId};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::auth::{Credentials, authenticate};
+use super::dto::{PredictionDto, PredictionPage, StatusDto, UserDto, UserPage, UserUpdate};
+use super::error::ApiError;
+use super::predictions::page_request;
+use crate::App;
+
+/// Administration endpoints.
+pub struct AdminApi;
+
+/// A page of users.
+#[derive(ApiResponse)]
+enum Users {
+    /// Newest first.
+    #[oai(status = 200)]
+    Ok(Json<UserPage>),
+}
+
+/// A user after a change.
+#[derive(ApiResponse)]
+enum Updated {
+    /// The user as stored now.
+    #[oai(status = 200)]
+    Ok(Json<UserDto>),
+}
+
+/// A page of prediction logs.
+#[derive(ApiResponse)]
+enum Logs {
+    /// Newest first.
+    #[oai(status = 200)]
+    Ok(Json<PredictionPage>),
+}
+
+#[OpenApi(tag = "ApiTags::Admin", prefix_path = "/admin")]
+impl AdminApi {
+    /// Every user, newest first, by keyset pagination. Administrators only (403 otherwise).
+    #[oai(path = "/users", method = "get", operation_id = "adminListUsers")]
+    async fn users(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+        /// Items per page, 1 to 100 (default 20).
+        limit: Query<Option<u64>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Users, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let page = page_request(limit.0, cursor.0.as_deref())?;
+        let page = app.admin.users(&me, page).await?;
+        Ok(Users::Ok(Json(UserPage {
+            items: page.items.iter().map(UserDto::from).collect(),
+            next_cursor: page.next.map(|c| c.encode()),
+        })))
+    }
+
+    /// Disable or enable a user. Disabling revokes every token of the user at once and keeps
+    /// them from signing in; enabling lets them sign in again (old tokens stay revoked).
+    /// Administrators only (403 otherwise); 404 for an unknown user; 409 `cannot_disable_self`
+    /// when administrators try to disable their own account.
+    #[oai(
+        path = "/users/:id",
+        method = "patch",
+        operation_id = "adminUpdateUser"
+    )]
+    async fn update_user(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+        /// User id.
+        id: Path<Uuid>,
+        body: Json<UserUpdate>,
+    ) -> Result<Updated, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let user = app
+            .admin
+            .set_disabled(&me, UserId::from_uuid(id.0), body.disabled)
+            .await?;
+        Ok(Updated::Ok(Json(UserDto::from(&user))))
+    }
+
+    /// Every user's predictions (the request log), newest first, by keyset pagination,
+    /// optionally filtered by user, state and acceptance time (`created_from` inclusive,
+    /// `created_before` exclusive, RFC 3339). 422 when `created_from` is not earlier than
+    /// `created_before`. Administrators only (403 otherwise).
+    #[oai(
+        path = "/predictions",
+        method = "get",
+        operation_id = "adminListPredictions"
+    )]
+    #[allow(clippy::too_many_arguments)] // one argument per query parameter
+    async fn predictions(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+        /// Only this user's predictions.
+        user_id: Query<Option<Uuid>>,
+        /// Only predictions in this state.
+        status: Query<Option<StatusDto>>,
+        /// Only predictions accepted at or after this time.
+        created_from: Query<Option<OffsetDateTime>>,
+        /// Only predictions accepted before this time.
+        created_before: Query<Option<OffsetDateTime>>,
+        /// Items per page, 1 to 100 (default 20).
+        limit: Query<Option<u64>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Logs, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let filter = PredictionFilter::new(
+            user_id.0.map(UserId::from_uuid),
+            status.0.map(Into::into),
+            created_from.0,
+            created_before.0,
+        )
+        .map_err(|e| ApiError::invalid("created_from", e.to_string()))?;
+        let page = page_request(limit.0, cursor.0.as_deref())?;
+        let page = app.admin.predictions(&me, &filter, page).await?;
+        Ok(Logs::Ok(Json(PredictionPage {
+            items: page.items.iter().map(PredictionDto::from).collect(),
+            next_cursor: page.next.map(|c| c.encode()),
+        })))
+    }
+}
