@@ -12,6 +12,8 @@
 mod support;
 
 mod faults {
+    mod broker_restart;
+    mod database_restart;
     mod dead_letter;
     mod worker_crash;
 }
