@@ -15,5 +15,6 @@ mod faults {
     mod broker_restart;
     mod database_restart;
     mod dead_letter;
+    mod graceful_shutdown;
     mod worker_crash;
 }
