@@ -193,6 +193,10 @@ impl JobQueue for AmqpJobQueue {
 
     async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError> {
         use std::sync::atomic::Ordering;
+        if self.shared.draining() {
+            // Stopping: never consume again (that would take back the returned jobs).
+            return Err(QueueError::Closed);
+        }
         // Consume only once asked to: a publisher-only process never holds jobs.
         self.shared.wants_jobs.store(true, Ordering::SeqCst);
         let live = self.shared.live()?;

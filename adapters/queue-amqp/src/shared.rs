@@ -12,6 +12,9 @@ use crate::error::AmqpError;
 use crate::link::Live;
 use crate::settings::AmqpSettings;
 
+/// How long [`Shared::stop_receiving`] waits for deliveries sent before the cancel.
+const FORWARDER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Whether jobs can flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -89,17 +92,31 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let consumer = match &live {
-            Some(live) => live.consumer.lock().await.take(),
-            None => None,
-        };
-        if let Some((channel, tag)) = consumer
-            && let Err(error) = channel.basic_cancel(BasicCancelArguments::new(&tag)).await
-        {
-            tracing::debug!(error = %error, "could not cancel the work consumer");
+        if let Some(live) = live {
+            let consumer = live.consumer.lock().await.take();
+            let forwarder = live.work_forwarder.lock().await.take();
+            if let Some((channel, tag)) = consumer {
+                match channel.basic_cancel(BasicCancelArguments::new(&tag)).await {
+                    // Deliveries sent before the cancel may still be on their way to the
+                    // stream: wait until the forwarder has passed them all on.
+                    Ok(_) => {
+                        if let Some(forwarder) = forwarder {
+                            let _ = tokio::time::timeout(FORWARDER_PATIENCE, forwarder).await;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::debug!(error = %error, "could not cancel the work consumer");
+                    }
+                }
+            }
         }
         self.return_prefetched(&self.jobs).await;
         tracing::info!(queue = %self.settings.queue, "stopped receiving jobs");
+    }
+
+    /// Whether [`Shared::stop_receiving`] was called.
+    pub(crate) fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 
     /// Nacks (requeues) every delivery of `stream` that no caller took.
@@ -160,7 +177,7 @@ impl Shared {
     ) -> Result<Incoming, QueueError> {
         let mut status = self.status.subscribe();
         loop {
-            if self.draining.load(Ordering::SeqCst) {
+            if self.draining() {
                 return Err(QueueError::Closed);
             }
             let generation = match *status.borrow_and_update() {
