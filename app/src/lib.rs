@@ -41,8 +41,9 @@ pub async fn run(
         .await?;
     tracing::info!("HTTP server stopped; stopping workers");
     background.abort_all();
-    app.queue_shutdown().await;
+    app.queue_drain().await;
     workers.join().await;
+    app.queue_shutdown().await;
     tracing::info!("payrange stopped");
     Ok(())
 }
@@ -77,8 +78,11 @@ pub async fn run_worker(
     shutdown.await;
     tracing::info!("stopping: finishing jobs in hand");
     background.abort_all();
-    app.queue_shutdown().await;
+    // Jobs in hand are finished and acknowledged before the connection closes, so none of
+    // them is delivered again.
+    app.queue_drain().await;
     workers.join().await;
+    app.queue_shutdown().await;
     tracing::info!("payrange worker stopped");
     Ok(())
 }

@@ -166,8 +166,17 @@ impl App {
         })
     }
 
-    /// Stops the queue so that workers exit after their current job; jobs not yet taken stay
-    /// queued (in the broker, or unfinished in the database for the in-process queue).
+    /// Stops handing out jobs so that workers exit after their current job, which they can
+    /// still acknowledge; jobs not yet taken stay queued (returned to the broker, or
+    /// unfinished in the database for the in-process queue). Then [`App::queue_shutdown`].
+    pub async fn queue_drain(&self) {
+        match &self.queue_kind {
+            QueueKind::Memory(q) => q.close(),
+            QueueKind::Amqp(q) => q.stop_receiving().await,
+        }
+    }
+
+    /// Closes the queue (the broker connection), once the workers have stopped.
     pub async fn queue_shutdown(&self) {
         match &self.queue_kind {
             QueueKind::Memory(q) => q.close(),

@@ -102,8 +102,18 @@ impl AmqpJobQueue {
         Ok(DeadLetter::new(incoming, Arc::downgrade(&self.shared)))
     }
 
+    /// First step of a graceful shutdown: stops consuming and returns the prefetched jobs
+    /// that no caller took to the queue. Waiting and later `receive` calls return
+    /// [`QueueError::Closed`]; the connection stays up, so the jobs callers hold can still be
+    /// acknowledged once done (and are not delivered to anyone else meanwhile). Then call
+    /// [`AmqpJobQueue::close`].
+    pub async fn stop_receiving(&self) {
+        self.shared.stop_receiving().await;
+    }
+
     /// Graceful shutdown: stops consuming, returns prefetched jobs that no caller took, closes
-    /// the channels and the connection. Waiting and later `receive` calls return
+    /// the channels and the connection. Call [`AmqpJobQueue::stop_receiving`] first and let
+    /// callers settle the jobs they hold. Waiting and later `receive` calls return
     /// [`QueueError::Closed`]; deliveries still held by callers fail to settle and come back.
     pub async fn close(&self) {
         self.shared.close();
@@ -183,6 +193,10 @@ impl JobQueue for AmqpJobQueue {
 
     async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError> {
         use std::sync::atomic::Ordering;
+        if self.shared.draining() {
+            // Stopping: never consume again (that would take back the returned jobs).
+            return Err(QueueError::Closed);
+        }
         // Consume only once asked to: a publisher-only process never holds jobs.
         self.shared.wants_jobs.store(true, Ordering::SeqCst);
         let live = self.shared.live()?;

@@ -11,6 +11,7 @@ use amqprs::channel::{
 };
 use amqprs::connection::Connection;
 use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::task::JoinHandle;
 
 use crate::callbacks::{Callbacks, Confirms};
 use crate::error::AmqpError;
@@ -34,6 +35,9 @@ pub(crate) struct Live {
     /// Channel of the work-queue consumer, opened on the first `receive`: a process that only
     /// publishes (`payrange serve` in production) must not prefetch jobs it will never handle.
     pub(crate) consumer: Mutex<Option<(Channel, String)>>,
+    /// The task forwarding the work consumer's deliveries; it ends once the consumer is
+    /// cancelled and every delivery before the cancel is forwarded.
+    pub(crate) work_forwarder: Mutex<Option<JoinHandle<()>>>,
     /// Channel of the dead-letter consumer, opened on first demand.
     pub(crate) dead: Mutex<Option<(Channel, String)>>,
     died: Arc<Notify>,
@@ -61,7 +65,9 @@ impl Live {
                 &queue,
                 Kind::Work,
             );
-            *work = Some(consumer.await?);
+            let (channel, tag, forwarder) = consumer.await?;
+            *work = Some((channel, tag));
+            *self.work_forwarder.lock().await = Some(forwarder);
         }
         Ok(())
     }
@@ -79,7 +85,8 @@ impl Live {
                 &queue,
                 Kind::DeadLetter,
             );
-            *dead = Some(consumer.await?);
+            let (channel, tag, _forwarder) = consumer.await?;
+            *dead = Some((channel, tag));
         }
         Ok(())
     }
@@ -94,7 +101,7 @@ async fn consume(
     generation: u64,
     queue: &str,
     kind: Kind,
-) -> Result<(Channel, String), AmqpError> {
+) -> Result<(Channel, String, JoinHandle<()>), AmqpError> {
     let channel = connection.open_channel(None).await?;
     channel
         .register_callback(Callbacks {
@@ -116,8 +123,8 @@ async fn consume(
         Kind::Work => shared.jobs.0.clone(),
         Kind::DeadLetter => shared.dead.0.clone(),
     };
-    tokio::spawn(forward(rx, channel.clone(), generation, tx, kind));
-    Ok((channel, tag))
+    let forwarder = tokio::spawn(forward(rx, channel.clone(), generation, tx, kind));
+    Ok((channel, tag, forwarder))
 }
 
 /// Which queue a consumer reads.
@@ -154,6 +161,7 @@ async fn open(shared: &Arc<Shared>, generation: u64) -> Result<Arc<Live>, AmqpEr
         next_tag: Mutex::new(1),
         confirms: callbacks.confirms,
         consumer: Mutex::new(None),
+        work_forwarder: Mutex::new(None),
         dead: Mutex::new(None),
         died: callbacks.died,
     };

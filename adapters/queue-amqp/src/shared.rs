@@ -1,6 +1,6 @@
 //! State shared by the queue handle, its deliveries and the supervisor task.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 
 use amqprs::channel::{BasicCancelArguments, BasicNackArguments, Channel};
@@ -11,6 +11,9 @@ use tokio::sync::{Mutex, mpsc, watch};
 use crate::error::AmqpError;
 use crate::link::Live;
 use crate::settings::AmqpSettings;
+
+/// How long [`Shared::stop_receiving`] waits for deliveries sent before the cancel.
+const FORWARDER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether jobs can flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +58,9 @@ pub(crate) struct Shared {
     pub(crate) wants_dead_letters: AtomicBool,
     /// Set by the first `receive`: consume the work queue (now and after reconnects).
     pub(crate) wants_jobs: AtomicBool,
+    /// Set by [`Shared::stop_receiving`]: no more deliveries are handed out, but those held
+    /// by callers can still be settled on the open connection.
+    draining: AtomicBool,
 }
 
 impl Shared {
@@ -69,6 +75,58 @@ impl Shared {
             dead: stream(),
             wants_dead_letters: AtomicBool::new(false),
             wants_jobs: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
+        }
+    }
+
+    /// The first step of a graceful shutdown: waiting and later receivers get `Closed`, the
+    /// work-queue consumer is cancelled and the jobs it prefetched that nobody took go back
+    /// to the queue; the connection stays up so that callers can still ack the jobs in hand.
+    pub(crate) async fn stop_receiving(&self) {
+        self.wants_jobs.store(false, Ordering::SeqCst);
+        self.draining.store(true, Ordering::SeqCst);
+        // Wake receivers waiting in `next` so that they see `draining`.
+        self.status.send_modify(|_| {});
+        let live = self
+            .live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(live) = live {
+            let consumer = live.consumer.lock().await.take();
+            let forwarder = live.work_forwarder.lock().await.take();
+            if let Some((channel, tag)) = consumer {
+                match channel.basic_cancel(BasicCancelArguments::new(&tag)).await {
+                    // Deliveries sent before the cancel may still be on their way to the
+                    // stream: wait until the forwarder has passed them all on.
+                    Ok(_) => {
+                        if let Some(forwarder) = forwarder {
+                            let _ = tokio::time::timeout(FORWARDER_PATIENCE, forwarder).await;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::debug!(error = %error, "could not cancel the work consumer");
+                    }
+                }
+            }
+        }
+        self.return_prefetched(&self.jobs).await;
+        tracing::info!(queue = %self.settings.queue, "stopped receiving jobs");
+    }
+
+    /// Whether [`Shared::stop_receiving`] was called.
+    pub(crate) fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Nacks (requeues) every delivery of `stream` that no caller took.
+    async fn return_prefetched(&self, stream: &Stream) {
+        let mut rx = stream.1.lock().await;
+        while let Ok(incoming) = rx.try_recv() {
+            let args = BasicNackArguments::new(incoming.tag, false, true);
+            if let Err(error) = incoming.channel.basic_nack(args).await {
+                tracing::debug!(error = %error, "could not return a prefetched delivery");
+            }
         }
     }
 
@@ -119,6 +177,9 @@ impl Shared {
     ) -> Result<Incoming, QueueError> {
         let mut status = self.status.subscribe();
         loop {
+            if self.draining() {
+                return Err(QueueError::Closed);
+            }
             let generation = match *status.borrow_and_update() {
                 Status::Closed => return Err(QueueError::Closed),
                 Status::Down => return Err(AmqpError::NotConnected.into()),
@@ -151,14 +212,8 @@ impl Shared {
                 tracing::debug!(error = %error, "could not cancel a consumer");
             }
         }
-        for (_, rx) in [&self.jobs, &self.dead] {
-            let mut rx = rx.lock().await;
-            while let Ok(incoming) = rx.try_recv() {
-                let args = BasicNackArguments::new(incoming.tag, false, true);
-                if let Err(error) = incoming.channel.basic_nack(args).await {
-                    tracing::debug!(error = %error, "could not return a prefetched delivery");
-                }
-            }
+        for stream in [&self.jobs, &self.dead] {
+            self.return_prefetched(stream).await;
         }
         for (channel, _) in consumers {
             let _ = channel.close().await;

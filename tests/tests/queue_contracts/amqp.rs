@@ -95,6 +95,46 @@ async fn a_malformed_message_is_dead_lettered_and_the_next_job_still_comes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_stop_receiving_the_job_in_hand_can_still_be_acked_and_the_rest_go_back() {
+    let (q, settings) = amqp_queue!();
+    let jobs = [
+        published(&*q).await,
+        published(&*q).await,
+        published(&*q).await,
+    ];
+    let held = next(&*q).await;
+    q.amqp().stop_receiving().await;
+    assert!(matches!(q.receive().await, Err(QueueError::Closed)));
+    // The two prefetched jobs nobody took are back in the queue; the one in hand is not.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let ready = ready_messages(&settings.url, &settings.queue).await;
+        if ready == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{ready} jobs ready, not 2");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(held.job(), &jobs[0]);
+    held.ack().await.unwrap();
+    q.close().await;
+
+    let second = AmqpJobQueue::connect(settings).await.unwrap();
+    let mut received = Vec::new();
+    for _ in 0..2 {
+        let d = next(&second).await;
+        received.push(d.job().clone());
+        d.ack().await.unwrap();
+    }
+    received.sort_by_key(|j| j.prediction_id);
+    let mut rest = jobs[1..].to_vec();
+    rest.sort_by_key(|j| j.prediction_id);
+    assert_eq!(received, rest, "the acked job does not come back");
+    assert_nothing_comes(&second).await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_jobs_survive_closing_and_reconnecting() {
     let (first, settings) = amqp_queue!();
     let jobs = [published(&*first).await, published(&*first).await];

@@ -1,0 +1,20 @@
+//! The delivery guarantees of production mode (README, "Production"), each proven against
+//! real PostgreSQL and RabbitMQ with real `payrange serve` and `payrange worker` processes:
+//! workers are SIGKILLed and SIGTERMed, and the database and the broker restarted.
+//!
+//! Tests that restart a server start a private one (`support::servers`); the others use the
+//! shared `TEST_DATABASE_URL` and `TEST_AMQP_URL` with a database and queue of their own.
+//! Without them the tests are skipped, except under `CI=true` or `TEST_REQUIRE_SERVICES=1`,
+//! where that is a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
+
+mod support;
+
+mod faults {
+    mod broker_restart;
+    mod database_restart;
+    mod dead_letter;
+    mod graceful_shutdown;
+    mod worker_crash;
+}

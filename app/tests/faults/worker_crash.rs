@@ -1,0 +1,84 @@
+//! A worker SIGKILLed mid-job: its jobs are delivered again and each is completed once.
+
+use std::time::Duration;
+
+use sea_orm::ConnectionTrait as _;
+
+use crate::support::client::User;
+use crate::support::inspect::{self, FinishGate};
+use crate::support::processes::outcomes;
+use crate::support::{Fixture, eventually};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_job_has_its_jobs_redelivered_and_each_completed_exactly_once() {
+    let Some(f) = Fixture::on_shared_services().await else {
+        return;
+    };
+    // PostgreSQL checks every 100 ms whether the client of a running statement is still
+    // there, so the killed worker's statements end with it instead of finishing later.
+    let admin = inspect::connect(&f.admin_url).await;
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {} SET client_connection_check_interval = '100ms'",
+            f.db_name
+        ))
+        .await
+        .unwrap();
+    let serve = f.deployment.serve("serve").await;
+    let user = User::register(&serve.base()).await;
+    let gate = FinishGate::install(&f.db_url).await;
+    let mut doomed = f.deployment.worker("worker-doomed").await;
+
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(user.submit_accepted(&format!("Rust developer {i}")).await);
+    }
+    // Both worker tasks are mid-job: started, result computed, not committed.
+    gate.wait_for(2).await;
+    let db = inspect::connect(&f.db_url).await;
+    let mut mid_job = Vec::new();
+    for id in &ids {
+        if inspect::row(&db, id).await == ("running".to_owned(), 1) {
+            mid_job.push(id.clone());
+        }
+    }
+    assert_eq!(mid_job.len(), 2, "two jobs should be mid-way");
+
+    doomed.kill();
+    // The database ends the dead worker's half-done statements by itself.
+    gate.wait_for(0).await;
+    gate.open().await;
+    for id in &mid_job {
+        assert_eq!(inspect::row(&db, id).await, ("running".to_owned(), 1));
+    }
+
+    let survivor = f.deployment.worker("worker-survivor").await;
+    for id in &ids {
+        let p = user.finished(id, Duration::from_secs(30)).await;
+        assert_eq!(p["status"], "done", "{p}");
+    }
+    for id in &ids {
+        let started = if mid_job.contains(id) { 2 } else { 1 };
+        assert_eq!(
+            inspect::row(&db, id).await,
+            ("done".to_owned(), started),
+            "{id}"
+        );
+    }
+    // Exactly one result per job: the killed worker wrote none, the survivor one each.
+    assert!(doomed.processed().is_empty(), "{:?}", doomed.processed());
+    let seen = eventually(
+        "the survivor to log every job",
+        Duration::from_secs(10),
+        || {
+            let seen = outcomes(&[&doomed, &survivor]);
+            let ok = ids.iter().all(|id| seen.contains_key(id));
+            async move { ok.then_some(seen) }
+        },
+    )
+    .await;
+    for id in &ids {
+        assert_eq!(seen[id].get("done"), Some(&1), "{id}: {:?}", seen[id]);
+        assert_eq!(seen[id].len(), 1, "{id}: {:?}", seen[id]);
+    }
+}
