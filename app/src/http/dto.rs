@@ -48,7 +48,10 @@ pub struct UserDto {
     pub id: Uuid,
     /// Normalised (lower-case) e-mail.
     pub email: String,
-    /// Role.
+    // No `///` on enum-typed fields: poem-openapi would carry a field description by wrapping
+    // the enum's `$ref` in `allOf`, which openapi-python-client cannot parse ("Cannot take allOf
+    // a non-object"). The enum's own description documents the field.
+    #[allow(missing_docs)]
     pub role: RoleDto,
     /// When the account was created.
     pub created_at: OffsetDateTime,
@@ -129,7 +132,8 @@ pub struct ExplanationDto {
 pub struct PredictionDto {
     /// Id.
     pub id: Uuid,
-    /// State.
+    // No `///`: see `UserDto::role`.
+    #[allow(missing_docs)]
     pub status: StatusDto,
     /// Vacancy title.
     pub name: String,
