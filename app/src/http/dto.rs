@@ -48,7 +48,10 @@ pub struct UserDto {
     pub id: Uuid,
     /// Normalised (lower-case) e-mail.
     pub email: String,
-    /// Role.
+    // No `///` on enum-typed fields: poem-openapi would carry a field description by wrapping
+    // the enum's `$ref` in `allOf`, which openapi-python-client cannot parse ("Cannot take allOf
+    // a non-object"). The enum's own description documents the field.
+    #[allow(missing_docs)]
     pub role: RoleDto,
     /// Whether an administrator disabled the account (it cannot sign in then).
     pub disabled: bool,
@@ -145,33 +148,43 @@ pub struct PredictionDto {
     pub id: Uuid,
     /// Id of the user who submitted it.
     pub user_id: Uuid,
-    /// State.
+    // No `///`: see `UserDto::role`.
+    #[allow(missing_docs)]
     pub status: StatusDto,
     /// Vacancy title.
     pub name: String,
     /// Vacancy description.
     pub description: String,
     /// Vacancy area.
+    #[oai(nullable)]
     pub area: Option<String>,
     /// Predicted lower bound (when done).
+    #[oai(nullable)]
     pub salary_from: Option<f64>,
     /// Predicted upper bound (when done); never below `salary_from`.
+    #[oai(nullable)]
     pub salary_to: Option<f64>,
     /// Currency of the bounds (`RUR` for the bundled model), per month.
+    #[oai(nullable)]
     pub currency: Option<String>,
     /// Version of the model that predicted it.
+    #[oai(nullable)]
     pub model_version: Option<String>,
     /// Why the model predicted this range.
+    #[oai(nullable)]
     pub explanation: Option<ExplanationDto>,
     /// Why it failed (when failed).
+    #[oai(nullable)]
     pub error: Option<String>,
     /// How many times a worker started it.
     pub attempts: u32,
     /// When it was accepted.
     pub created_at: OffsetDateTime,
     /// When a worker last started it.
+    #[oai(nullable)]
     pub started_at: Option<OffsetDateTime>,
     /// When it finished.
+    #[oai(nullable)]
     pub finished_at: Option<OffsetDateTime>,
 }
 
@@ -222,6 +235,7 @@ pub struct PredictionPage {
     /// The predictions.
     pub items: Vec<PredictionDto>,
     /// Pass as `cursor` to get the next (older) page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

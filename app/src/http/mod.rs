@@ -8,6 +8,7 @@ pub mod common_passwords;
 pub mod dto;
 pub mod error;
 mod error_map;
+pub mod links;
 pub mod predictions;
 pub mod system;
 pub mod web;
@@ -71,10 +72,10 @@ fn service() -> OpenApiService<Apis, ()> {
     .server("/api/v1")
 }
 
-/// The OpenAPI document, as committed in `openapi/openapi.json`.
+/// The OpenAPI document, as committed in `openapi/openapi.json`, with its links.
 #[must_use]
 pub fn spec_json() -> String {
-    service().spec()
+    links::add_links(&service().spec())
 }
 
 /// Every route of the service.
@@ -82,7 +83,7 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
     let max_body = settings.max_body_bytes;
     let metrics = app.metrics.clone();
     let api = service();
-    let spec = api.spec_endpoint();
+    let spec = links::spec_endpoint(spec_json());
     let docs = api.swagger_ui();
     Route::new()
         .nest("/api/v1", api)

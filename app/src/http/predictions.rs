@@ -137,6 +137,7 @@ impl PredictionsApi {
         req: &Request,
         auth: Credentials,
         /// Items per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,

@@ -1,0 +1,118 @@
+"""Drives a live payrange through the Python client generated from openapi/openapi.json.
+
+register -> sign in -> predict (with wait) -> get -> history -> sign out, asserting the outcome
+of each step, then that the token is refused after sign-out. Run by openapi/client.sh, which
+generates and installs the client (package `payrange_client`) and starts the server.
+
+Usage: python openapi/client_example.py BASE_URL   (e.g. http://127.0.0.1:8080/api/v1)
+"""
+
+import sys
+import uuid
+
+from payrange_client import AuthenticatedClient, Client
+from payrange_client.api.accounts import me, register, sign_in, sign_out
+from payrange_client.api.predictions import get_prediction, list_predictions, submit_prediction
+from payrange_client.models import (
+    Credentials,
+    ErrorBody,
+    PredictionDto,
+    PredictionPage,
+    RoleDto,
+    SessionDto,
+    StatusDto,
+    UserDto,
+    VacancyDto,
+)
+from payrange_client.types import UNSET
+
+
+def check(condition: bool, what: str, response=None) -> None:
+    if not condition:
+        got = f" (got {response.status_code}: {response.content!r})" if response is not None else ""
+        raise AssertionError(what + got)
+    print(f"ok: {what}")
+
+
+def main(base_url: str) -> None:
+    email = f"Client-{uuid.uuid4().hex[:12]}@Example.com"
+    password = "a generated client, a real server"
+    # Undocumented statuses raise instead of passing silently.
+    anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
+
+    # Register.
+    r = register.sync_detailed(client=anonymous, body=Credentials(email=email, password=password))
+    check(r.status_code == 201, "register answers 201", r)
+    user = r.parsed
+    check(isinstance(user, UserDto), "register returns the user")
+    check(user.email == email.lower(), "the email is stored in lower case")
+    check(user.role == RoleDto.USER, "a new account has the role `user`")
+
+    # Registering the same email again is refused with a stable code.
+    r = register.sync_detailed(client=anonymous, body=Credentials(email=email, password=password))
+    check(r.status_code == 409 and isinstance(r.parsed, ErrorBody), "a second registration answers 409")
+    check(r.parsed.code == "email_taken", "... with code `email_taken`")
+
+    # Sign in.
+    r = sign_in.sync_detailed(client=anonymous, body=Credentials(email=email, password=password))
+    check(r.status_code == 200, "sign-in answers 200", r)
+    session = r.parsed
+    check(isinstance(session, SessionDto) and len(session.token) > 20, "sign-in returns a token")
+    check(session.user.id == user.id, "the session belongs to the registered user")
+    check("HttpOnly" in r.headers.get("set-cookie", ""), "the session cookie is HttpOnly")
+
+    client = AuthenticatedClient(base_url=base_url, token=session.token, raise_on_unexpected_status=True)
+    r = me.sync_detailed(client=client)
+    check(r.status_code == 200 and r.parsed.id == user.id, "the token identifies the user")
+
+    # Predict, waiting for the result.
+    vacancy = VacancyDto(
+        name="Senior Python developer",
+        description="Django, PostgreSQL, Docker. Опыт от 5 лет.",
+        area="Москва",
+    )
+    r = submit_prediction.sync_detailed(client=client, body=vacancy, wait=30)
+    check(r.status_code == 200, "a prediction with wait=30 answers 200", r)
+    done = r.parsed
+    check(isinstance(done, PredictionDto), "the answer is a prediction")
+    check(done.status == StatusDto.DONE, f"the prediction is done (status {done.status})")
+    check(done.name == vacancy.name and done.area == vacancy.area, "it echoes the vacancy")
+    check(
+        done.salary_from is not UNSET and done.salary_to is not UNSET and 0 < done.salary_from <= done.salary_to,
+        f"it has a range 0 < from <= to ({done.salary_from} .. {done.salary_to})",
+    )
+    check(done.currency == "RUR", "the bundled model predicts roubles")
+    check(done.explanation is not UNSET and len(done.explanation.salary_from) > 0, "it explains the range")
+
+    # Get it again.
+    r = get_prediction.sync_detailed(done.id, client=client)
+    check(r.status_code == 200, "get answers 200", r)
+    got = r.parsed
+    check(got.id == done.id and got.status == StatusDto.DONE, "get returns the same, finished prediction")
+    check((got.salary_from, got.salary_to) == (done.salary_from, done.salary_to), "with the same range")
+
+    r = get_prediction.sync_detailed(uuid.uuid4(), client=client)
+    check(r.status_code == 404 and r.parsed.code == "not_found", "an unknown id answers 404 `not_found`")
+
+    # History.
+    r = list_predictions.sync_detailed(client=client, limit=10)
+    check(r.status_code == 200 and isinstance(r.parsed, PredictionPage), "history answers 200 with a page")
+    page = r.parsed
+    check([p.id for p in page.items] == [done.id], "the history holds exactly the one prediction")
+    check(page.next_cursor in (UNSET, None), "and no further page")
+
+    # Sign out; the token stops working at once.
+    r = sign_out.sync_detailed(client=client)
+    check(r.status_code == 204, "sign-out answers 204", r)
+    r = me.sync_detailed(client=client)
+    check(r.status_code == 401 and r.parsed.code == "unauthorized", "after sign-out the token gets 401")
+    r = list_predictions.sync_detailed(client=client)
+    check(r.status_code == 401, "... on every operation")
+
+    print("client example: all steps passed")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])

@@ -1,0 +1,86 @@
+"""Schemathesis hooks for payrange (loaded through `hooks` in openapi/schemathesis.toml).
+
+Authentication. Every operation gets a bearer token of one fuzzing user, registered and signed
+in at the first request and signed in again whenever a token is refused (401). The two
+operations that revoke sessions get credentials of their own on every call, so that they run
+for real without revoking the token every other operation shares:
+
+- `signOut` (DELETE /sessions/current): a fresh sign-in of the shared user; signing out revokes
+  only that new session.
+- `changePassword` (PUT /users/me/password): a fresh user per call. A successful change revokes
+  every session of its user and changes its password, and a wrong current password counts
+  towards that account's sign-in throttle: neither may touch the shared user.
+
+The server's base URL comes from FUZZ_BASE_URL (openapi/fuzz.sh sets it), e.g.
+http://127.0.0.1:18080/api/v1.
+"""
+
+import os
+import threading
+import uuid
+
+import requests
+import schemathesis
+
+BASE_URL = os.environ.get("FUZZ_BASE_URL", "http://127.0.0.1:8080/api/v1").rstrip("/")
+PASSWORD = "fuzzing is a kind of testing, not of guessing"
+REVOKING = ["signOut", "changePassword"]
+
+
+def _register(email: str) -> None:
+    r = requests.post(f"{BASE_URL}/users", json={"email": email, "password": PASSWORD}, timeout=30)
+    if r.status_code != 201:
+        raise RuntimeError(f"registering {email}: {r.status_code} {r.text}")
+
+
+def _sign_in(email: str) -> str:
+    r = requests.post(f"{BASE_URL}/sessions", json={"email": email, "password": PASSWORD}, timeout=30)
+    if r.status_code != 200:
+        raise RuntimeError(f"signing in {email}: {r.status_code} {r.text}")
+    return r.json()["token"]
+
+
+def _new_user() -> str:
+    email = f"fuzz-{uuid.uuid4().hex}@example.com"
+    _register(email)
+    return email
+
+
+class _SharedUser:
+    email = None
+    lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> str:
+        with cls.lock:
+            if cls.email is None:
+                cls.email = _new_user()
+            return cls.email
+
+
+def _bearer(case, token: str) -> None:
+    case.headers = case.headers or {}
+    case.headers["Authorization"] = f"Bearer {token}"
+
+
+# Cached (and refreshed after a 401) by Schemathesis; refresh_interval is well under the
+# token lifetime of 12 hours.
+@schemathesis.auth(refresh_interval=600).skip_for(operation_id=REVOKING)
+class SharedSession:
+    def get(self, case, ctx):
+        return _sign_in(_SharedUser.get())
+
+    def set(self, case, data, ctx):
+        _bearer(case, data)
+
+
+# Not cached: each call gets a session nobody else uses.
+@schemathesis.auth(refresh_interval=None).apply_to(operation_id=REVOKING)
+class OwnSession:
+    def get(self, case, ctx):
+        if ctx.operation.path == "/users/me/password":  # changePassword
+            return _sign_in(_new_user())
+        return _sign_in(_SharedUser.get())
+
+    def set(self, case, data, ctx):
+        _bearer(case, data)
