@@ -55,8 +55,10 @@ impl AdminApi {
         req: &Request,
         auth: Credentials,
         /// Items per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (32 lower-case hex digits).
+        #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<Users, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
@@ -96,8 +98,8 @@ impl AdminApi {
 
     /// Every user's predictions (the request log), newest first, by keyset pagination,
     /// optionally filtered by user, state and acceptance time (`created_from` inclusive,
-    /// `created_before` exclusive, RFC 3339). 422 when `created_from` is not earlier than
-    /// `created_before`. Administrators only (403 otherwise).
+    /// `created_before` exclusive, RFC 3339; an empty range selects nothing). Administrators only
+    /// (403 otherwise).
     #[oai(
         path = "/predictions",
         method = "get",
@@ -118,8 +120,10 @@ impl AdminApi {
         /// Only predictions accepted before this time.
         created_before: Query<Option<OffsetDateTime>>,
         /// Items per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (32 lower-case hex digits).
+        #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<Logs, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
@@ -128,8 +132,7 @@ impl AdminApi {
             status.0.map(Into::into),
             created_from.0,
             created_before.0,
-        )
-        .map_err(|e| ApiError::invalid("created_from", e.to_string()))?;
+        );
         let page = page_request(limit.0, cursor.0.as_deref())?;
         let page = app.admin.predictions(&me, &filter, page).await?;
         Ok(Logs::Ok(Json(PredictionPage {

@@ -18,7 +18,7 @@ pub enum EmailError {
     /// Empty after trimming.
     #[error("email must not be empty")]
     Empty,
-    /// Longer than [`MAX_EMAIL_LEN`] bytes.
+    /// Longer than [`MAX_EMAIL_LEN`] characters.
     #[error("email must be at most {MAX_EMAIL_LEN} characters")]
     TooLong,
     /// Not of the form `local@domain.tld`.
@@ -32,12 +32,14 @@ impl Email {
     /// # Errors
     /// [`EmailError`] naming the broken rule.
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
+        // The limit counts what was sent (surrounding whitespace too), in characters: the
+        // rule the API's schema states as `maxLength`.
+        if raw.chars().count() > MAX_EMAIL_LEN {
+            return Err(EmailError::TooLong);
+        }
         let s = raw.trim();
         if s.is_empty() {
             return Err(EmailError::Empty);
-        }
-        if s.len() > MAX_EMAIL_LEN {
-            return Err(EmailError::TooLong);
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(EmailError::Malformed);

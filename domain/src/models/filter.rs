@@ -14,14 +14,6 @@ pub struct PredictionFilter {
     created_before: Option<OffsetDateTime>,
 }
 
-/// Why a filter was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PredictionFilterError {
-    /// The time range selects nothing by construction.
-    #[error("created_from must be earlier than created_before")]
-    EmptyRange,
-}
-
 impl PredictionFilter {
     /// Everything.
     #[must_use]
@@ -43,28 +35,21 @@ impl PredictionFilter {
         }
     }
 
-    /// A filter on any combination of criteria.
-    ///
-    /// # Errors
-    /// [`PredictionFilterError::EmptyRange`] when both times are given and `created_from` is
-    /// not earlier than `created_before`.
-    pub fn new(
+    /// A filter on any combination of criteria. A time range that is empty (`created_from`
+    /// not earlier than `created_before`) is not an error: it selects nothing.
+    #[must_use]
+    pub const fn new(
         owner: Option<UserId>,
         status: Option<PredictionStatus>,
         created_from: Option<OffsetDateTime>,
         created_before: Option<OffsetDateTime>,
-    ) -> Result<Self, PredictionFilterError> {
-        if let (Some(from), Some(before)) = (created_from, created_before)
-            && from >= before
-        {
-            return Err(PredictionFilterError::EmptyRange);
-        }
-        Ok(Self {
+    ) -> Self {
+        Self {
             owner,
             status,
             created_from,
             created_before,
-        })
+        }
     }
 
     /// Only this owner's predictions, if set.
@@ -104,21 +89,17 @@ impl PredictionFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::{PredictionId, Vacancy};
 
     #[test]
-    fn an_empty_or_inverted_range_is_refused() {
+    fn an_empty_or_inverted_range_selects_nothing() {
         let t = OffsetDateTime::UNIX_EPOCH;
-        assert_eq!(
-            PredictionFilter::new(None, None, Some(t), Some(t)),
-            Err(PredictionFilterError::EmptyRange)
-        );
-        assert_eq!(
-            PredictionFilter::new(None, None, Some(t + time::Duration::SECOND), Some(t)),
-            Err(PredictionFilterError::EmptyRange)
-        );
-        assert!(
-            PredictionFilter::new(None, None, Some(t), Some(t + time::Duration::SECOND)).is_ok()
-        );
-        assert!(PredictionFilter::new(None, None, Some(t), None).is_ok());
+        let vacancy = Vacancy::new("QA", "Tests.", None).unwrap();
+        let mut p = Prediction::queued(UserId::generate(), vacancy, None, t);
+        p.id = PredictionId::generate();
+        let second = time::Duration::SECOND;
+        assert!(PredictionFilter::new(None, None, Some(t), Some(t + second)).matches(&p));
+        assert!(!PredictionFilter::new(None, None, Some(t), Some(t)).matches(&p));
+        assert!(!PredictionFilter::new(None, None, Some(t + second), Some(t)).matches(&p));
     }
 }

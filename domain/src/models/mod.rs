@@ -10,7 +10,7 @@ mod user;
 mod vacancy;
 
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
-pub use filter::{PredictionFilter, PredictionFilterError};
+pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};
 pub use page::{
     Cursor, CursorError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest, PageRequestError,

@@ -11,7 +11,8 @@ pub const MAX_AREA_CHARS: usize = 100;
 
 /// A job vacancy: title, free-text description and optional area.
 ///
-/// Text is trimmed; titles and descriptions must not be empty; no field may contain a NUL or
+/// Each field is at most its limit of characters as sent, and is stored trimmed; titles and
+/// descriptions must not be empty after trimming; no field may contain a NUL or
 /// other control character except tab, newline and carriage return in the description.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vacancy {
@@ -85,12 +86,14 @@ fn check(
     max: usize,
     allow_newlines: bool,
 ) -> Result<String, VacancyError> {
+    // The limit counts what was sent, surrounding whitespace included: one simple rule that
+    // the API's schema can state exactly (`maxLength`).
+    if raw.chars().count() > max {
+        return Err(VacancyError::TooLong { field, max });
+    }
     let s = raw.trim();
     if s.is_empty() {
         return Err(VacancyError::Empty(field));
-    }
-    if s.chars().count() > max {
-        return Err(VacancyError::TooLong { field, max });
     }
     let bad = |c: char| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
     if s.chars().any(bad) {
@@ -112,9 +115,17 @@ impl Vacancy {
             MAX_DESCRIPTION_CHARS,
             true,
         )?;
-        let area = match area.map(str::trim).filter(|a| !a.is_empty()) {
-            Some(a) => Some(check(a, VacancyField::Area, MAX_AREA_CHARS, false)?),
-            None => None,
+        let area = match area {
+            Some(a) if !a.trim().is_empty() => {
+                Some(check(a, VacancyField::Area, MAX_AREA_CHARS, false)?)
+            }
+            Some(a) if a.chars().count() > MAX_AREA_CHARS => {
+                return Err(VacancyError::TooLong {
+                    field: VacancyField::Area,
+                    max: MAX_AREA_CHARS,
+                });
+            }
+            _ => None,
         };
         Ok(Self {
             name,
