@@ -15,6 +15,7 @@ from payrange_client.api.accounts import me, register, sign_in, sign_out
 from payrange_client.api.predictions import get_prediction, list_predictions, submit_prediction
 from payrange_client.models import (
     Credentials,
+    Registration,
     ErrorBody,
     PredictionDto,
     PredictionPage,
@@ -41,7 +42,7 @@ def main(base_url: str) -> None:
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
 
     # Register.
-    r = register.sync_detailed(client=anonymous, body=Credentials(email=email, password=password))
+    r = register.sync_detailed(client=anonymous, body=Registration(email=email, password=password))
     check(r.status_code == 201, "register answers 201", r)
     user = r.parsed
     check(isinstance(user, UserDto), "register returns the user")
@@ -49,7 +50,7 @@ def main(base_url: str) -> None:
     check(user.role == RoleDto.USER, "a new account has the role `user`")
 
     # Registering the same email again is refused with a stable code.
-    r = register.sync_detailed(client=anonymous, body=Credentials(email=email, password=password))
+    r = register.sync_detailed(client=anonymous, body=Registration(email=email, password=password))
     check(r.status_code == 409 and isinstance(r.parsed, ErrorBody), "a second registration answers 409")
     check(r.parsed.code == "email_taken", "... with code `email_taken`")
 

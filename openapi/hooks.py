@@ -11,6 +11,12 @@ for real without revoking the token every other operation shares:
   every session of its user and changes its password, and a wrong current password counts
   towards that account's sign-in throttle: neither may touch the shared user.
 
+The admin operations (`admin*`) run as the administrator openapi/fuzz.sh creates with
+`payrange admin create-user --admin` (FUZZ_ADMIN_EMAIL / FUZZ_ADMIN_PASSWORD), so that they are
+tested for real rather than answering 403. They may disable any user, the shared one included
+(links inferred from the user listing lead there): the shared session then re-enables its user
+through the admin API and signs in again, as an operator would.
+
 The server's base URL comes from FUZZ_BASE_URL (openapi/fuzz.sh sets it), e.g.
 http://127.0.0.1:18080/api/v1.
 """
@@ -25,16 +31,33 @@ import schemathesis
 BASE_URL = os.environ.get("FUZZ_BASE_URL", "http://127.0.0.1:8080/api/v1").rstrip("/")
 PASSWORD = "fuzzing is a kind of testing, not of guessing"
 REVOKING = ["signOut", "changePassword"]
+ADMIN = ["adminListUsers", "adminUpdateUser", "adminListPredictions"]
+ADMIN_EMAIL = os.environ.get("FUZZ_ADMIN_EMAIL", "")
+ADMIN_PASSWORD = os.environ.get("FUZZ_ADMIN_PASSWORD", "")
+
+
+USER_IDS = {}
 
 
 def _register(email: str) -> None:
     r = requests.post(f"{BASE_URL}/users", json={"email": email, "password": PASSWORD}, timeout=30)
     if r.status_code != 201:
         raise RuntimeError(f"registering {email}: {r.status_code} {r.text}")
+    USER_IDS[email] = r.json()["id"]
 
 
-def _sign_in(email: str) -> str:
-    r = requests.post(f"{BASE_URL}/sessions", json={"email": email, "password": PASSWORD}, timeout=30)
+def _sign_in(email: str, password: str = PASSWORD) -> str:
+    r = requests.post(f"{BASE_URL}/sessions", json={"email": email, "password": password}, timeout=30)
+    if r.status_code == 401 and email in USER_IDS and ADMIN_EMAIL:
+        # Disabled by a fuzzed adminUpdateUser: enable it again and retry once.
+        admin = _sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        requests.patch(
+            f"{BASE_URL}/admin/users/{USER_IDS[email]}",
+            json={"disabled": False},
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=30,
+        ).raise_for_status()
+        r = requests.post(f"{BASE_URL}/sessions", json={"email": email, "password": password}, timeout=30)
     if r.status_code != 200:
         raise RuntimeError(f"signing in {email}: {r.status_code} {r.text}")
     return r.json()["token"]
@@ -65,7 +88,7 @@ def _bearer(case, token: str) -> None:
 
 # Cached (and refreshed after a 401) by Schemathesis; refresh_interval is well under the
 # token lifetime of 12 hours.
-@schemathesis.auth(refresh_interval=600).skip_for(operation_id=REVOKING)
+@schemathesis.auth(refresh_interval=600).skip_for(operation_id=REVOKING + ADMIN)
 class SharedSession:
     def get(self, case, ctx):
         return _sign_in(_SharedUser.get())
@@ -81,6 +104,19 @@ class OwnSession:
         if ctx.operation.path == "/users/me/password":  # changePassword
             return _sign_in(_new_user())
         return _sign_in(_SharedUser.get())
+
+    def set(self, case, data, ctx):
+        _bearer(case, data)
+
+
+# The administrator's session, cached like the shared one. An administrator cannot disable
+# their own account (409), so fuzzing cannot lock it out.
+@schemathesis.auth(refresh_interval=600).apply_to(operation_id=ADMIN)
+class AdminSession:
+    def get(self, case, ctx):
+        if not ADMIN_EMAIL:
+            raise RuntimeError("FUZZ_ADMIN_EMAIL is not set: run through openapi/fuzz.sh")
+        return _sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
 
     def set(self, case, data, ctx):
         _bearer(case, data)

@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::auth::{Credentials as Auth, SESSION_COOKIE, authenticate};
-use super::dto::{Credentials, PasswordChange, SessionDto, UserDto};
+use super::dto::{Credentials, PasswordChange, Registration, SessionDto, UserDto};
 use super::error::ApiError;
 use super::{ApiTags, CookiePolicy, common_passwords};
 use crate::App;
@@ -74,7 +74,7 @@ impl AccountsApi {
     async fn register(
         &self,
         app: Data<&App>,
-        body: Json<Credentials>,
+        body: Json<Registration>,
     ) -> Result<Registered, ApiError> {
         let email =
             Email::parse(&body.email).map_err(|e| ApiError::invalid("email", e.to_string()))?;

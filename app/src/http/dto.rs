@@ -4,19 +4,33 @@ use payrange_domain::models::{
     ModelInfo, Prediction, PredictionStatus, Role, TermContribution, User,
 };
 use poem_openapi::{Enum, Object};
+
+use super::text::Text;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Registration or sign-in form.
+/// A new account. The rules (stated in the document as `pattern` / `maxLength`): an e-mail
+/// address of at most 254 characters; a password of 12 to 128 characters without control
+/// characters that is not on the bundled list of common passwords.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Registration {
+    /// E-mail address; case does not matter.
+    pub email: Text,
+    /// Password: 12 to 128 characters, not a common one.
+    pub password: Text,
+}
+
+/// Sign-in form.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Credentials {
     /// E-mail address; case does not matter.
     #[oai(validator(max_length = 254))]
-    pub email: String,
+    pub email: Text,
     /// Password: 12 to 128 characters, not a common one (registration rules).
     #[oai(validator(max_length = 512))]
-    pub password: String,
+    pub password: Text,
 }
 
 /// A password change.
@@ -25,10 +39,9 @@ pub struct Credentials {
 pub struct PasswordChange {
     /// The current password.
     #[oai(validator(max_length = 512))]
-    pub current_password: String,
+    pub current_password: Text,
     /// The new password (registration rules).
-    #[oai(validator(max_length = 512))]
-    pub new_password: String,
+    pub new_password: Text,
 }
 
 /// What a user may do.
@@ -90,11 +103,12 @@ pub struct SessionDto {
 #[oai(deny_unknown_fields)]
 pub struct VacancyDto {
     /// Title, 1 to 200 characters after trimming.
-    pub name: String,
+    pub name: Text,
     /// Description, 1 to 20,000 characters after trimming.
-    pub description: String,
-    /// City or region (optional, at most 100 characters).
-    pub area: Option<String>,
+    pub description: Text,
+    /// City or region (optional, at most 100 characters; null or blank means not given).
+    #[oai(nullable)]
+    pub area: Option<Text>,
 }
 
 /// Life-cycle state of a prediction.
@@ -245,6 +259,7 @@ pub struct UserPage {
     /// The users.
     pub items: Vec<UserDto>,
     /// Pass as `cursor` to get the next (older) page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

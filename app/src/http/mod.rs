@@ -10,7 +10,9 @@ pub mod error;
 mod error_map;
 pub mod links;
 pub mod predictions;
+pub mod rules;
 pub mod system;
+pub mod text;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -72,10 +74,11 @@ fn service() -> OpenApiService<Apis, ()> {
     .server("/api/v1")
 }
 
-/// The OpenAPI document, as committed in `openapi/openapi.json`, with its links.
+/// The OpenAPI document, as committed in `openapi/openapi.json`, with the input rules and
+/// the links poem-openapi cannot declare.
 #[must_use]
 pub fn spec_json() -> String {
-    links::add_links(&service().spec())
+    links::add_links(&rules::with_rules(&service().spec()))
 }
 
 /// Every route of the service.
@@ -108,7 +111,8 @@ async fn edge<E: Endpoint>(
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
-    let route = crate::metrics::route_of(req.uri().path());
+    let path = req.uri().path().to_owned();
+    let route = crate::metrics::route_of(&path);
     let started = std::time::Instant::now();
     let span = tracing::info_span!("http", request_id = %id, method = %method, route = %route);
     let mut resp: Response = async {
@@ -125,11 +129,59 @@ async fn edge<E: Endpoint>(
     if let Ok(v) = id.parse() {
         resp.headers_mut().insert("x-request-id", v);
     }
+    if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Ok(v) = allowed_methods(&path).parse()
+    {
+        // RFC 9110: a 405 lists the methods the resource supports.
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     tracing::debug!(request_id = %id, method = %method, route = %route, status, elapsed_us = elapsed.as_micros() as u64, "request handled");
     metrics.http(route, &method, status, elapsed);
     Ok(resp)
+}
+
+/// The methods `path` answers to, for the `Allow` header of a 405: read from the API's own
+/// document for `/api/v1` paths (a `{param}` segment matches any segment); everything else the
+/// service serves (web UI, docs, spec, metrics) is read-only.
+fn allowed_methods(path: &str) -> String {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let doc: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
+        doc["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(template, ops)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = ops
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|o| o.keys())
+                    .map(|m| m.to_uppercase())
+                    .collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_owned());
+                }
+                (segments, methods.join(", "))
+            })
+            .collect()
+    });
+    let Some(api_path) = path.strip_prefix("/api/v1") else {
+        return "GET, HEAD".to_owned();
+    };
+    let segments: Vec<&str> = api_path.split('/').collect();
+    table
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
+        })
+        .map_or_else(|| "GET, HEAD".to_owned(), |(_, methods)| methods.clone())
 }
 
 /// The routes of `payrange worker`: `/metrics` and the health probes.

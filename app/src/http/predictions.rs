@@ -72,7 +72,7 @@ impl PredictionsApi {
         auth: Credentials,
         body: Json<VacancyDto>,
         /// Seconds to wait for the result (0 to 30).
-        #[oai(validator(maximum(value = "30")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "30")))]
         wait: Query<Option<u32>>,
     ) -> Result<Submitted, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
@@ -139,7 +139,8 @@ impl PredictionsApi {
         /// Items per page, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (32 lower-case hex digits).
+        #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
     ) -> Result<History, ApiError> {
         let me = authenticate(&app, req, &auth).await?;

@@ -122,3 +122,37 @@ async fn unknown_routes_return_a_json_404() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_gets_405_with_allow_and_a_json_body() {
+    let app = TestApp::spawn().await;
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/predictions", "GET, HEAD, POST"),
+        ("TRACE", "/api/v1/users/me", "GET, HEAD"),
+        ("PUT", "/api/v1/sessions", "POST"),
+        (
+            "POST",
+            "/api/v1/admin/users/0190f8a2c3d44e5f8a9b0c1d2e3f4a5b",
+            "PATCH",
+        ),
+    ] {
+        let r = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        let got = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let mut got: Vec<String> = got
+            .unwrap_or_default()
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        got.sort();
+        assert_eq!(got.join(", "), allow, "{method} {path}");
+        assert_error(r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+}
