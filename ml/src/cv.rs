@@ -83,14 +83,23 @@ pub struct Grid {
     pub weight_power: f64,
     /// L1 ratios tried.
     pub l1_ratios: Vec<f64>,
-    /// `alphas[problem][l1_index]`, descending.
-    pub alphas: [Vec<Vec<f64>>; 2],
+    /// Alphas per path.
+    pub n_alphas: usize,
+    /// Smallest alpha of a path as a share of the problem's `alpha_max`.
+    pub alpha_min_ratio: f64,
 }
 
 impl Grid {
     /// Number of alphas per path.
     pub fn n_alphas(&self) -> usize {
-        self.alphas[0].first().map_or(0, Vec::len)
+        self.n_alphas
+    }
+
+    /// The descending alpha path of `l1` for a problem. Paths are relative to the
+    /// problem's own `alpha_max`, so a fold derives its path from its training rows only
+    /// and grid point `(l1, a)` means the same thing in every fold and in the final fit.
+    pub fn path(&self, p: &Problem<'_>, l1: f64) -> Vec<f64> {
+        alpha_path(p.alpha_max(l1), self.alpha_min_ratio, self.n_alphas)
     }
 }
 
@@ -126,7 +135,7 @@ pub fn fit_path(
 }
 
 /// Out-of-fold log predictions of one fold: `preds[bound][(l1 * n_alphas + a) * nv + v]`
-/// for the fold's validation rows `valid` (clipped to the fold's training target range).
+/// for the fold's validation rows `valid` (raw linear predictions, not clipped).
 pub struct FoldPredictions {
     /// Validation row indices.
     pub valid: Vec<usize>,
@@ -157,7 +166,6 @@ pub fn run_fold(
         .map(|&i| [log_target(&rows[i], 0), log_target(&rows[i], 1)])
         .collect();
     winsorize(&mut targets, grid.winsor);
-    let clip = clip_ranges(&targets);
     let mut preds = [
         vec![0.0; grid.l1_ratios.len() * na * nv],
         vec![0.0; grid.l1_ratios.len() * na * nv],
@@ -170,13 +178,13 @@ pub fn run_fold(
         let sw = joint::weights(y, grid.weight_power);
         let p = Problem::with_weights(xm.view(), y, sw.as_deref());
         for (li, &l1) in grid.l1_ratios.iter().enumerate() {
-            fit_path(&p, l1, &grid.alphas[pi][li], opt, |a, w, icpt| {
+            fit_path(&p, l1, &grid.path(&p, l1), opt, |a, w, icpt| {
                 let base = (li * na + a) * nv;
                 for &b in joint::bounds_of(pi, grid.joint) {
                     let (coef, icpt) = joint::collapse(w, icpt, b, vec.n_features(), grid.joint);
                     for (v, row) in x_valid.outer_iterator().enumerate() {
                         let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
-                        preds[b][base + v] = (icpt + s).clamp(clip[b].0, clip[b].1);
+                        preds[b][base + v] = icpt + s;
                     }
                 }
             });
