@@ -8,9 +8,72 @@
 //! is linear in the TF-IDF row, the stacked model is again one linear model per bound, so
 //! scoring costs nothing extra.
 
+use crate::vectorizer::Vectorizer;
+
 /// Coefficients `[intercept, w_1, ..., w_d]` of one stacked bound.
 pub type Stacker = Vec<f64>;
 
+/// A first-stage model fitted on all rows: its vectorizer block weights, coefficients
+/// per bound (over the shared vocabulary) and intercepts.
+#[derive(Debug, Clone)]
+pub struct MemberFit {
+    /// Block weights of the member's vectorizer.
+    pub block_weights: [f64; 5],
+    /// `coef[bound][feature]`.
+    pub coef: [Vec<f64>; 2],
+    /// Intercept per bound.
+    pub intercept: [f64; 2],
+}
+
+/// Folds members (and, when given, the stackers `stack[bound] = [intercept, then per
+/// member its from and to weights]`; without, the single member as it is) into one linear
+/// model over `base`'s vocabulary: `(vectorizer, coef[feature] = [from, to], intercept)`.
+/// The members' block weights become coefficient scales relative to the member with the
+/// heaviest title, whose weights the returned vectorizer uses.
+pub fn fold_members(
+    base: Vectorizer,
+    fits: &[MemberFit],
+    stack: Option<&[Stacker; 2]>,
+) -> (Vectorizer, Vec<[f64; 2]>, [f64; 2]) {
+    let base_weights = fits
+        .iter()
+        .map(|f| f.block_weights)
+        .max_by(|a, b| a[0].total_cmp(&b[0]))
+        .unwrap_or(base.settings.block_weights);
+    let mut vec = base;
+    vec.settings.block_weights = base_weights;
+    let nf = vec.n_features();
+    let mut coef = vec![[0.0; 2]; nf];
+    let mut intercept = [0.0; 2];
+    for b in 0..2 {
+        // Weight of member m's bound b2 in the model of bound b.
+        let weight = |m: usize, b2: usize| match stack {
+            Some(st) => st[b].get(1 + 2 * m + b2).copied().unwrap_or(0.0),
+            None => f64::from(u8::from(b2 == b)),
+        };
+        intercept[b] = stack.map_or(0.0, |st| st[b].first().copied().unwrap_or(0.0));
+        for (m, fit) in fits.iter().enumerate() {
+            let scale: [f64; 5] = std::array::from_fn(|q| {
+                if base_weights[q] == 0.0 {
+                    0.0
+                } else {
+                    fit.block_weights[q] / base_weights[q]
+                }
+            });
+            for b2 in 0..2 {
+                let w = weight(m, b2);
+                if w == 0.0 {
+                    continue;
+                }
+                intercept[b] += w * fit.intercept[b2];
+                for (j, dst) in coef.iter_mut().enumerate() {
+                    dst[b] += w * fit.coef[b2][j] * scale[vec.blocks[j] as usize];
+                }
+            }
+        }
+    }
+    (vec, coef, intercept)
+}
 /// The stacked log prediction of one row of first-stage log predictions `x`.
 pub fn apply(beta: &[f64], x: &[f64]) -> f64 {
     beta.first().copied().unwrap_or(0.0)

@@ -1,24 +1,21 @@
 //! Training: cross-validated grid search, then the final fit on all rows.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::FORMAT_VERSION;
 use crate::VacancyText;
-use crate::cv::{
-    FoldPredictions, Grid, clip_ranges, fit_path, fold_of, log_target, run_fold, winsorize,
-};
+use crate::cv::{Grid, assemble_oof, clip_ranges, fit_path, log_target, run_folds, winsorize};
 use crate::data::LoadedData;
 use crate::enet::{Problem, SolverOptions};
 use crate::joint;
 use crate::model::{
     CvMetrics, EnetChoice, Hyperparameters, Member, Model, ModelMetadata, RowCounts,
 };
-use crate::oof::{Oof, VariantOof};
+use crate::oof::Oof;
+use crate::stack::{MemberFit, fold_members};
 use crate::terms::for_each_term;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
 
@@ -182,7 +179,7 @@ pub fn train_reported(
             n_alphas: s.n_alphas,
             alpha_min_ratio: s.alpha_min_ratio,
         };
-        let folds = run_folds(rows, k, &s, &grid, opt, &mut |m| {
+        let folds = run_folds(rows, k, s.threads, &s.vectorizer, &grid, opt, &mut |m| {
             done += 1;
             progress(done, total, &format!("variant {}/{nv} {m}", vi + 1));
         });
@@ -232,6 +229,7 @@ pub fn train_reported(
         let mut targets = raw_targets.clone();
         winsorize(&mut targets, winsor);
         let problems = joint::build(&x, &targets, s.joint);
+        drop(x);
         let mut coef = [vec![0.0; nf], vec![0.0; nf]];
         let mut intercept = [0.0; 2];
         let mut enet = Vec::new();
@@ -264,46 +262,13 @@ pub fn train_reported(
             salary_from: enet[0],
             salary_to: enet[1],
         });
-        fits.push((s.vectorizer.block_weights, coef, intercept));
+        fits.push(MemberFit {
+            block_weights: s.vectorizer.block_weights,
+            coef,
+            intercept,
+        });
     }
-    // One vectorizer for the model: the members' block weights are folded into their
-    // coefficients relative to the member with the heaviest title.
-    let base_weights = fits
-        .iter()
-        .map(|f| f.0)
-        .max_by(|a, b| a[0].total_cmp(&b[0]))
-        .unwrap_or(settings.vectorizer.block_weights);
-    let mut vec = base_vec;
-    vec.settings.block_weights = base_weights;
-    let mut coef = vec![[0.0; 2]; nf];
-    let mut intercept = [0.0; 2];
-    for b in 0..2 {
-        // Weight of member m's bound b' in the model of bound b.
-        let weight = |m: usize, b2: usize| match &choice.stack {
-            Some(st) => st[b].get(1 + 2 * m + b2).copied().unwrap_or(0.0),
-            None => f64::from(u8::from(b2 == b)),
-        };
-        intercept[b] = choice.stack.as_ref().map_or(0.0, |st| st[b][0]);
-        for (m, (bw, c, icpt)) in fits.iter().enumerate() {
-            let scale: [f64; 5] = std::array::from_fn(|q| {
-                if base_weights[q] == 0.0 {
-                    0.0
-                } else {
-                    bw[q] / base_weights[q]
-                }
-            });
-            for b2 in 0..2 {
-                let w = weight(m, b2);
-                if w == 0.0 {
-                    continue;
-                }
-                intercept[b] += w * icpt[b2];
-                for (j, dst) in coef.iter_mut().enumerate() {
-                    dst[b] += w * c[b2][j] * scale[vec.blocks[j] as usize];
-                }
-            }
-        }
-    }
+    let (vec, coef, intercept) = fold_members(base_vec, &fits, choice.stack.as_ref());
     let min_winsor = members.iter().map(|m| m.winsor).fold(f64::MAX, f64::min);
     let mut clip_targets = raw_targets;
     winsorize(&mut clip_targets, min_winsor);
@@ -350,86 +315,6 @@ fn variant_settings(settings: &TrainSettings, winsor: f64, title_weight: f64) ->
     s.winsor = winsor;
     s.vectorizer.block_weights[0] = title_weight;
     s
-}
-
-/// Gathers the folds' predictions into one variant's out-of-fold table, with each fold's
-/// clip range (its winsorized training targets).
-fn assemble_oof(
-    rows: &[crate::data::Row],
-    k: usize,
-    grid: &Grid,
-    folds: Vec<FoldPredictions>,
-    winsor: f64,
-) -> VariantOof {
-    let n = rows.len();
-    let ng = grid.l1_ratios.len() * grid.n_alphas;
-    let mut oof = [vec![0.0; ng * n], vec![0.0; ng * n]];
-    for fp in folds {
-        let nv = fp.valid.len();
-        for (dst, src) in oof.iter_mut().zip(&fp.preds) {
-            for g in 0..ng {
-                for (v, &row) in fp.valid.iter().enumerate() {
-                    dst[g * n + row] = src[g * nv + v];
-                }
-            }
-        }
-    }
-    let clips = (0..k)
-        .map(|f| {
-            let mut t: Vec<[Option<f64>; 2]> = rows
-                .iter()
-                .filter(|r| fold_of(&r.id, k) != f)
-                .map(|r| [log_target(r, 0), log_target(r, 1)])
-                .collect();
-            winsorize(&mut t, winsor);
-            clip_ranges(&t)
-        })
-        .collect();
-    VariantOof {
-        oof,
-        n_grid: ng,
-        clips,
-    }
-}
-
-/// Runs the folds on `settings.threads` worker threads; ticks are reported on this thread.
-fn run_folds(
-    rows: &[crate::data::Row],
-    k: usize,
-    settings: &TrainSettings,
-    grid: &Grid,
-    opt: SolverOptions,
-    tick: &mut dyn FnMut(&str),
-) -> Vec<FoldPredictions> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    let (tx, rx) = mpsc::channel::<usize>();
-    std::thread::scope(|scope| {
-        for _ in 0..settings.threads.clamp(1, k) {
-            let tx = tx.clone();
-            let (next, results) = (&next, &results);
-            scope.spawn(move || {
-                loop {
-                    let fold = next.fetch_add(1, Ordering::SeqCst);
-                    if fold >= k {
-                        break;
-                    }
-                    let fp = run_fold(rows, fold, k, &settings.vectorizer, grid, opt, || {
-                        let _ = tx.send(fold);
-                    });
-                    if let Ok(mut r) = results.lock() {
-                        r.push(fp);
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for fold in rx {
-            tick(&format!("fold {}/{k}", fold + 1));
-        }
-    });
-    // Fold order does not matter: each writes its own validation rows.
-    results.into_inner().unwrap_or_default()
 }
 
 /// Readable names of the features with a non-zero coefficient.
