@@ -2,12 +2,13 @@
 //! Optional env overrides for experiments: `PR_MIN_DF`, `PR_SUBLINEAR`, `PR_TITLE_NGRAM`,
 //! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_AMOUNTS`, `PR_W` (block weights
 //! `t,c,d,a,m`), `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`, `PR_JOINT`, `PR_WINSOR`,
-//! `PR_CALIB`.
+//! `PR_STACK`, `PR_THREADS`,
+//! `PR_VARIANTS` (`winsor:title,...`), `PR_WPOW`.
 
 use std::path::PathBuf;
 
-use payrange_ml::ops::train_file;
-use payrange_ml::train::TrainSettings;
+use payrange_ml::data::load_csv;
+use payrange_ml::train::{TrainSettings, train_reported};
 
 fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
     std::env::var(k).ok().and_then(|v| v.parse().ok())
@@ -66,25 +67,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(x) = env::<f64>("PR_WPOW") {
         s.weight_power = x;
     }
-    if let Some(x) = env::<bool>("PR_CALIB") {
-        s.calibrate = x;
+    if let Some(x) = env::<bool>("PR_STACK") {
+        s.stack = x;
+    }
+    if let Some(x) = env::<usize>("PR_THREADS") {
+        s.threads = x;
+    }
+    if let Ok(x) = std::env::var("PR_VARIANTS") {
+        // `winsor:title,winsor:title`, e.g. `0.01:1.0,0.06:0.7`.
+        s.variants = x
+            .split(',')
+            .filter_map(|p| p.split_once(':'))
+            .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .collect();
     }
     // Same rule as `payrange train`: SOURCE_DATE_EPOCH when set, else now.
     let now = match env::<i64>("SOURCE_DATE_EPOCH") {
         Some(secs) => time::OffsetDateTime::from_unix_timestamp(secs)?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let o = train_file(&data, &out, &s, now, &mut |d, t, m| {
-        eprint!("\r{d}/{t} {m}   ")
-    })?;
+    let start = std::time::Instant::now();
+    let loaded = load_csv(&data, true)?;
+    let r = train_reported(&loaded, &s, now, &mut |d, t, m| eprint!("\r{d}/{t} {m}   "))?;
+    r.model.save(&out)?;
     eprintln!();
-    let md = o.model.metadata();
-    println!("seconds {:.1} version {}", o.seconds, md.version);
+    let md = r.model.metadata();
+    let secs = start.elapsed().as_secs_f64();
+    println!("seconds {secs:.1} version {}", md.version);
     println!("{}", serde_json::to_string(&md.hyperparameters)?);
+    for (rule, cv) in &r.alternatives {
+        let m = cv.metrics;
+        println!(
+            "cv {rule}: from {:.0} to {:.0} coverage {:.3} crossed {:.3}",
+            m.salary_from.mae, m.salary_to.mae, m.coverage, cv.crossed_before_fix
+        );
+    }
     println!("{}", serde_json::to_string(&md.cv_metrics)?);
     println!(
         "features {} nonzero {:?} bad {:?}",
-        md.n_features, md.n_nonzero, o.bad_rows
+        md.n_features, md.n_nonzero, loaded.bad_rows
     );
     Ok(())
 }

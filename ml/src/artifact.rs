@@ -13,7 +13,7 @@ use crate::terms::Block;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// Current artifact format version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 16] = b"PAYRANGE-MODEL\n\0";
 const HEADER: usize = 16 + 4 + 8 + 32;
 
@@ -243,12 +243,12 @@ fn from_payload(p: Payload) -> Result<Model, ArtifactError> {
     }
     let terms: HashMap<u32, String> = p.terms.into_iter().collect();
     let vectorizer = Vectorizer::from_parts(p.settings, p.n_docs, keys, p.blocks, p.df);
-    Ok(Model {
+    Ok(Model::assemble(
         vectorizer,
         coef,
-        intercept: p.intercept,
-        clip: p.clip,
+        p.intercept,
+        p.clip,
         terms,
-        metadata: p.metadata,
-    })
+        p.metadata,
+    ))
 }

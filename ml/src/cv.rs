@@ -3,12 +3,16 @@
 //! Folds are assigned by `fnv1a64(id) % k`, which `scripts/sklearn_reference.py`
 //! reproduces, so both pipelines are scored on the same split.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+
 use sprs::CsMat;
 
 use crate::VacancyText;
 use crate::data::Row;
 use crate::enet::{Problem, SolverOptions};
 use crate::joint;
+use crate::oof::VariantOof;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// FNV-1a 64-bit hash (for fold assignment).
@@ -83,14 +87,23 @@ pub struct Grid {
     pub weight_power: f64,
     /// L1 ratios tried.
     pub l1_ratios: Vec<f64>,
-    /// `alphas[problem][l1_index]`, descending.
-    pub alphas: [Vec<Vec<f64>>; 2],
+    /// Alphas per path.
+    pub n_alphas: usize,
+    /// Smallest alpha of a path as a share of the problem's `alpha_max`.
+    pub alpha_min_ratio: f64,
 }
 
 impl Grid {
     /// Number of alphas per path.
     pub fn n_alphas(&self) -> usize {
-        self.alphas[0].first().map_or(0, Vec::len)
+        self.n_alphas
+    }
+
+    /// The descending alpha path of `l1` for a problem. Paths are relative to the
+    /// problem's own `alpha_max`, so a fold derives its path from its training rows only
+    /// and grid point `(l1, a)` means the same thing in every fold and in the final fit.
+    pub fn path(&self, p: &Problem<'_>, l1: f64) -> Vec<f64> {
+        alpha_path(p.alpha_max(l1), self.alpha_min_ratio, self.n_alphas)
     }
 }
 
@@ -126,7 +139,7 @@ pub fn fit_path(
 }
 
 /// Out-of-fold log predictions of one fold: `preds[bound][(l1 * n_alphas + a) * nv + v]`
-/// for the fold's validation rows `valid` (clipped to the fold's training target range).
+/// for the fold's validation rows `valid` (raw linear predictions, not clipped).
 pub struct FoldPredictions {
     /// Validation row indices.
     pub valid: Vec<usize>,
@@ -157,12 +170,13 @@ pub fn run_fold(
         .map(|&i| [log_target(&rows[i], 0), log_target(&rows[i], 1)])
         .collect();
     winsorize(&mut targets, grid.winsor);
-    let clip = clip_ranges(&targets);
     let mut preds = [
         vec![0.0; grid.l1_ratios.len() * na * nv],
         vec![0.0; grid.l1_ratios.len() * na * nv],
     ];
     let problems = joint::build(&x_train, &targets, grid.joint);
+    // The problems hold their own copies; free the fold's matrix before solving.
+    drop(x_train);
     for (pi, (xm, y)) in problems.list.iter().enumerate() {
         if y.is_empty() {
             continue;
@@ -170,13 +184,13 @@ pub fn run_fold(
         let sw = joint::weights(y, grid.weight_power);
         let p = Problem::with_weights(xm.view(), y, sw.as_deref());
         for (li, &l1) in grid.l1_ratios.iter().enumerate() {
-            fit_path(&p, l1, &grid.alphas[pi][li], opt, |a, w, icpt| {
+            fit_path(&p, l1, &grid.path(&p, l1), opt, |a, w, icpt| {
                 let base = (li * na + a) * nv;
                 for &b in joint::bounds_of(pi, grid.joint) {
                     let (coef, icpt) = joint::collapse(w, icpt, b, vec.n_features(), grid.joint);
                     for (v, row) in x_valid.outer_iterator().enumerate() {
                         let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
-                        preds[b][base + v] = (icpt + s).clamp(clip[b].0, clip[b].1);
+                        preds[b][base + v] = icpt + s;
                     }
                 }
             });
@@ -194,4 +208,85 @@ pub fn alpha_path(max: f64, min_ratio: f64, n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| max * min_ratio.powf(i as f64 / (n - 1) as f64))
         .collect()
+}
+
+/// Gathers the folds' predictions into one variant's out-of-fold table, with each fold's
+/// clip range (its winsorized training targets).
+pub fn assemble_oof(
+    rows: &[Row],
+    k: usize,
+    grid: &Grid,
+    folds: Vec<FoldPredictions>,
+    winsor: f64,
+) -> VariantOof {
+    let n = rows.len();
+    let ng = grid.l1_ratios.len() * grid.n_alphas;
+    let mut oof = [vec![0.0; ng * n], vec![0.0; ng * n]];
+    for fp in folds {
+        let nv = fp.valid.len();
+        for (dst, src) in oof.iter_mut().zip(&fp.preds) {
+            for g in 0..ng {
+                for (v, &row) in fp.valid.iter().enumerate() {
+                    dst[g * n + row] = src[g * nv + v];
+                }
+            }
+        }
+    }
+    let clips = (0..k)
+        .map(|f| {
+            let mut t: Vec<[Option<f64>; 2]> = rows
+                .iter()
+                .filter(|r| fold_of(&r.id, k) != f)
+                .map(|r| [log_target(r, 0), log_target(r, 1)])
+                .collect();
+            winsorize(&mut t, winsor);
+            clip_ranges(&t)
+        })
+        .collect();
+    VariantOof {
+        oof,
+        n_grid: ng,
+        clips,
+    }
+}
+
+/// Runs the folds on `threads` worker threads; ticks are reported on this thread.
+pub fn run_folds(
+    rows: &[Row],
+    k: usize,
+    threads: usize,
+    settings: &VectorizerSettings,
+    grid: &Grid,
+    opt: SolverOptions,
+    tick: &mut dyn FnMut(&str),
+) -> Vec<FoldPredictions> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let (tx, rx) = mpsc::channel::<usize>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, k) {
+            let tx = tx.clone();
+            let (next, results) = (&next, &results);
+            scope.spawn(move || {
+                loop {
+                    let fold = next.fetch_add(1, Ordering::SeqCst);
+                    if fold >= k {
+                        break;
+                    }
+                    let fp = run_fold(rows, fold, k, settings, grid, opt, || {
+                        let _ = tx.send(fold);
+                    });
+                    if let Ok(mut r) = results.lock() {
+                        r.push(fp);
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for fold in rx {
+            tick(&format!("fold {}/{k}", fold + 1));
+        }
+    });
+    // Fold order does not matter: each writes its own validation rows.
+    results.into_inner().unwrap_or_default()
 }

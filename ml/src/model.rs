@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::RangeMetrics;
+use crate::scorer::Scorer;
 use crate::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
 use crate::{Explanation, RangePrediction, TermContribution, VacancyText};
 
@@ -18,23 +19,33 @@ pub struct EnetChoice {
     pub l1_ratio: f64,
 }
 
+/// One first-stage model (a variant) that takes part in the final model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// Quantile at which its training targets were winsorized (0 = not).
+    pub winsor: f64,
+    /// Weight of its title block.
+    pub title_weight: f64,
+    /// Regularisation of its lower-bound model.
+    pub salary_from: EnetChoice,
+    /// Regularisation of its upper-bound model.
+    pub salary_to: EnetChoice,
+}
+
 /// Hyperparameters of a trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hyperparameters {
-    /// Feature extraction.
+    /// Feature extraction of the stored vectorizer.
     pub vectorizer: VectorizerSettings,
-    /// Regularisation of the lower-bound model.
-    pub salary_from: EnetChoice,
-    /// Regularisation of the upper-bound model.
-    pub salary_to: EnetChoice,
+    /// The first-stage models combined into this one.
+    pub members: Vec<Member>,
+    /// Per bound, the stacker `[intercept, then per member: weight of its from, weight of
+    /// its to]` in log space, or `None` for one member used as it is.
+    pub stack: Option<[Vec<f64>; 2]>,
     /// What is regressed: always `"ln(salary)"`.
     pub target: String,
     /// Joint modelling of the bounds: scale of the bound-specific feature copies.
     pub joint: Option<f64>,
-    /// Quantile at which training targets were winsorized (0 = not).
-    pub winsor: f64,
-    /// Log offset added to each bound (chosen by out-of-fold MAE; 0 = none).
-    pub log_offset: [f64; 2],
     /// Rows were weighted by salary^power (0 = unweighted).
     pub weight_power: f64,
 }
@@ -104,6 +115,8 @@ pub struct Model {
     /// Readable terms of features with a non-zero coefficient.
     pub(crate) terms: HashMap<u32, String>,
     pub(crate) metadata: ModelMetadata,
+    /// The same features and coefficients packed for [`Model::predict`].
+    pub(crate) scorer: Scorer,
 }
 
 thread_local! {
@@ -124,39 +137,47 @@ pub(crate) fn finish_log(raw: [f64; 2], clip: [(f64, f64); 2]) -> ([f64; 2], boo
 }
 
 impl Model {
+    /// Builds a model from its parts (and its packed scoring table).
+    pub(crate) fn assemble(
+        vectorizer: Vectorizer,
+        coef: Vec<[f64; 2]>,
+        intercept: [f64; 2],
+        clip: [(f64, f64); 2],
+        terms: HashMap<u32, String>,
+        metadata: ModelMetadata,
+    ) -> Model {
+        let scorer = Scorer::new(&vectorizer, &coef);
+        Model {
+            vectorizer,
+            coef,
+            intercept,
+            clip,
+            terms,
+            metadata,
+            scorer,
+        }
+    }
+
     /// The metadata.
     pub fn metadata(&self) -> &ModelMetadata {
         &self.metadata
     }
 
-    fn with_row<R>(&self, v: &VacancyText<'_>, f: impl FnOnce(&[(u32, f64)]) -> R) -> R {
-        WORKSPACE.with(|ws| match ws.try_borrow_mut() {
-            Ok(mut ws) => {
-                self.vectorizer.transform_into(v, &mut ws);
-                f(&ws.row)
-            }
-            // Re-entrant use on one thread: fall back to a fresh workspace.
-            Err(_) => {
-                let mut ws = Workspace::default();
-                self.vectorizer.transform_into(v, &mut ws);
-                f(&ws.row)
-            }
-        })
-    }
-
-    fn raw(&self, row: &[(u32, f64)]) -> [f64; 2] {
-        let mut out = self.intercept;
-        for &(j, x) in row {
-            let c = self.coef[j as usize];
-            out[0] += c[0] * x;
-            out[1] += c[1] * x;
-        }
-        out
+    /// Raw log predictions from the packed table (the one path every prediction takes,
+    /// so explained and plain predictions are bit-identical).
+    fn raw_packed(&self, v: &VacancyText<'_>) -> [f64; 2] {
+        let mut raw = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+            Ok(mut ws) => self.scorer.raw(v, &mut ws),
+            Err(_) => self.scorer.raw(v, &mut Workspace::default()),
+        });
+        raw[0] += self.intercept[0];
+        raw[1] += self.intercept[1];
+        raw
     }
 
     /// Predicts the salary range (currency units, `salary_from <= salary_to`).
     pub fn predict(&self, v: &VacancyText<'_>) -> RangePrediction {
-        let raw = self.with_row(v, |row| self.raw(row));
+        let raw = self.raw_packed(v);
         let ([f, t], _) = finish_log(raw, self.clip);
         RangePrediction {
             salary_from: f.exp(),
@@ -170,32 +191,37 @@ impl Model {
         v: &VacancyText<'_>,
         top: usize,
     ) -> (RangePrediction, Explanation) {
-        let (raw, expl) = self.with_row(v, |row| {
-            let mut lists = [Vec::new(), Vec::new()];
-            for (b, list) in lists.iter_mut().enumerate() {
-                let mut c: Vec<(u32, f64)> = row
-                    .iter()
-                    .map(|&(j, x)| (j, self.coef[j as usize][b] * x))
-                    .filter(|&(_, c)| c != 0.0)
-                    .collect();
-                c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-                c.truncate(top);
-                *list = c
-                    .into_iter()
-                    .map(|(j, contribution)| TermContribution {
-                        term: self
-                            .terms
-                            .get(&j)
-                            .cloned()
-                            .unwrap_or_else(|| format!("feature {j}")),
-                        contribution,
-                    })
-                    .collect();
+        let mut contributions: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
+        let mut collect = |j: u32, c: [f64; 2]| {
+            for (list, c) in contributions.iter_mut().zip(c) {
+                if c != 0.0 {
+                    list.push((j, c));
+                }
             }
-            (self.raw(row), lists)
+        };
+        let mut raw = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+            Ok(mut ws) => self.scorer.explain(v, &mut ws, &mut collect),
+            Err(_) => self
+                .scorer
+                .explain(v, &mut Workspace::default(), &mut collect),
+        });
+        raw[0] += self.intercept[0];
+        raw[1] += self.intercept[1];
+        let [from, to] = contributions.map(|mut c| {
+            c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            c.truncate(top);
+            c.into_iter()
+                .map(|(j, contribution)| TermContribution {
+                    term: self
+                        .terms
+                        .get(&j)
+                        .cloned()
+                        .unwrap_or_else(|| format!("feature {j}")),
+                    contribution,
+                })
+                .collect()
         });
         let ([f, t], _) = finish_log(raw, self.clip);
-        let [from, to] = expl;
         (
             RangePrediction {
                 salary_from: f.exp(),

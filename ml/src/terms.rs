@@ -81,8 +81,11 @@ impl Default for TermSettings {
 pub enum TermText<'a> {
     /// A single word or a whole value.
     One(&'a str),
-    /// A word bigram.
-    Two(&'a str, &'a str),
+    /// Token `i` of the tokens, resolved only when asked.
+    Token(&'a Tokens, usize),
+    /// The word bigram ending at token `i` (>= 1) of the tokens; resolved only when
+    /// asked, because scoring never reads the text of a bigram.
+    Bigram(&'a Tokens, usize),
 }
 
 impl TermText<'_> {
@@ -90,7 +93,8 @@ impl TermText<'_> {
     pub fn to_owned_string(self) -> String {
         match self {
             TermText::One(a) => a.to_owned(),
-            TermText::Two(a, b) => format!("{a} {b}"),
+            TermText::Token(t, i) => t.get(i).to_owned(),
+            TermText::Bigram(t, i) => format!("{} {}", t.get(i - 1), t.get(i)),
         }
     }
 }
@@ -162,19 +166,18 @@ fn word_terms(
 ) {
     let seed = block.seed();
     s.hashes.clear();
-    for t in s.tokens.iter() {
-        let h = hash_bytes(seed, t.as_bytes());
-        s.hashes.push(h);
-        emit(block, h, TermText::One(t));
+    let (tokens, hashes) = (&s.tokens, &mut s.hashes);
+    let text = tokens.text.as_bytes();
+    for (i, &(a, e)) in tokens.spans.iter().enumerate() {
+        // Hash the bytes: slicing the `str` would re-check char boundaries per token.
+        let h = hash_bytes(seed, &text[a as usize..e as usize]);
+        hashes.push(h);
+        emit(block, h, TermText::Token(tokens, i));
     }
     if max_n >= 2 {
         for i in 1..s.hashes.len() {
             let h = hash_pair(s.hashes[i - 1], s.hashes[i]);
-            emit(
-                block,
-                h,
-                TermText::Two(s.tokens.get(i - 1), s.tokens.get(i)),
-            );
+            emit(block, h, TermText::Bigram(&s.tokens, i));
         }
     }
 }

@@ -1,26 +1,23 @@
 //! Training: cross-validated grid search, then the final fit on all rows.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::FORMAT_VERSION;
 use crate::VacancyText;
-use crate::cv::{
-    FoldPredictions, Grid, alpha_path, clip_ranges, fit_path, log_target, run_fold, winsorize,
-};
+use crate::cv::{Grid, assemble_oof, clip_ranges, fit_path, log_target, run_folds, winsorize};
 use crate::data::LoadedData;
 use crate::enet::{Problem, SolverOptions};
 use crate::joint;
-use crate::metrics::{RangeMetrics, range_metrics};
 use crate::model::{
-    CvMetrics, EnetChoice, Hyperparameters, Model, ModelMetadata, RowCounts, finish_log,
+    CvMetrics, EnetChoice, Hyperparameters, Member, Model, ModelMetadata, RowCounts,
 };
+use crate::oof::Oof;
+use crate::stack::{MemberFit, fold_members};
 use crate::terms::for_each_term;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
-use crate::{FORMAT_VERSION, RangePrediction};
 
 /// Errors of training.
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +53,9 @@ pub struct TrainSettings {
     pub joint: Option<f64>,
     /// Winsorize training targets at this quantile (0 = off).
     pub winsor: f64,
-    /// Add a per-bound log offset chosen by out-of-fold MAE.
-    pub calibrate: bool,
+    /// Stack all variants' predictions of both bounds with a second-stage model fitted
+    /// for MAE in currency (see [`crate::stack`]); off = the best single variant.
+    pub stack: bool,
     /// Weight rows by salary^power (0 = unweighted).
     pub weight_power: f64,
     /// Variants `(winsor, title weight)` compared by CV (overriding `winsor` and the title
@@ -77,7 +75,7 @@ impl Default for TrainSettings {
             threads: 2,
             joint: None,
             winsor: 0.06,
-            calibrate: false,
+            stack: true,
             weight_power: 0.5,
             variants: default_variants(),
         }
@@ -119,46 +117,25 @@ pub fn train(
     trained_at: OffsetDateTime,
     progress: Progress<'_>,
 ) -> Result<Model, TrainError> {
-    if settings.variants.is_empty() {
-        return train_one(data, settings, trained_at, progress);
-    }
-    let mean = |b: usize| {
-        let v: Vec<f64> = data
-            .rows
-            .iter()
-            .filter_map(|r| if b == 0 { r.salary_from } else { r.salary_to })
-            .collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
-    };
-    let (m0, m1) = (mean(0).max(1e-9), mean(1).max(1e-9));
-    let nv = settings.variants.len();
-    let mut best: Option<(f64, Model)> = None;
-    for (i, &(winsor, title_weight)) in settings.variants.iter().enumerate() {
-        let mut s = settings.clone();
-        s.variants.clear();
-        s.winsor = winsor;
-        s.vectorizer.block_weights[0] = title_weight;
-        let m = train_one(data, &s, trained_at, &mut |d, t, msg| {
-            progress(i * t + d, nv * t, &format!("variant {}/{nv} {msg}", i + 1));
-        })?;
-        let cv = m.metadata().cv_metrics.metrics;
-        let score = cv.salary_from.mae / m0 + cv.salary_to.mae / m1;
-        if best.as_ref().is_none_or(|b| score < b.0) {
-            best = Some((score, m));
-        }
-    }
-    match best {
-        Some((_, m)) => Ok(m),
-        None => train_one(data, settings, trained_at, progress),
-    }
+    train_reported(data, settings, trained_at, progress).map(|r| r.model)
 }
 
-fn train_one(
+/// A trained model and the CV metrics of the alternatives it was compared with.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// The model.
+    pub model: Model,
+    /// `(rule, metrics)`: cross-validated metrics of each way of combining the variants.
+    pub alternatives: Vec<(String, CvMetrics)>,
+}
+
+/// Like [`train`], also reporting the CV metrics of the alternatives.
+pub fn train_reported(
     data: &LoadedData,
     settings: &TrainSettings,
     trained_at: OffsetDateTime,
     progress: Progress<'_>,
-) -> Result<Model, TrainError> {
+) -> Result<TrainReport, TrainError> {
     let rows = &data.rows;
     let k = settings.folds.max(2);
     if rows.len() < 2 * k {
@@ -171,122 +148,131 @@ fn train_one(
         tol: settings.tol,
         max_iter: 1000,
     };
+    let variants: Variants = if settings.variants.is_empty() {
+        vec![(settings.winsor, settings.vectorizer.block_weights[0])]
+    } else {
+        settings.variants.clone()
+    };
+    let nv = variants.len();
     let docs: Vec<VacancyText<'_>> = rows.iter().map(|r| r.text()).collect();
-    let vec = Vectorizer::fit(&docs, settings.vectorizer.clone());
-    let x = vec.transform(&docs);
-    let mut targets: Vec<[Option<f64>; 2]> = rows
+    // Vocabulary and IDF do not depend on the block weights: one fit serves all variants.
+    let base_vec = Vectorizer::fit(&docs, settings.vectorizer.clone());
+    let raw_targets: Vec<[Option<f64>; 2]> = rows
         .iter()
         .map(|r| [log_target(r, 0), log_target(r, 1)])
         .collect();
-    let with_from = targets.iter().filter(|t| t[0].is_some()).count();
-    let with_to = targets.iter().filter(|t| t[1].is_some()).count();
-    winsorize(&mut targets, settings.winsor);
-    let problems = joint::build(&x, &targets, settings.joint);
-    let mut grid = Grid {
-        joint: settings.joint,
-        winsor: settings.winsor,
-        weight_power: settings.weight_power,
-        l1_ratios: settings.l1_ratios.clone(),
-        alphas: [vec![], vec![]],
-    };
-    for (pi, (xm, y)) in problems.list.iter().enumerate() {
-        let sw = joint::weights(y, settings.weight_power);
-        let p = Problem::with_weights(xm.view(), y, sw.as_deref());
-        grid.alphas[pi] = settings
-            .l1_ratios
-            .iter()
-            .map(|&l1| alpha_path(p.alpha_max(l1), settings.alpha_min_ratio, settings.n_alphas))
-            .collect();
-    }
-    if settings.joint.is_some() {
-        grid.alphas[1] = grid.alphas[0].clone();
-    }
-    let (nl, na) = (grid.l1_ratios.len(), grid.n_alphas());
-    let total = k * problems.list.len() * nl + 2;
+    let with_from = raw_targets.iter().filter(|t| t[0].is_some()).count();
+    let with_to = raw_targets.iter().filter(|t| t[1].is_some()).count();
+    let n_problems = if settings.joint.is_some() { 1 } else { 2 };
+    let per_variant = k * n_problems * settings.l1_ratios.len();
+    let total = nv * per_variant + 2 * nv;
     let mut done = 0;
-    // oof[b][(l * na + a) * n + row]
-    let n = rows.len();
-    let mut oof = [vec![0.0; nl * na * n], vec![0.0; nl * na * n]];
-    let folds = run_folds(rows, k, settings, &grid, opt, &mut |m| {
-        done += 1;
-        progress(done, total, m);
-    });
-    for fp in folds {
-        let nv = fp.valid.len();
-        for (dst, src) in oof.iter_mut().zip(&fp.preds) {
-            for g in 0..nl * na {
-                for (v, &row) in fp.valid.iter().enumerate() {
-                    dst[g * n + row] = src[g * nv + v];
-                }
-            }
-        }
+    let mut grids = Vec::with_capacity(nv);
+    let mut oofs = Vec::with_capacity(nv);
+    for (vi, &(winsor, title_weight)) in variants.iter().enumerate() {
+        let s = variant_settings(settings, winsor, title_weight);
+        let grid = Grid {
+            joint: s.joint,
+            winsor,
+            weight_power: s.weight_power,
+            l1_ratios: s.l1_ratios.clone(),
+            n_alphas: s.n_alphas,
+            alpha_min_ratio: s.alpha_min_ratio,
+        };
+        let folds = run_folds(rows, k, s.threads, &s.vectorizer, &grid, opt, &mut |m| {
+            done += 1;
+            progress(done, total, &format!("variant {}/{nv} {m}", vi + 1));
+        });
+        oofs.push(assemble_oof(rows, k, &grid, folds, winsor));
+        grids.push(grid);
     }
-    // Choose, per bound, the grid point with the lowest out-of-fold MAE in currency units.
-    let mut best = [(0usize, f64::INFINITY); 2];
-    for b in 0..2 {
-        for g in 0..nl * na {
-            let (mut sum, mut cnt) = (0.0, 0usize);
-            for (i, r) in rows.iter().enumerate() {
-                if let Some(t) = log_target(r, b) {
-                    sum += (t.exp() - oof[b][g * n + i].exp()).abs();
-                    cnt += 1;
-                }
-            }
-            let mae = sum / cnt.max(1) as f64;
-            if mae < best[b].1 {
-                best[b] = (g, mae);
-            }
-        }
-    }
-    let choice = |b: usize| {
-        let (l, a) = (best[b].0 / na, best[b].0 % na);
+    let oof = Oof::new(rows, k, oofs);
+    let mut alternatives = vec![
+        ("single variant, pooled choice".to_owned(), oof.cv_pooled()),
         (
-            l,
-            a,
-            EnetChoice {
-                alpha: grid.alphas[b][l][a],
-                l1_ratio: grid.l1_ratios[l],
-            },
-        )
-    };
-    let offset = if settings.calibrate {
-        [0, 1].map(|b| best_offset(rows, &oof[b][best[b].0 * n..(best[b].0 + 1) * n], b))
-    } else {
-        [0.0; 2]
-    };
-    let cv_metrics = cv_metrics(data, &oof, [best[0].0, best[1].0], offset, k);
-    // Final fit on all rows, along the path down to the chosen alpha.
-    let mut coef = vec![[0.0; 2]; vec.n_features()];
-    let mut intercept = [0.0; 2];
-    let clip = clip_ranges(&targets);
-    let clip = [0, 1].map(|b| (clip[b].0 + offset[b], clip[b].1 + offset[b]));
-    let mut choices = Vec::new();
-    let nf = vec.n_features();
-    for b in 0..2 {
-        let (l, a, c) = choice(b);
-        let pi = if settings.joint.is_some() { 0 } else { b };
-        let (xm, y) = &problems.list[pi];
-        let sw = joint::weights(y, settings.weight_power);
-        let p = Problem::with_weights(xm.view(), y, sw.as_deref());
-        fit_path(
-            &p,
-            c.l1_ratio,
-            &grid.alphas[pi][l][..=a],
-            opt,
-            |s, w, icpt| {
-                if s == a {
-                    let (cb, ib) = joint::collapse(w, icpt, b, nf, settings.joint);
-                    for (dst, src) in coef.iter_mut().zip(cb) {
-                        dst[b] = src;
-                    }
-                    intercept[b] = ib + offset[b];
-                }
-            },
-        );
-        choices.push(c);
-        done += 1;
-        progress(done, total, "final fit");
+            "single variant, per-fold choice".to_owned(),
+            oof.cv(Oof::rule_single),
+        ),
+    ];
+    for v in 0..nv {
+        alternatives.push((
+            format!("stacked variant {}", v + 1),
+            oof.cv(|o, skip| o.rule_stacked(&[v], skip)),
+        ));
     }
+    let all: Vec<usize> = (0..nv).collect();
+    if nv > 1 {
+        alternatives.push((
+            "stacked all variants".to_owned(),
+            oof.cv(|o, skip| o.rule_stacked(&all, skip)),
+        ));
+    }
+    let stacked_cv = oof.cv(Oof::rule_best_stacked);
+    alternatives.push(("best variant, stacked".to_owned(), stacked_cv));
+    let (choice, cv_metrics) = if settings.stack {
+        (oof.choose(true), stacked_cv)
+    } else {
+        (oof.choose(false), alternatives[1].1)
+    };
+    // Final fits of the chosen members on all rows, along each path down to the chosen
+    // alpha.
+    let nf = base_vec.n_features();
+    let na = settings.n_alphas;
+    let mut members = Vec::new();
+    let mut fits = Vec::new();
+    for (m, &v) in choice.members.iter().enumerate() {
+        let (winsor, title_weight) = variants[v];
+        let s = variant_settings(settings, winsor, title_weight);
+        let mut vec = base_vec.clone();
+        vec.settings = s.vectorizer.clone();
+        let x = vec.transform(&docs);
+        let mut targets = raw_targets.clone();
+        winsorize(&mut targets, winsor);
+        let problems = joint::build(&x, &targets, s.joint);
+        drop(x);
+        let mut coef = [vec![0.0; nf], vec![0.0; nf]];
+        let mut intercept = [0.0; 2];
+        let mut enet = Vec::new();
+        for b in 0..2 {
+            let g = choice.grid[m][b];
+            let (l, a) = (g / na, g % na);
+            let l1 = s.l1_ratios[l];
+            let pi = if s.joint.is_some() { 0 } else { b };
+            let (xm, y) = &problems.list[pi];
+            let sw = joint::weights(y, s.weight_power);
+            let p = Problem::with_weights(xm.view(), y, sw.as_deref());
+            let alphas = grids[v].path(&p, l1);
+            fit_path(&p, l1, &alphas[..=a], opt, |step, w, icpt| {
+                if step == a {
+                    let (cb, ib) = joint::collapse(w, icpt, b, nf, s.joint);
+                    coef[b] = cb;
+                    intercept[b] = ib;
+                }
+            });
+            enet.push(EnetChoice {
+                alpha: alphas[a],
+                l1_ratio: l1,
+            });
+            done += 1;
+            progress(done, total, "final fit");
+        }
+        members.push(Member {
+            winsor,
+            title_weight,
+            salary_from: enet[0],
+            salary_to: enet[1],
+        });
+        fits.push(MemberFit {
+            block_weights: s.vectorizer.block_weights,
+            coef,
+            intercept,
+        });
+    }
+    let (vec, coef, intercept) = fold_members(base_vec, &fits, choice.stack.as_ref());
+    let min_winsor = members.iter().map(|m| m.winsor).fold(f64::MAX, f64::min);
+    let mut clip_targets = raw_targets;
+    winsorize(&mut clip_targets, min_winsor);
+    let clip = clip_ranges(&clip_targets);
     let terms = name_terms(&vec, &coef, &docs);
     let n_nonzero = [0, 1].map(|b| coef.iter().filter(|c| c[b] != 0.0).count());
     let metadata = ModelMetadata {
@@ -304,124 +290,31 @@ fn train_one(
             with_to,
         },
         hyperparameters: Hyperparameters {
-            vectorizer: settings.vectorizer.clone(),
-            salary_from: choices[0],
-            salary_to: choices[1],
+            vectorizer: vec.settings.clone(),
+            members,
+            stack: choice.stack.clone(),
             target: "ln(salary)".to_owned(),
             joint: settings.joint,
-            winsor: settings.winsor,
-            log_offset: offset,
             weight_power: settings.weight_power,
         },
         cv_metrics,
         n_features: vec.n_features(),
         n_nonzero,
     };
-    let mut model = Model {
-        vectorizer: vec,
-        coef,
-        intercept,
-        clip,
-        terms,
-        metadata,
-    };
+    let mut model = Model::assemble(vec, coef, intercept, clip, terms, metadata);
     model.metadata.version = crate::artifact::content_version(&model);
-    Ok(model)
+    Ok(TrainReport {
+        model,
+        alternatives,
+    })
 }
 
-/// Runs the folds on `settings.threads` worker threads; ticks are reported on this thread.
-fn run_folds(
-    rows: &[crate::data::Row],
-    k: usize,
-    settings: &TrainSettings,
-    grid: &Grid,
-    opt: SolverOptions,
-    tick: &mut dyn FnMut(&str),
-) -> Vec<FoldPredictions> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    let (tx, rx) = mpsc::channel::<usize>();
-    std::thread::scope(|scope| {
-        for _ in 0..settings.threads.clamp(1, k) {
-            let tx = tx.clone();
-            let (next, results) = (&next, &results);
-            scope.spawn(move || {
-                loop {
-                    let fold = next.fetch_add(1, Ordering::SeqCst);
-                    if fold >= k {
-                        break;
-                    }
-                    let fp = run_fold(rows, fold, k, &settings.vectorizer, grid, opt, || {
-                        let _ = tx.send(fold);
-                    });
-                    if let Ok(mut r) = results.lock() {
-                        r.push(fp);
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for fold in rx {
-            tick(&format!("fold {}/{k}", fold + 1));
-        }
-    });
-    // Fold order does not matter: each writes its own validation rows.
-    results.into_inner().unwrap_or_default()
-}
-
-/// The log offset in `[-0.2, 0.2]` that minimises the out-of-fold MAE of bound `b`
-/// (`pred` holds one log prediction per row).
-fn best_offset(rows: &[crate::data::Row], pred: &[f64], b: usize) -> f64 {
-    let mut best = (0.0, f64::INFINITY);
-    for step in -20..=20 {
-        let d = f64::from(step) * 0.01;
-        let mae: f64 = rows
-            .iter()
-            .zip(pred)
-            .filter_map(|(r, p)| log_target(r, b).map(|t| (t.exp() - (p + d).exp()).abs()))
-            .sum();
-        if mae < best.1 {
-            best = (d, mae);
-        }
-    }
-    best.0
-}
-
-fn cv_metrics(
-    data: &LoadedData,
-    oof: &[Vec<f64>; 2],
-    g: [usize; 2],
-    offset: [f64; 2],
-    k: usize,
-) -> CvMetrics {
-    let n = data.rows.len();
-    let mut crossed = 0usize;
-    let preds: Vec<RangePrediction> = (0..n)
-        .map(|i| {
-            let raw = [
-                oof[0][g[0] * n + i] + offset[0],
-                oof[1][g[1] * n + i] + offset[1],
-            ];
-            // Clipping was applied per fold already; only the crossing fix remains.
-            let ([f, t], c) = finish_log(raw, [(f64::MIN, f64::MAX); 2]);
-            crossed += usize::from(c);
-            RangePrediction {
-                salary_from: f.exp(),
-                salary_to: t.exp(),
-            }
-        })
-        .collect();
-    let truth: Vec<_> = data
-        .rows
-        .iter()
-        .map(|r| (r.salary_from, r.salary_to))
-        .collect();
-    let metrics: RangeMetrics = range_metrics(&truth, &preds);
-    CvMetrics {
-        folds: k,
-        metrics,
-        crossed_before_fix: crossed as f64 / n.max(1) as f64,
-    }
+fn variant_settings(settings: &TrainSettings, winsor: f64, title_weight: f64) -> TrainSettings {
+    let mut s = settings.clone();
+    s.variants.clear();
+    s.winsor = winsor;
+    s.vectorizer.block_weights[0] = title_weight;
+    s
 }
 
 /// Readable names of the features with a non-zero coefficient.

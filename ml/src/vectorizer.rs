@@ -14,8 +14,8 @@ use crate::terms::{Block, Scratch, TermSettings, for_each_term};
 /// Reusable buffers for transforming one vacancy.
 #[derive(Debug, Default, Clone)]
 pub struct Workspace {
-    scratch: Scratch,
-    ids: Vec<u32>,
+    pub(crate) scratch: Scratch,
+    pub(crate) ids: Vec<u32>,
     /// The last transformed row: `(feature, value)` sorted by feature.
     pub row: Vec<(u32, f64)>,
 }
@@ -23,6 +23,18 @@ pub struct Workspace {
 /// `ln(k)` for small counts `k` (index 0 unused), bit-identical to `(k as f64).ln()`.
 static LN_SMALL: std::sync::LazyLock<[f64; 64]> =
     std::sync::LazyLock::new(|| std::array::from_fn(|k| (k.max(1) as f64).ln()));
+
+/// Term frequency weight of a term seen `count` times: `1 + ln(count)` when sublinear.
+#[inline]
+pub(crate) fn sublinear_tf(sublinear: bool, count: usize) -> f64 {
+    if !sublinear {
+        count as f64
+    } else if let Some(&l) = LN_SMALL.get(count) {
+        1.0 + l
+    } else {
+        1.0 + (count as f64).ln()
+    }
+}
 
 /// Settings of the vectorizer (part of the model artifact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,13 +178,7 @@ impl Vectorizer {
                 j += 1;
             }
             let count = j - i;
-            let tf = if !self.settings.sublinear_tf {
-                count as f64
-            } else if let Some(&l) = LN_SMALL.get(count) {
-                1.0 + l
-            } else {
-                1.0 + (count as f64).ln()
-            };
+            let tf = sublinear_tf(self.settings.sublinear_tf, count);
             let w = tf * self.idf[f as usize];
             norms[self.blocks[f as usize] as usize] += w * w;
             row.push((f, w));

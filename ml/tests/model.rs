@@ -78,17 +78,23 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
         Model::from_bytes(&flipped),
         Err(ArtifactError::ChecksumMismatch)
     ));
-    let mut v2 = bytes.clone();
-    v2[16] = 2;
-    let err = Model::from_bytes(&v2).unwrap_err();
-    assert!(matches!(
-        err,
-        ArtifactError::UnsupportedVersion {
-            found: 2,
-            supported: 1
-        }
-    ));
-    assert!(err.to_string().contains("version 2"), "{err}");
+    // Both an older format (1: no stacking metadata) and a newer one are refused.
+    for other in [1u8, 3] {
+        let mut changed = bytes.clone();
+        changed[16] = other;
+        let err = Model::from_bytes(&changed).unwrap_err();
+        assert!(matches!(
+            err,
+            ArtifactError::UnsupportedVersion {
+                found,
+                supported: 2
+            } if found == u32::from(other)
+        ));
+        assert!(
+            err.to_string().contains(&format!("version {other}")),
+            "{err}"
+        );
+    }
     // No cut point panics.
     for len in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
         assert!(Model::from_bytes(&bytes[..len]).is_err());
