@@ -23,7 +23,7 @@ impl SessionStore for SeaOrmStore {
             revoked_at: Set(s.revoked_at.map(stored_time)),
         };
         session::Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.writer)
             .await
             .map_err(|e| map_db_err(e, "session"))?;
         Ok(())
@@ -58,7 +58,7 @@ impl SessionStore for SeaOrmStore {
             .col_expr(session::Column::RevokedAt, Expr::value(stored_time(at)))
             .filter(session::Column::Id.eq(id.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -73,7 +73,7 @@ impl SessionStore for SeaOrmStore {
             .col_expr(session::Column::RevokedAt, Expr::value(stored_time(at)))
             .filter(session::Column::UserId.eq(user.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(result.rows_affected)
