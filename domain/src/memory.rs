@@ -98,7 +98,10 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().sessions.get(&id).cloned())
     }
 
-    async fn session_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, StoreError> {
+    async fn session_with_user(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(Session, User)>, StoreError> {
         let s = self.lock();
         Ok(s.sessions.get(&id).and_then(|session| {
             let user = s.users.get(&session.user_id)?;

@@ -130,8 +130,8 @@ impl TokenCodec for PasetoTokens {
         // Checks the MAC (so the footer too), then exp/nbf/iat, as `local::decrypt` does.
         let trusted = LocalToken::decrypt(&key.key, &untrusted, Some(raw_footer), None)
             .map_err(|_| TokenError::Invalid("rejected"))?;
-        let claims = Claims::from_string(trusted.payload())
-            .map_err(|_| TokenError::Invalid("no claims"))?;
+        let claims =
+            Claims::from_string(trusted.payload()).map_err(|_| TokenError::Invalid("no claims"))?;
         ClaimsValidationRules::new()
             .validate_claims(&claims)
             .map_err(|_| TokenError::Invalid("rejected"))?;

@@ -27,7 +27,8 @@ pub trait SessionStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`] only; absence is `Ok(None)`.
-    async fn session_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, StoreError>;
+    async fn session_with_user(&self, id: SessionId)
+    -> Result<Option<(Session, User)>, StoreError>;
 
     /// Marks one session revoked at `at`. Revoking an unknown or already revoked session is
     /// not an error and MUST keep the first revocation time.

@@ -144,7 +144,10 @@ async fn a_sqlite_checkpoint_truncates_the_write_ahead_log() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = sqlite_file(&dir).await;
     store.migrate().await.unwrap();
-    assert!(!store.notifies_finished(), "only PostgreSQL announces finishes");
+    assert!(
+        !store.notifies_finished(),
+        "only PostgreSQL announces finishes"
+    );
     let owner = store
         .create_user(new_user("ann@example.com"))
         .await
@@ -156,7 +159,10 @@ async fn a_sqlite_checkpoint_truncates_the_write_ahead_log() {
             .unwrap();
     }
     let wal = dir.path().join("new.db-wal");
-    assert!(std::fs::metadata(&wal).unwrap().len() > 0, "writes went to the WAL");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "writes went to the WAL"
+    );
     store.checkpoint().await.unwrap();
     assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "WAL truncated");
     assert_eq!(

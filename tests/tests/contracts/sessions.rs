@@ -64,10 +64,20 @@ async fn a_session_reads_back_with_its_user_revoked_or_not(s: &TestStore) {
     assert_eq!(owner, ann);
     s.revoke_session(mine.id, at(10)).await.unwrap();
     let (revoked, owner) = s.session_with_user(mine.id).await.unwrap().unwrap();
-    assert_eq!(revoked.revoked_at, Some(at(10)), "revocation is visible at once");
+    assert_eq!(
+        revoked.revoked_at,
+        Some(at(10)),
+        "revocation is visible at once"
+    );
     assert_eq!(owner, ann);
-    assert_eq!(s.session_with_user(theirs.id).await.unwrap().unwrap().1, bob);
-    assert_eq!(s.session_with_user(SessionId::generate()).await.unwrap(), None);
+    assert_eq!(
+        s.session_with_user(theirs.id).await.unwrap().unwrap().1,
+        bob
+    );
+    assert_eq!(
+        s.session_with_user(SessionId::generate()).await.unwrap(),
+        None
+    );
 }
 
 async fn revoking_a_session_twice_keeps_the_first_revocation_time(s: &TestStore) {
