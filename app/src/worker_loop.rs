@@ -276,3 +276,58 @@ pub fn spawn_worker_tasks(app: &App) -> JoinSet<()> {
     }
     set
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use payrange_domain::models::{UserId, Vacancy};
+
+    use super::*;
+
+    fn prediction() -> Prediction {
+        let vacancy = Vacancy::new("Rust developer", "Build services", None).unwrap();
+        Prediction::queued(
+            UserId::generate(),
+            vacancy,
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_finish_before_the_wait_is_not_lost_and_hands_over_the_prediction() {
+        let completions = Completions::default();
+        let p = prediction();
+        let watch = completions.watch(p.id);
+        completions.finished(p.id, Some(p.clone()));
+        tokio::time::timeout(Duration::from_secs(5), watch.slot().woken())
+            .await
+            .unwrap();
+        assert_eq!(watch.slot().take_finished(), Some(p));
+    }
+
+    #[tokio::test]
+    async fn wake_all_wakes_every_waiter_without_a_prediction() {
+        let completions = Completions::default();
+        let (a, b) = (prediction(), prediction());
+        let (wa, wb) = (completions.watch(a.id), completions.watch(b.id));
+        completions.wake_all();
+        for w in [&wa, &wb] {
+            tokio::time::timeout(Duration::from_secs(5), w.slot().woken())
+                .await
+                .unwrap();
+            assert_eq!(w.slot().take_finished(), None);
+        }
+    }
+
+    #[test]
+    fn dropping_a_watch_unregisters_it() {
+        let completions = Completions::default();
+        let p = prediction();
+        drop(completions.watch(p.id));
+        assert!(completions.lock().is_empty());
+        // Nobody waits: nothing is kept.
+        completions.finished(p.id, Some(p));
+        assert!(completions.lock().is_empty());
+    }
+}
