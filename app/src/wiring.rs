@@ -45,6 +45,10 @@ pub struct App {
     pub model: Arc<ModelInfo>,
     /// Wakes requests waiting for their prediction.
     pub completions: Completions,
+    /// How often a waiting request re-reads its prediction: 50 ms when jobs may finish in
+    /// another process unannounced, 1 s as a mere safety net when every finish wakes the
+    /// waiter (in-process queue, or PostgreSQL's finish notifications).
+    pub completion_poll: Duration,
     /// This process's metrics.
     pub metrics: Arc<Metrics>,
     /// Sign-in throttling and submission quotas.
@@ -141,6 +145,8 @@ impl App {
         let admin = AdminService::new(store.clone(), store.clone(), store.clone());
         let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
 
+        let announced = matches!(queue_kind, QueueKind::Memory(_)) || store.notifies_finished();
+        let completion_poll = Duration::from_millis(if announced { 1000 } else { 50 });
         if matches!(queue_kind, QueueKind::Memory(_)) {
             // The in-process queue starts empty: everything unfinished goes back in.
             let pending = predictions
@@ -159,6 +165,7 @@ impl App {
             queue,
             store,
             completions: Completions::default(),
+            completion_poll,
             metrics: Metrics::new(&model.version),
             limits: Arc::new(Limits::new(settings)),
             model,

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use payrange_domain::models::PredictionId;
+use payrange_domain::models::{Prediction, PredictionId};
 use payrange_domain::ports::QueueError;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -12,34 +12,89 @@ use tokio::task::JoinSet;
 use crate::wiring::QueueKind;
 use crate::{App, Settings};
 
-/// Lets a request wait for its prediction to finish in this process without polling.
+/// Lets a request wait for its prediction to finish without polling: in-process workers (and,
+/// with PostgreSQL, the listener of finish notifications) wake the waiter of an id.
 #[derive(Clone, Default)]
 pub struct Completions {
-    waiters: Arc<Mutex<HashMap<PredictionId, Arc<Notify>>>>,
+    waiters: Arc<Mutex<HashMap<PredictionId, Arc<Slot>>>>,
+}
+
+/// What a waiter of one prediction is woken with.
+#[derive(Default)]
+pub struct Slot {
+    notify: Notify,
+    finished: Mutex<Option<Prediction>>,
+}
+
+impl Slot {
+    /// Waits until woken (a wake-up that came first is not lost).
+    pub async fn woken(&self) {
+        self.notify.notified().await;
+    }
+
+    /// The finished prediction, when the process that finished it handed it over; `None`
+    /// when the waiter must read it from the store.
+    pub fn take_finished(&self) -> Option<Prediction> {
+        self.finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// A registered waiter; dropping it (also when the request is cancelled) unregisters it.
+pub struct Watch {
+    completions: Completions,
+    id: PredictionId,
+    slot: Arc<Slot>,
+}
+
+impl Watch {
+    /// The slot to wait on.
+    #[must_use]
+    pub fn slot(&self) -> &Slot {
+        &self.slot
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.completions.lock().remove(&self.id);
+    }
 }
 
 impl Completions {
-    /// A handle to wait on; register BEFORE checking the state, then await
-    /// `notified()` with a timeout, and call [`Completions::forget`] when done.
+    /// Registers a waiter for `id`: register BEFORE the job can finish (before publishing).
     #[must_use]
-    pub fn watch(&self, id: PredictionId) -> Arc<Notify> {
-        self.lock().entry(id).or_default().clone()
-    }
-
-    /// Drops the handle of `id`.
-    pub fn forget(&self, id: PredictionId) {
-        self.lock().remove(&id);
-    }
-
-    /// Wakes whoever waits for `id`.
-    pub fn finished(&self, id: PredictionId) {
-        if let Some(n) = self.lock().get(&id) {
-            n.notify_waiters();
-            n.notify_one();
+    pub fn watch(&self, id: PredictionId) -> Watch {
+        let slot = self.lock().entry(id).or_default().clone();
+        Watch {
+            completions: self.clone(),
+            id,
+            slot,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PredictionId, Arc<Notify>>> {
+    /// Wakes whoever waits for `id`, handing over its final state when known.
+    pub fn finished(&self, id: PredictionId, prediction: Option<Prediction>) {
+        let slot = self.lock().get(&id).cloned();
+        if let Some(slot) = slot {
+            if prediction.is_some() {
+                *slot.finished.lock().unwrap_or_else(PoisonError::into_inner) = prediction;
+            }
+            slot.notify.notify_one();
+        }
+    }
+
+    /// Wakes every waiter so that each reads its prediction again (after notifications may
+    /// have been lost, e.g. while the listener reconnected).
+    pub fn wake_all(&self) {
+        for slot in self.lock().values() {
+            slot.notify.notify_one();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PredictionId, Arc<Slot>>> {
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -91,7 +146,7 @@ async fn run(app: App, index: usize) {
                 let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
                 app.metrics.job(outcome, waited, ran, redelivered);
                 tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
-                app.completions.finished(id);
+                app.completions.finished(id, report.finished);
             }
             Err(e) => {
                 app.metrics.job("error", None, ran, redelivered);
@@ -104,16 +159,36 @@ async fn run(app: App, index: usize) {
     tracing::debug!(worker = index, "worker stopped");
 }
 
+/// How often `serve` truncates the SQLite write-ahead log.
+const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
+
 /// Reason shown to the owner of a dead-lettered job.
 pub const DEAD_LETTER_REASON: &str =
     "this request could not be processed after repeated attempts and was given up";
 
 /// Background tasks of `serve`: with RabbitMQ, the reconciler that republishes predictions
 /// left unfinished for `reconcile_after_secs` (none are needed with the in-process queue,
-/// which republishes everything at start-up).
+/// which republishes everything at start-up); with PostgreSQL, the listener that wakes
+/// requests waiting for predictions finished in other processes; with a SQLite file, the
+/// periodic checkpoint that truncates its write-ahead log.
 #[must_use]
 pub fn spawn_serve_tasks(app: &App, settings: &Settings) -> JoinSet<()> {
     let mut set = JoinSet::new();
+    if app.store.notifies_finished() {
+        set.spawn(listen_finished(app.clone()));
+    }
+    if settings.sqlite_path().is_some() {
+        // Keeps the SQLite write-ahead log from growing without bound under steady load.
+        let store = app.store.clone();
+        set.spawn(async move {
+            loop {
+                tokio::time::sleep(SQLITE_CHECKPOINT_EVERY).await;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed; will try again");
+                }
+            }
+        });
+    }
     if matches!(app.queue_kind, QueueKind::Amqp(_)) {
         let app = app.clone();
         let age = time::Duration::seconds(
@@ -133,6 +208,33 @@ pub fn spawn_serve_tasks(app: &App, settings: &Settings) -> JoinSet<()> {
         });
     }
     set
+}
+
+/// Wakes the waiter of every prediction the database announces finished; reconnects with
+/// backoff, and wakes every waiter whenever announcements may have been missed.
+async fn listen_finished(app: App) {
+    use payrange_store_sea_orm::Finished;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match app.store.finished().await {
+            Ok(mut listener) => {
+                backoff = Duration::from_millis(100);
+                // Finishes before the LISTEN took effect were not heard.
+                app.completions.wake_all();
+                loop {
+                    match listener.next().await {
+                        Ok(Finished::Prediction(id)) => app.completions.finished(id, None),
+                        Ok(Finished::Resync) => app.completions.wake_all(),
+                        Err(_) => break,
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for finished predictions"),
+        }
+        app.completions.wake_all();
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// Background tasks of `payrange worker`: the dead-letter handler, which marks each
@@ -160,7 +262,7 @@ pub fn spawn_worker_tasks(app: &App) -> JoinSet<()> {
                 match store.finish_prediction(id, Err(DEAD_LETTER_REASON), now).await {
                     Ok(_) => {
                         tracing::warn!(prediction_id = %id, reason = ?letter.reason(), "dead-lettered job marked failed");
-                        completions.finished(id);
+                        completions.finished(id, None);
                         let _ = letter.ack().await;
                     }
                     Err(e) => {
@@ -173,4 +275,59 @@ pub fn spawn_worker_tasks(app: &App) -> JoinSet<()> {
         });
     }
     set
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use payrange_domain::models::{UserId, Vacancy};
+
+    use super::*;
+
+    fn prediction() -> Prediction {
+        let vacancy = Vacancy::new("Rust developer", "Build services", None).unwrap();
+        Prediction::queued(
+            UserId::generate(),
+            vacancy,
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_finish_before_the_wait_is_not_lost_and_hands_over_the_prediction() {
+        let completions = Completions::default();
+        let p = prediction();
+        let watch = completions.watch(p.id);
+        completions.finished(p.id, Some(p.clone()));
+        tokio::time::timeout(Duration::from_secs(5), watch.slot().woken())
+            .await
+            .unwrap();
+        assert_eq!(watch.slot().take_finished(), Some(p));
+    }
+
+    #[tokio::test]
+    async fn wake_all_wakes_every_waiter_without_a_prediction() {
+        let completions = Completions::default();
+        let (a, b) = (prediction(), prediction());
+        let (wa, wb) = (completions.watch(a.id), completions.watch(b.id));
+        completions.wake_all();
+        for w in [&wa, &wb] {
+            tokio::time::timeout(Duration::from_secs(5), w.slot().woken())
+                .await
+                .unwrap();
+            assert_eq!(w.slot().take_finished(), None);
+        }
+    }
+
+    #[test]
+    fn dropping_a_watch_unregisters_it() {
+        let completions = Completions::default();
+        let p = prediction();
+        drop(completions.watch(p.id));
+        assert!(completions.lock().is_empty());
+        // Nobody waits: nothing is kept.
+        completions.finished(p.id, Some(p));
+        assert!(completions.lock().is_empty());
+    }
 }

@@ -135,6 +135,17 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().sessions.get(&id).cloned())
     }
 
+    async fn session_with_user(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        let s = self.lock();
+        Ok(s.sessions.get(&id).and_then(|session| {
+            let user = s.users.get(&session.user_id)?;
+            Some((session.clone(), user.clone()))
+        }))
+    }
+
     async fn revoke_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError> {
         if let Some(session) = self.lock().sessions.get_mut(&id) {
             session.revoked_at.get_or_insert(at);

@@ -85,3 +85,40 @@ fn a_token_under_an_unknown_key_is_refused() {
             .is_err()
     );
 }
+
+#[test]
+fn a_token_with_a_replaced_or_oversized_footer_is_refused() {
+    use base64ct_footer::encode;
+    let codec = PasetoTokens::new(&K1, &[]).unwrap();
+    let token = codec.issue(&claims(Duration::hours(1))).unwrap();
+    let (body, _) = token.rsplit_once('.').unwrap();
+    let kid = codec.current_key_id().to_owned();
+    for footer in [
+        format!(r#"{{"kid":"{kid}","x":1}}"#),
+        format!(r#"{{"kid":"{kid}" }}"#),
+        format!(r#"{{"kid":"{kid}","pad":"{}"}}"#, "x".repeat(300)),
+        "not json".to_owned(),
+    ] {
+        let forged = format!("{body}.{}", encode(footer.as_bytes()));
+        assert!(codec.verify(&forged).is_err(), "{footer}");
+    }
+}
+
+/// Unpadded base64url, as PASETO encodes footers.
+mod base64ct_footer {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            }
+        }
+        out
+    }
+}

@@ -7,12 +7,15 @@
 //! small pool of dedicated threads (one per core), not on tokio's blocking pool: glibc keeps
 //! each thread's freed 19 MiB in that thread's arena, so hashing on up to 512 blocking threads
 //! grew the process by hundreds of megabytes, and a burst of sign-ins could start that many
-//! hashes at once. A queue in front of a fixed pool bounds both memory and CPU.
+//! hashes at once. A queue in front of a fixed pool bounds both memory and CPU. The 19 MiB
+//! themselves are allocated so that glibc gives them back (see `phc`).
+
+mod phc;
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::SaltString;
+use argon2::{Algorithm, Params, Version};
 use async_trait::async_trait;
 use payrange_domain::models::{Password, PasswordHash};
 use payrange_domain::ports::{HashError, PasswordHasher, Verification};
@@ -103,7 +106,7 @@ impl HashPool {
 }
 
 struct Inner {
-    argon: Argon2<'static>,
+    params: Params,
     settings: Argon2Settings,
     /// A real hash of a random password, verified against for unknown accounts.
     dummy: String,
@@ -131,15 +134,19 @@ impl Argon2Hasher {
             None,
         )
         .map_err(|e| SettingsError(e.to_string()))?;
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let salt = SaltString::generate(&mut OsRng);
-        let dummy = argon
-            .hash_password(salt.as_str().as_bytes(), &salt)
-            .map_err(|e| SettingsError(e.to_string()))?
-            .to_string();
+        let dummy = phc::hash(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params.clone(),
+            salt.as_str().as_bytes(),
+            salt.as_salt(),
+        )
+        .map_err(|e| SettingsError(e.to_string()))?
+        .to_string();
         Ok(Self {
             inner: Arc::new(Inner {
-                argon,
+                params,
                 settings,
                 dummy,
             }),
@@ -157,17 +164,21 @@ impl Argon2Hasher {
 impl Inner {
     fn hash(&self, password: &str) -> Result<String, HashError> {
         let salt = SaltString::generate(&mut OsRng);
-        Ok(self
-            .argon
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(boxed)?
-            .to_string())
+        Ok(phc::hash(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params.clone(),
+            password.as_bytes(),
+            salt.as_salt(),
+        )
+        .map_err(boxed)?
+        .to_string())
     }
 
     fn verify(&self, password: &str, phc: &str) -> Result<Verification, HashError> {
         let parsed = argon2::PasswordHash::new(phc).map_err(boxed)?;
         // Verification uses the parameters stored in the hash, not ours.
-        match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+        match phc::verify(password.as_bytes(), &parsed) {
             Ok(()) => Ok(Verification::Valid {
                 needs_rehash: self.is_outdated(&parsed),
             }),

@@ -20,6 +20,7 @@
 mod convert;
 mod entity;
 mod errors;
+mod finished;
 mod migration;
 mod predictions;
 mod sessions;
@@ -27,6 +28,7 @@ mod settings;
 mod store;
 mod users;
 
+pub use finished::{Finished, FinishedListener};
 pub use migration::Migrator;
 pub use settings::StoreSettings;
 pub use store::SeaOrmStore;

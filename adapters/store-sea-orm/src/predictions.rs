@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
+use crate::finished::FINISHED_CHANNEL;
 use crate::store::{SeaOrmStore, page_from_rows};
 
 const UNFINISHED: [&str; 2] = [
@@ -35,7 +36,7 @@ impl LogStore for SeaOrmStore {
     async fn insert_prediction(&self, p: &Prediction) -> Result<(), StoreError> {
         let row = prediction_to_row(p)?.into_active_model().reset_all();
         Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.writer)
             .await
             .map_err(|e| map_db_err(e, "prediction"))?;
         Ok(())
@@ -100,7 +101,7 @@ impl LogStore for SeaOrmStore {
         // RETURNING (PostgreSQL, SQLite >= 3.35) hands back exactly the row this UPDATE
         // wrote, even if another worker changes it a moment later.
         update.returning_all();
-        let returned = self.db.query_one(&update).await.map_err(db_err)?;
+        let returned = self.writer.query_one(&update).await.map_err(db_err)?;
         if let Some(row) = returned {
             let row = prediction::Model::from_query_result(&row, "").map_err(db_err)?;
             return Ok(StartOutcome::Started(prediction_from_row(row)?));
@@ -145,7 +146,20 @@ impl LogStore for SeaOrmStore {
                 )
                 .col_expr(Column::Error, Expr::value(reason)),
         };
-        let result = update.exec(&self.db).await.map_err(db_err)?;
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            // Announce the finish in the same statement, hence the same commit: listeners
+            // (see `finished`) hear of it exactly when the row is visible, at no extra
+            // round trip.
+            let mut statement = DbBackend::Postgres.build(&update.into_query());
+            statement.sql = format!(
+                "WITH finished AS ({} RETURNING \"id\") \
+                 SELECT pg_notify('{FINISHED_CHANNEL}', \"id\"::text) FROM finished",
+                statement.sql
+            );
+            let rows = self.writer.query_all_raw(statement).await.map_err(db_err)?;
+            return Ok(rows.len() == 1);
+        }
+        let result = update.exec(&self.writer).await.map_err(db_err)?;
         Ok(result.rows_affected == 1)
     }
 

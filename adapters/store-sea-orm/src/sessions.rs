@@ -1,14 +1,14 @@
 //! [`SessionStore`] over the `sessions` table.
 
 use async_trait::async_trait;
-use payrange_domain::models::{Session, SessionId, UserId};
+use payrange_domain::models::{Session, SessionId, User, UserId};
 use payrange_domain::ports::{SessionStore, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
-use crate::convert::{session_from_row, stored_time};
-use crate::entity::session;
+use crate::convert::{session_from_row, stored_time, user_from_row};
+use crate::entity::{session, user};
 use crate::errors::{db_err, map_db_err};
 use crate::store::SeaOrmStore;
 
@@ -23,7 +23,7 @@ impl SessionStore for SeaOrmStore {
             revoked_at: Set(s.revoked_at.map(stored_time)),
         };
         session::Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.writer)
             .await
             .map_err(|e| map_db_err(e, "session"))?;
         Ok(())
@@ -37,13 +37,28 @@ impl SessionStore for SeaOrmStore {
             .map(session_from_row))
     }
 
+    async fn session_with_user(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        let found = session::Entity::find_by_id(id.as_uuid())
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        match found {
+            Some((s, Some(u))) => Ok(Some((session_from_row(s), user_from_row(u)?))),
+            _ => Ok(None),
+        }
+    }
+
     async fn revoke_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError> {
         // `revoked_at IS NULL` keeps the first revocation time under repeats and races.
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(stored_time(at)))
             .filter(session::Column::Id.eq(id.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -58,7 +73,7 @@ impl SessionStore for SeaOrmStore {
             .col_expr(session::Column::RevokedAt, Expr::value(stored_time(at)))
             .filter(session::Column::UserId.eq(user.as_uuid()))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(result.rows_affected)

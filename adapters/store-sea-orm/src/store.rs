@@ -4,7 +4,7 @@
 use payrange_domain::models::{Cursor, Page, PageRequest};
 use payrange_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 use crate::errors::db_err;
@@ -16,20 +16,40 @@ const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Users, sessions and predictions in SQLite or PostgreSQL, through sea-orm.
 ///
 /// Cheap to clone: clones share one connection pool.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SeaOrmStore {
+    /// Reads (and, except for SQLite files, writes).
     pub(crate) db: DatabaseConnection,
+    /// Writes. For a SQLite file, a pool of exactly one connection: SQLite has one writer at a
+    /// time anyway, and writers queueing here (in order, without sleeping) beat writers
+    /// contending for the file lock in SQLite's busy handler, which sleeps in steps of up to
+    /// 100 ms. Otherwise the same pool as `db`.
+    pub(crate) writer: DatabaseConnection,
+    /// PostgreSQL: where the finish listener connects (see `finished`).
+    pub(crate) listen_url: Option<String>,
+}
+
+impl std::fmt::Debug for SeaOrmStore {
+    // By hand: the listener's URL may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOrmStore")
+            .field("db", &self.db)
+            .field("writer", &self.writer)
+            .field("notifies_finished", &self.listen_url.is_some())
+            .finish()
+    }
 }
 
 impl SeaOrmStore {
     /// Opens a connection pool.
     ///
     /// SQLite files are created if missing and run with WAL journaling, `synchronous =
-    /// NORMAL`, a busy timeout and foreign keys on. `sqlite::memory:` uses exactly one
+    /// NORMAL`, a busy timeout and foreign keys on; all writes go through one connection of
+    /// their own (see `writer`), reads through the pool. `sqlite::memory:` uses exactly one
     /// connection that is never recycled (closing it would lose the database).
     ///
-    /// Pooled connections are checked before use and replaced when broken, so after a
-    /// PostgreSQL outage the store recovers by itself; while the database is down, calls
+    /// Pooled PostgreSQL connections are checked before use and replaced when broken, so after
+    /// a PostgreSQL outage the store recovers by itself; while the database is down, calls
     /// fail within `acquire_timeout` with [`StoreError::Unavailable`].
     ///
     /// # Errors
@@ -51,6 +71,9 @@ impl SeaOrmStore {
                 .max_lifetime(None);
         }
         if settings.is_sqlite() {
+            // A connection to a local file cannot go stale: skip sqlx's liveness ping before
+            // every acquire (a round trip to the connection's thread per statement).
+            options.test_before_acquire(false);
             let file_backed = !settings.is_sqlite_memory();
             options.map_sqlx_sqlite_opts(move |o| {
                 let o = o
@@ -65,9 +88,25 @@ impl SeaOrmStore {
                 }
             });
         }
-        let db = Database::connect(options).await.map_err(db_err)?;
+        let db = Database::connect(options.clone()).await.map_err(db_err)?;
+        let writer = if settings.is_sqlite() && !settings.is_sqlite_memory() {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+            Database::connect(options).await.map_err(db_err)?
+        } else {
+            db.clone()
+        };
         tracing::debug!(backend = ?db.get_database_backend(), "store connected");
-        Ok(Self { db })
+        let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres)
+            .then(|| settings.url.clone());
+        Ok(Self {
+            db,
+            writer,
+            listen_url,
+        })
     }
 
     /// Applies every pending migration of [`Migrator`].
@@ -75,7 +114,25 @@ impl SeaOrmStore {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(db_err)
+        Migrator::up(&self.writer, None).await.map_err(db_err)
+    }
+
+    /// SQLite files: copies the write-ahead log into the database and truncates it, so that
+    /// the WAL does not grow without bound under steady load (SQLite's automatic checkpoints
+    /// cannot restart the log while readers keep using it). Waits up to the busy timeout for
+    /// readers; writers queue meanwhile. Does nothing for other databases.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.writer.get_database_backend() != sea_orm::DbBackend::Sqlite {
+            return Ok(());
+        }
+        self.writer
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     /// Checks that the database answers now (for readiness probes).
@@ -94,6 +151,10 @@ impl SeaOrmStore {
     /// # Errors
     /// [`StoreError::Internal`] if the pool could not be closed cleanly.
     pub async fn close(self) -> Result<(), StoreError> {
+        if self.writer.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // A separate pool only for SQLite files; closing a shared pool twice is harmless.
+            self.writer.clone().close().await.map_err(db_err)?;
+        }
         self.db.close().await.map_err(db_err)
     }
 }

@@ -28,7 +28,7 @@ impl UserStore for SeaOrmStore {
         // unique violation, mapped to `Duplicate("email")`. An id collision is a bug, but
         // it is reported the same way rather than as a 500.
         user::Entity::insert(row)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&self.writer)
             .await
             .map_err(|e| map_db_err(e, "email"))?;
         Ok(User {
@@ -64,7 +64,7 @@ impl UserStore for SeaOrmStore {
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(hash.as_str()))
             .filter(user::Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
+            .exec(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())

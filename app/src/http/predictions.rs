@@ -15,6 +15,7 @@ use super::dto::{PredictionDto, PredictionPage, VacancyDto};
 use super::error::ApiError;
 use super::{ApiTags, RequestId};
 use crate::App;
+use crate::worker_loop::Watch;
 
 /// Longest `wait` a client may ask for, in seconds.
 pub const MAX_WAIT_SECS: u32 = 30;
@@ -82,16 +83,20 @@ impl PredictionsApi {
         }
         let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
             .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?;
+        let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
+        let mut watch = None;
         let submitted = app
             .predictions
-            .submit(me.user.id, vacancy, Some(request_id.0.0.clone()))
+            .submit_observed(me.user.id, vacancy, Some(request_id.0.0.clone()), |id| {
+                if !wait.is_zero() {
+                    watch = Some(app.completions.watch(id));
+                }
+            })
             .await?;
         app.limits.submissions.hit(&quota_key);
-        let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
-        let latest = if wait.is_zero() {
-            submitted
-        } else {
-            wait_for(&app, me.user.id, submitted.id, wait).await?
+        let latest = match watch {
+            Some(watch) => wait_for(&app, me.user.id, submitted, &watch, wait).await?,
+            None => submitted,
         };
         let dto = PredictionDto::from(&latest);
         if latest.status.is_final() {
@@ -172,27 +177,28 @@ pub(super) fn page_request(
 
 /// Waits until the prediction is final or `wait` has passed; returns its latest state.
 ///
-/// In-process workers wake the waiter at once; otherwise (workers in other processes) it
-/// re-reads the store every 50 ms.
+/// The waiter was registered before the job was published, so a wake-up cannot be missed:
+/// in-process workers hand the finished prediction over (no read at all); with PostgreSQL the
+/// listener of finish notifications wakes it and it reads the row once. Without a complete
+/// source of wake-ups (workers in other processes and no notifications) it re-reads the store
+/// every [`App::completion_poll`]; with one, that re-read is only a safety net.
 async fn wait_for(
     app: &App,
     owner: payrange_domain::models::UserId,
-    id: PredictionId,
+    submitted: payrange_domain::models::Prediction,
+    watch: &Watch,
     wait: Duration,
 ) -> Result<payrange_domain::models::Prediction, ApiError> {
     let deadline = tokio::time::Instant::now() + wait;
-    let notify = app.completions.watch(id);
-    let result = loop {
-        let notified = notify.notified();
-        let p = app.predictions.get(owner, id).await.map_err(ApiError::from);
-        match p {
-            Ok(p) if !p.status.is_final() && tokio::time::Instant::now() < deadline => {
-                let nap = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));
-                let _ = tokio::time::timeout_at(nap, notified).await;
-            }
-            other => break other,
+    loop {
+        let nap = deadline.min(tokio::time::Instant::now() + app.completion_poll);
+        let _ = tokio::time::timeout_at(nap, watch.slot().woken()).await;
+        if let Some(p) = watch.slot().take_finished() {
+            return Ok(p);
         }
-    };
-    app.completions.forget(id);
-    result
+        let p = app.predictions.get(owner, submitted.id).await?;
+        if p.status.is_final() || tokio::time::Instant::now() >= deadline {
+            return Ok(p);
+        }
+    }
 }

@@ -20,7 +20,7 @@ pub use password::{
 };
 pub use prediction::{
     BoundMetrics, Explanation, ModelInfo, Prediction, PredictionStatus, SalaryEstimate,
-    TermContribution,
+    TermContribution, to_storage_precision,
 };
 pub use user::{NewUser, Role, Session, User};
 pub use vacancy::{

@@ -4,6 +4,15 @@ use time::OffsetDateTime;
 
 use super::{PredictionId, UserId, Vacancy};
 
+/// `t` in UTC, truncated to whole microseconds: the precision every store keeps (PostgreSQL's
+/// `timestamptz`), so that a value built in memory equals the same value read back.
+#[must_use]
+pub fn to_storage_precision(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
 /// Where a prediction is in its life cycle.
 ///
 /// `Queued -> Running -> Done | Failed`; a job redelivered after a crash may go

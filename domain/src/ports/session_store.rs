@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreError;
-use crate::models::{Session, SessionId, UserId};
+use crate::models::{Session, SessionId, User, UserId};
 
 /// Stores sessions.
 #[async_trait]
@@ -21,6 +21,14 @@ pub trait SessionStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`] only; absence is `Ok(None)`.
     async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
+
+    /// Finds a session by id (revoked or not) together with its user, in one read: what
+    /// authenticating a request needs. `Ok(None)` when either is absent.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`] only; absence is `Ok(None)`.
+    async fn session_with_user(&self, id: SessionId)
+    -> Result<Option<(Session, User)>, StoreError>;
 
     /// Marks one session revoked at `at`. Revoking an unknown or already revoked session is
     /// not an error and MUST keep the first revocation time.

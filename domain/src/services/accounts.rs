@@ -236,16 +236,19 @@ impl AccountService {
             .verify(token)
             .map_err(|_| AuthError::InvalidToken)?;
         let now = OffsetDateTime::now_utc();
-        let session = self.sessions.session(claims.session_id).await?;
-        let active = session.is_some_and(|s| s.user_id == claims.user_id && s.is_active(now));
-        if !active {
-            return Err(AuthError::InvalidToken);
-        }
-        match self.users.user_by_id(claims.user_id).await? {
-            Some(user) if !user.disabled => Ok(Authenticated {
-                user,
-                session_id: claims.session_id,
-            }),
+        // One read for the session and its user: this runs on every request.
+        match self.sessions.session_with_user(claims.session_id).await? {
+            Some((session, user))
+                if session.user_id == claims.user_id
+                    && session.is_active(now)
+                    && user.id == claims.user_id
+                    && !user.disabled =>
+            {
+                Ok(Authenticated {
+                    user,
+                    session_id: claims.session_id,
+                })
+            }
             _ => Err(AuthError::InvalidToken),
         }
     }

@@ -85,8 +85,26 @@ impl PredictionService {
         vacancy: Vacancy,
         request_id: Option<String>,
     ) -> Result<Prediction, SubmitError> {
+        self.submit_observed(owner, vacancy, request_id, |_| {})
+            .await
+    }
+
+    /// [`PredictionService::submit`], calling `before_publish` with the new prediction's id
+    /// once its row is stored and before its job is published: a caller that wants to wait for
+    /// the outcome registers there, so that no worker can finish it unobserved.
+    ///
+    /// # Errors
+    /// As [`PredictionService::submit`].
+    pub async fn submit_observed(
+        &self,
+        owner: UserId,
+        vacancy: Vacancy,
+        request_id: Option<String>,
+        before_publish: impl FnOnce(PredictionId) + Send,
+    ) -> Result<Prediction, SubmitError> {
         let prediction = Prediction::queued(owner, vacancy, request_id, OffsetDateTime::now_utc());
         self.logs.insert_prediction(&prediction).await?;
+        before_publish(prediction.id);
         let job = Job {
             prediction_id: prediction.id,
             request_id: prediction.request_id.clone(),

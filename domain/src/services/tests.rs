@@ -141,17 +141,16 @@ async fn submitted_prediction_is_queued_then_done_once_and_private_to_its_owner(
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].request_id.as_deref(), Some("req-1"));
 
-    assert_eq!(
-        w.worker.process(&jobs[0]).await.unwrap().processed,
-        Processed::Done
-    );
+    let report = w.worker.process(&jobs[0]).await.unwrap();
+    assert_eq!(report.processed, Processed::Done);
     // A redelivery writes nothing.
-    assert_eq!(
-        w.worker.process(&jobs[0]).await.unwrap().processed,
-        Processed::AlreadyFinished
-    );
+    let again = w.worker.process(&jobs[0]).await.unwrap();
+    assert_eq!(again.processed, Processed::AlreadyFinished);
+    assert_eq!(again.finished, None);
 
     let done = w.predictions.get(owner, p.id).await.unwrap();
+    // The report carries exactly what was committed.
+    assert_eq!(report.finished.as_ref(), Some(&done));
     assert_eq!(done.status, PredictionStatus::Done);
     assert_eq!(done.result.unwrap().salary_from, 14_000.0);
     assert_eq!(done.attempts, 1);
@@ -169,11 +168,10 @@ async fn model_refusal_fails_the_prediction_with_its_reason() {
     let vacancy = Vacancy::new("fail me", "d", None).unwrap();
     let p = w.predictions.submit(owner, vacancy, None).await.unwrap();
     let job = w.queue.take().remove(0);
-    assert_eq!(
-        w.worker.process(&job).await.unwrap().processed,
-        Processed::Failed
-    );
+    let report = w.worker.process(&job).await.unwrap();
+    assert_eq!(report.processed, Processed::Failed);
     let failed = w.predictions.get(owner, p.id).await.unwrap();
+    assert_eq!(report.finished.as_ref(), Some(&failed));
     assert_eq!(failed.status, PredictionStatus::Failed);
     assert_eq!(failed.error.as_deref(), Some("cannot"));
 }
@@ -437,4 +435,24 @@ async fn an_admin_sees_every_users_predictions_through_a_filter() {
         bobs.items.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![b.id]
     );
+}
+
+#[tokio::test]
+async fn an_observed_submission_names_its_id_before_the_job_is_published() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let vacancy = Vacancy::new("Rust developer", "Build services", None).unwrap();
+    let queue = w.queue.clone();
+    let seen = std::sync::Mutex::new(None);
+    let p = w
+        .predictions
+        .submit_observed(owner, vacancy, None, |id| {
+            // Called after the row is stored and before the job reaches the queue.
+            assert!(queue.take().is_empty());
+            *seen.lock().unwrap() = Some(id);
+        })
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some(p.id));
+    assert_eq!(w.queue.take().len(), 1);
 }

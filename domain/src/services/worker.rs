@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::models::PredictionId;
+use crate::models::{Prediction, PredictionId, PredictionStatus, to_storage_precision};
 use crate::ports::{Delivery, Job, LogStore, SalaryPredictor, StartOutcome, StoreError};
 
 /// What processing a job did.
@@ -25,12 +25,16 @@ pub enum Processed {
 }
 
 /// What processing a job did, and how long the job had waited for a worker.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Report {
     /// The outcome.
     pub processed: Processed,
     /// From acceptance to this start (`None` when the job was not started).
     pub queued_for: Option<time::Duration>,
+    /// The prediction exactly as this call committed it (final state), when this call wrote
+    /// the outcome: what a re-read would return, so that a waiter in the same process can
+    /// answer without reading it back.
+    pub finished: Option<Prediction>,
 }
 
 /// Computes predictions for jobs. Idempotent by prediction id: any number of deliveries of the
@@ -81,11 +85,12 @@ impl Worker {
         let skipped = |processed| Report {
             processed,
             queued_for: None,
+            finished: None,
         };
         let id: PredictionId = job.prediction_id;
         let prediction = match self
             .logs
-            .start_prediction(id, OffsetDateTime::now_utc())
+            .start_prediction(id, to_storage_precision(OffsetDateTime::now_utc()))
             .await?
         {
             StartOutcome::Started(p) => p,
@@ -104,21 +109,36 @@ impl Worker {
                 Err(e) => (Err(e.to_string()), Processed::Failed),
             }
         };
+        // At the store's precision, so that the prediction built below equals the stored row.
+        let at = to_storage_precision(OffsetDateTime::now_utc());
         let written = self
             .logs
-            .finish_prediction(
-                id,
-                outcome.as_ref().map_err(String::as_str),
-                OffsetDateTime::now_utc(),
-            )
+            .finish_prediction(id, outcome.as_ref().map_err(String::as_str), at)
             .await?;
+        let queued_for = prediction.started_at.map(|s| s - prediction.created_at);
+        if !written {
+            return Ok(Report {
+                processed: Processed::LostRace,
+                queued_for,
+                finished: None,
+            });
+        }
+        let mut finished = prediction;
+        match outcome {
+            Ok(estimate) => {
+                finished.status = PredictionStatus::Done;
+                finished.result = Some(estimate);
+            }
+            Err(reason) => {
+                finished.status = PredictionStatus::Failed;
+                finished.error = Some(reason);
+            }
+        }
+        finished.finished_at = Some(at);
         Ok(Report {
-            processed: if written {
-                processed
-            } else {
-                Processed::LostRace
-            },
-            queued_for: prediction.started_at.map(|s| s - prediction.created_at),
+            processed,
+            queued_for,
+            finished: Some(finished),
         })
     }
 

@@ -141,3 +141,83 @@ async fn a_postgres_store_recovers_by_itself_when_its_connections_are_killed() {
     store.ping().await.unwrap();
     assert_eq!(store.user_by_id(user.id).await.unwrap(), Some(user));
 }
+
+#[tokio::test]
+async fn a_sqlite_checkpoint_truncates_the_write_ahead_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = sqlite_file(&dir).await;
+    store.migrate().await.unwrap();
+    assert!(
+        !store.notifies_finished(),
+        "only PostgreSQL announces finishes"
+    );
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    for i in 0..20 {
+        store
+            .insert_prediction(&queued(PredictionId::generate(), owner.id, at(i)))
+            .await
+            .unwrap();
+    }
+    let wal = dir.path().join("new.db-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "writes went to the WAL"
+    );
+    store.checkpoint().await.unwrap();
+    assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "WAL truncated");
+    assert_eq!(
+        store.user_by_id(owner.id).await.unwrap(),
+        Some(owner),
+        "the data survived the checkpoint"
+    );
+}
+
+#[tokio::test]
+async fn a_postgres_store_announces_each_committed_finish_once() {
+    use payrange_store_sea_orm::Finished;
+    let Some((store, _cleanup)) = postgres_database().await else {
+        return;
+    };
+    assert!(store.notifies_finished());
+    let mut listener = store.finished().await.unwrap();
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    let (first, second) = (PredictionId::generate(), PredictionId::generate());
+    for id in [first, second] {
+        store
+            .insert_prediction(&queued(id, owner.id, at(0)))
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .finish_prediction(first, Ok(&estimate()), at(1))
+            .await
+            .unwrap()
+    );
+    // A finish that writes nothing announces nothing.
+    assert!(
+        !store
+            .finish_prediction(first, Err("late"), at(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_prediction(second, Err("failed"), at(3))
+            .await
+            .unwrap()
+    );
+    for expected in [first, second] {
+        let heard = tokio::time::timeout(Duration::from_secs(5), listener.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(heard, Finished::Prediction(expected));
+    }
+}

@@ -11,6 +11,7 @@ contract_tests!(
     a_created_session_reads_back_unrevoked,
     creating_a_session_with_a_taken_id_is_a_duplicate,
     an_unknown_session_is_none_not_an_error,
+    a_session_reads_back_with_its_user_revoked_or_not,
     revoking_a_session_twice_keeps_the_first_revocation_time,
     revoking_an_unknown_session_is_not_an_error,
     revoking_a_users_sessions_counts_only_their_active_ones,
@@ -50,6 +51,33 @@ async fn creating_a_session_with_a_taken_id_is_a_duplicate(s: &TestStore) {
 
 async fn an_unknown_session_is_none_not_an_error(s: &TestStore) {
     assert_eq!(s.session(SessionId::generate()).await.unwrap(), None);
+}
+
+async fn a_session_reads_back_with_its_user_revoked_or_not(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let (mine, theirs) = (session(ann.id), session(bob.id));
+    s.create_session(&mine).await.unwrap();
+    s.create_session(&theirs).await.unwrap();
+    let (stored, owner) = s.session_with_user(mine.id).await.unwrap().unwrap();
+    assert_eq!(stored, mine);
+    assert_eq!(owner, ann);
+    s.revoke_session(mine.id, at(10)).await.unwrap();
+    let (revoked, owner) = s.session_with_user(mine.id).await.unwrap().unwrap();
+    assert_eq!(
+        revoked.revoked_at,
+        Some(at(10)),
+        "revocation is visible at once"
+    );
+    assert_eq!(owner, ann);
+    assert_eq!(
+        s.session_with_user(theirs.id).await.unwrap().unwrap().1,
+        bob
+    );
+    assert_eq!(
+        s.session_with_user(SessionId::generate()).await.unwrap(),
+        None
+    );
 }
 
 async fn revoking_a_session_twice_keeps_the_first_revocation_time(s: &TestStore) {

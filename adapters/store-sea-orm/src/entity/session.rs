@@ -19,8 +19,22 @@ pub struct Model {
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
 }
 
-/// No relations are navigated through sea-orm.
+/// Relations navigated through sea-orm: a session's user (read together to authenticate).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// `sessions.user_id` -> `users.id`.
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id"
+    )]
+    User,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
