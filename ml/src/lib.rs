@@ -17,6 +17,7 @@ pub mod oof;
 pub mod ops;
 pub mod scorer;
 pub mod stack;
+mod swar;
 pub mod terms;
 pub mod tokenizer;
 pub mod train;

@@ -8,6 +8,8 @@
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+use crate::swar;
+
 /// Reusable buffers of the tokenizer: the normalised text and the token spans into it.
 #[derive(Debug, Default, Clone)]
 pub struct Tokens {
@@ -60,6 +62,18 @@ fn normalize_fast(input: &str, out: &mut String) -> bool {
     let mut run = 0; // start of the pending unchanged run
     let mut i = 0;
     while i < b.len() {
+        // Eight bytes at a time while nothing needs changing or checking.
+        if let Some(w) = swar::load(b, i) {
+            let k = if b[i] < 0x80 {
+                swar::ascii_unchanged_prefix(w)
+            } else {
+                swar::russian_lower_prefix(w)
+            };
+            if k > 0 {
+                i += k;
+                continue;
+            }
+        }
         let c = b[i];
         if c < 0x80 {
             if c.is_ascii_uppercase() {
@@ -232,6 +246,18 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
         let start = i;
         let mut end = i + w;
         while end < n {
+            // Eight bytes at a time inside long words.
+            if let Some(w) = swar::load(bytes, end) {
+                let k = if bytes[end] < 0x80 {
+                    swar::ascii_word_prefix(w)
+                } else {
+                    swar::russian_lower_prefix(w)
+                };
+                if k > 0 {
+                    end += k;
+                    continue;
+                }
+            }
             // ASCII and lowercase Russian letters without decoding.
             match byte_class(bytes, end) {
                 ByteClass::Ascii => {
@@ -424,6 +450,66 @@ mod tests {
         }
         for c in pool {
             let s = format!("Ab{c}Я");
+            normalize_into(&s, &mut fast);
+            normalize_general(&s, &mut general);
+            assert_eq!(fast, general, "{s:?}");
+        }
+    }
+
+    /// Text made of whole words (so that the eight-byte skips of the normaliser and the
+    /// tokenizer run), with capitals, punctuation, combining marks and other scripts mixed
+    /// in at random places.
+    fn wordy_text(state: &mut u64) -> String {
+        const PIECES: [&str; 24] = [
+            "разработчик",
+            "программирования",
+            "опыт",
+            "ёлка",
+            "Ведущий",
+            "ИНЖЕНЕР",
+            "developer",
+            "backend_engineer",
+            "Python3",
+            "kubernetes",
+            "c++",
+            "C#",
+            ".NET",
+            " ",
+            " ",
+            ", ",
+            ". ",
+            "-",
+            "\u{2022} ",
+            "\u{2714}\u{fe0f}",
+            "и\u{306}",
+            "e\u{301}",
+            "Ѡѡџ",
+            "ΣΑΣ",
+        ];
+        let mut next = || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            (*state >> 32) as usize
+        };
+        let mut s = String::new();
+        for _ in 0..next() % 40 {
+            let r = next();
+            s.push_str(PIECES[r % PIECES.len()]);
+            if r / 64 % 3 == 0 {
+                s.push(' ');
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn eight_byte_skips_equal_the_reference_on_long_words() {
+        let mut state = 0x5eed_0f_0b0e_u64;
+        let (mut fast, mut general) = (String::new(), String::new());
+        for _ in 0..3000 {
+            let s = wordy_text(&mut state);
+            assert_eq!(tokenize(&s), tokenize_reference(&s), "{s:?}");
             normalize_into(&s, &mut fast);
             normalize_general(&s, &mut general);
             assert_eq!(fast, general, "{s:?}");
