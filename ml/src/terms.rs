@@ -115,6 +115,12 @@ fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
     let n = t.len();
     let mut i = 0;
     while i < n {
+        // Every amount token starts with a digit; most tokens do not (and need no `str`).
+        let (a, _) = t.spans[i];
+        if !t.text.as_bytes()[a as usize].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
         let tok = t.get(i);
         let next = if i + 1 < n { t.get(i + 1) } else { "" };
         let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -241,5 +247,68 @@ pub fn for_each_term(
         normalize_into(area, &mut s.area);
         let h = hash_bytes(Block::Area.seed(), s.area.as_bytes());
         emit(Block::Area, h, TermText::One(&s.area));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `find_amounts` before the first-byte filter, kept as the reference.
+    fn find_amounts_reference(t: &Tokens, out: &mut Vec<f64>) {
+        out.clear();
+        let n = t.len();
+        let mut i = 0;
+        while i < n {
+            let tok = t.get(i);
+            let next = if i + 1 < n { t.get(i + 1) } else { "" };
+            let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            let thousand =
+                |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
+            let mut v = None;
+            if is_num(tok) && tok.len() <= 3 && thousand(next) {
+                v = tok.parse::<f64>().ok().map(|x| x * 1000.0);
+                i += 1;
+            } else if is_num(tok) && (5..=7).contains(&tok.len()) {
+                v = tok.parse::<f64>().ok();
+            } else if let Some(num) = tok.strip_suffix('k').or_else(|| tok.strip_suffix('к'))
+                && is_num(num)
+                && num.len() <= 3
+            {
+                v = num.parse::<f64>().ok().map(|x| x * 1000.0);
+            }
+            if let Some(v) = v.filter(|v| (1000.0..=1e7).contains(v)) {
+                out.push(v);
+            }
+            i += 1;
+        }
+    }
+
+    #[test]
+    fn amounts_equal_the_reference() {
+        const WORDS: [&str; 16] = [
+            "от", "150", "000", "150000", "тыс", "тысяч", "120k", "120к", "k", "к", "руб",
+            "1234567", "12", ".net", "99999999", "5к",
+        ];
+        let mut state = 0x0a11_0c47_u64;
+        let mut t = Tokens::default();
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        for _ in 0..5000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for k in 0..(state % 12) {
+                s.push_str(WORDS[(state >> (4 * k + 8)) as usize % WORDS.len()]);
+                s.push(' ');
+            }
+            crate::tokenizer::tokenize_into(&s, &mut t);
+            find_amounts(&t, &mut got);
+            find_amounts_reference(&t, &mut want);
+            assert_eq!(got, want, "{s:?}");
+        }
+        tokenize_into("от 150 000 до 200к", &mut t);
+        find_amounts(&t, &mut got);
+        assert_eq!(got, [150_000.0, 200_000.0]);
     }
 }
