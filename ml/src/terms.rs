@@ -263,8 +263,7 @@ mod tests {
             let tok = t.get(i);
             let next = if i + 1 < n { t.get(i + 1) } else { "" };
             let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-            let thousand =
-                |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
+            let thousand = |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
             let mut v = None;
             if is_num(tok) && tok.len() <= 3 && thousand(next) {
                 v = tok.parse::<f64>().ok().map(|x| x * 1000.0);
@@ -287,8 +286,22 @@ mod tests {
     #[test]
     fn amounts_equal_the_reference() {
         const WORDS: [&str; 16] = [
-            "от", "150", "000", "150000", "тыс", "тысяч", "120k", "120к", "k", "к", "руб",
-            "1234567", "12", ".net", "99999999", "5к",
+            "от",
+            "150",
+            "000",
+            "150000",
+            "тыс",
+            "тысяч",
+            "120k",
+            "120к",
+            "k",
+            "к",
+            "руб",
+            "1234567",
+            "12",
+            ".net",
+            "99999999",
+            "5к",
         ];
         let mut state = 0x0a11_0c47_u64;
         let mut t = Tokens::default();

@@ -16,6 +16,8 @@ use crate::terms::{Block, Scratch, TermSettings, for_each_term};
 pub struct Workspace {
     pub(crate) scratch: Scratch,
     pub(crate) ids: Vec<u32>,
+    /// Buffers of the counting sort of `ids`.
+    pub(crate) sort_buf: crate::scorer::SortBuffers,
     /// The last transformed row: `(feature, value)` sorted by feature.
     pub row: Vec<(u32, f64)>,
 }
