@@ -158,10 +158,14 @@ fn normalize_general(input: &str, out: &mut String) {
 }
 
 /// Characters that are NFC whatever follows them (no decomposition, never combine): a
-/// cheap pre-check before `is_nfc_quick`'s table lookups, covering Latin-1, Cyrillic and
-/// common punctuation.
+/// cheap pre-check before `is_nfc_quick`'s table lookups, covering Latin-1, Cyrillic,
+/// common punctuation, symbols and arrows (U+2100..U+2BFF but the singletons Ω K Å 〈 〉
+/// and U+2ADC), variation selectors and emoji (bullet lists in vacancies: ✔️ ✅ ⚡). The
+/// test `surely_nfc_chars_are_nfc_starters` checks every one against the Unicode tables.
 fn surely_nfc(c: char) -> bool {
-    matches!(c as u32, 0..=0x2FF | 0x400..=0x482 | 0x48A..=0x4FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x20A0..=0x20C0 | 0x2116)
+    matches!(c as u32, 0..=0x2FF | 0x400..=0x482 | 0x48A..=0x4FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x20A0..=0x20C0
+        | 0x2100..=0x2125 | 0x2127..=0x2129 | 0x212C..=0x2328 | 0x232B..=0x2ADB | 0x2ADD..=0x2BFF
+        | 0xFE00..=0xFE0F | 0x1F000..=0x1FAFF)
 }
 
 fn is_word(c: char) -> bool {
@@ -427,6 +431,22 @@ mod tests {
     fn fast_normalisation_equals_the_general_path() {
         let mut pool: Vec<char> = (0u32..0x500).filter_map(char::from_u32).collect();
         pool.extend(['\u{0306}', '\u{0308}', 'ß', 'İ', '€', '—', '№', '\u{1F600}']);
+        // Symbols, arrows, variation selectors and emoji of the widened `surely_nfc`,
+        // letter-like ones with a lowercase (Ⅰ, Ⓐ) and the singletons it leaves out (Ω, K).
+        pool.extend([
+            '\u{2714}',
+            '\u{FE0F}',
+            '\u{2705}',
+            '\u{26A1}',
+            '\u{2219}',
+            '\u{2192}',
+            '\u{2160}',
+            '\u{24B6}',
+            '\u{2126}',
+            '\u{212A}',
+            '\u{2329}',
+            '\u{1F4BC}',
+        ]);
         let mut state = 0x1234_5678_9abc_def0u64;
         let (mut fast, mut general) = (String::new(), String::new());
         for len in 0..400 {
@@ -514,6 +534,33 @@ mod tests {
             normalize_general(&s, &mut general);
             assert_eq!(fast, general, "{s:?}");
         }
+    }
+
+    #[test]
+    fn surely_nfc_chars_are_nfc_starters() {
+        // Quick check "yes" (never changed by NFC, never the second of a composition)
+        // and combining class 0 (never reordered): such a character stays as it is in NFC
+        // text whatever surrounds it, unless what follows is itself not `surely_nfc`.
+        let mut n = 0;
+        for c in (0..0x20000)
+            .filter_map(char::from_u32)
+            .filter(|&c| surely_nfc(c))
+        {
+            assert_eq!(
+                is_nfc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "{:x}",
+                c as u32
+            );
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{:x}",
+                c as u32
+            );
+            n += 1;
+        }
+        assert!(n > 5000);
     }
 
     #[test]
