@@ -107,6 +107,7 @@ pub struct Scratch {
     area: String,
     chars: String,
     amounts: Vec<f64>,
+    amount_text: String,
 }
 
 /// Money amounts in a tokenized text: `150 000`, `150000`, `150 тыс`, `150k`.
@@ -152,15 +153,45 @@ fn amount_terms(s: &mut Scratch, emit: &mut impl FnMut(Block, u64, TermText<'_>)
         return;
     }
     for (kind, v) in [("min", lo), ("max", hi)] {
-        for width in [0.1f64, 0.3] {
+        for (width, half_percent) in AMOUNT_WIDTHS {
             let center = ((v.ln() / width).round() * width).exp().round();
-            let text = format!("{kind}≈{center:.0} (±{:.0}%)", width * 50.0);
+            let text = &mut s.amount_text;
+            text.clear();
+            text.push_str(kind);
+            text.push('≈');
+            push_whole(text, center);
+            text.push_str(" (±");
+            text.push_str(half_percent);
+            text.push_str("%)");
             emit(
                 Block::Amount,
                 hash_bytes(Block::Amount.seed(), text.as_bytes()),
-                TermText::One(&text),
+                TermText::One(text),
             );
         }
+    }
+}
+
+/// Bucket widths of the amounts in log space, with `format!("{:.0}", width * 50.0)`
+/// (the term text was first written with `format!`, and its hash is in the model).
+const AMOUNT_WIDTHS: [(f64, &str); 2] = [(0.1, "5"), (0.3, "15")];
+
+/// Appends `x`, a whole number in `0..2^53`, as `format!("{x:.0}")` would, without the
+/// float formatting machinery (most of the cost of the amount terms).
+fn push_whole(out: &mut String, x: f64) {
+    let mut digits = [0u8; 20];
+    let mut n = x as u64;
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[k..] {
+        out.push(char::from(d));
     }
 }
 
@@ -280,6 +311,29 @@ mod tests {
                 out.push(v);
             }
             i += 1;
+        }
+    }
+
+    #[test]
+    fn amount_term_text_is_what_format_wrote() {
+        for (width, half_percent) in AMOUNT_WIDTHS {
+            assert_eq!(format!("{:.0}", width * 50.0), half_percent);
+        }
+        let mut v = 1000.0f64;
+        let mut out = String::new();
+        while v <= 1e7 {
+            for width in [0.1f64, 0.3] {
+                let center = ((v.ln() / width).round() * width).exp().round();
+                out.clear();
+                push_whole(&mut out, center);
+                assert_eq!(out, format!("{center:.0}"));
+            }
+            v *= 1.001;
+        }
+        for x in [0.0, 7.0, 10.0, 999_999.0, 9_007_199_254_740_991.0] {
+            out.clear();
+            push_whole(&mut out, x);
+            assert_eq!(out, format!("{x:.0}"));
         }
     }
 
