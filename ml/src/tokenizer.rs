@@ -188,21 +188,43 @@ enum ByteClass {
     Other,
 }
 
+/// [`ByteClass`] of each byte value as far as it alone tells: `ASCII` for ASCII word
+/// bytes, `NOT_WORD` for other ASCII but `.`, `CYRILLIC` for the lead bytes `0xD0`/`0xD1`
+/// (the next byte decides), `OTHER` for the rest.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || c == b'_' {
+            ASCII
+        } else if c == b'.' {
+            OTHER
+        } else {
+            NOT_WORD
+        };
+        b += 1;
+    }
+    t[0xD0] = CYRILLIC;
+    t[0xD1] = CYRILLIC;
+    t
+};
+const ASCII: u8 = 0;
+const NOT_WORD: u8 = 1;
+const CYRILLIC: u8 = 2;
+const OTHER: u8 = 3;
+
 #[inline(always)]
 fn byte_class(bytes: &[u8], i: usize) -> ByteClass {
     let b = bytes[i];
-    if b < 0x80 {
-        return if b.is_ascii_alphanumeric() || b == b'_' {
-            ByteClass::Ascii
-        } else if b == b'.' {
-            ByteClass::Other
-        } else {
-            ByteClass::NotWord
-        };
-    }
-    // Valid UTF-8: a 0xD0/0xD1 lead byte always has a continuation byte.
-    match (b, bytes.get(i + 1)) {
-        (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F | 0x91)) => ByteClass::Russian,
+    match BYTE_CLASS[usize::from(b)] {
+        ASCII => ByteClass::Ascii,
+        NOT_WORD => ByteClass::NotWord,
+        // Valid UTF-8: a 0xD0/0xD1 lead byte always has a continuation byte.
+        CYRILLIC => match (b, bytes.get(i + 1)) {
+            (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F | 0x91)) => ByteClass::Russian,
+            _ => ByteClass::Other,
+        },
         _ => ByteClass::Other,
     }
 }
