@@ -271,9 +271,13 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
         }
         let start = i;
         let mut end = i + w;
+        // False right after a skip that stopped inside its eight bytes: the next character
+        // is not of the kind skipped and mostly ends the word, so the per-character code
+        // takes it without a second attempt.
+        let mut skip = true;
         while end < n {
             // Eight bytes at a time inside long words.
-            if let Some(w) = swar::load(bytes, end) {
+            if skip && let Some(w) = swar::load(bytes, end) {
                 let k = if bytes[end] < 0x80 {
                     swar::ascii_word_prefix(w)
                 } else {
@@ -281,9 +285,11 @@ pub fn tokenize_into(input: &str, tokens: &mut Tokens) {
                 };
                 if k > 0 {
                     end += k;
+                    skip = k == 8;
                     continue;
                 }
             }
+            skip = true;
             // ASCII and lowercase Russian letters without decoding.
             match byte_class(bytes, end) {
                 ByteClass::Ascii => {
