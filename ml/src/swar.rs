@@ -88,7 +88,7 @@ mod tests {
             let mut a = state.to_le_bytes();
             for (k, b) in a.iter_mut().enumerate() {
                 let r = (state >> (k * 5)) as usize;
-                if r % 3 == 0 {
+                if r.is_multiple_of(3) {
                     *b = interesting[r / 3 % interesting.len()];
                 } else if r % 3 == 1 {
                     *b = b"@AZ[`az{_09/:. "[r / 3 % 15];

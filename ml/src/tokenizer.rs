@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn eight_byte_skips_equal_the_reference_on_long_words() {
-        let mut state = 0x5eed_0f_0b0e_u64;
+        let mut state = 0x005e_ed0f_0b0e_u64;
         let (mut fast, mut general) = (String::new(), String::new());
         for _ in 0..3000 {
             let s = wordy_text(&mut state);
