@@ -78,7 +78,14 @@ fn service() -> OpenApiService<Apis, ()> {
 /// the links poem-openapi cannot declare.
 #[must_use]
 pub fn spec_json() -> String {
-    links::add_links(&rules::with_rules(&service().spec()))
+    let spec = service().spec();
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
+        return spec;
+    };
+    rules::add_rules(&mut doc);
+    links::add_links(&mut doc);
+    // Keys come out in alphabetical order: serde_json's `Value` is a sorted map.
+    serde_json::to_string_pretty(&doc).unwrap_or(spec)
 }
 
 /// Every route of the service.

@@ -87,16 +87,6 @@ fn rules() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
-/// `spec` (JSON as poem-openapi writes it) with the rules added; unchanged if not JSON.
-#[must_use]
-pub fn with_rules(spec: &str) -> String {
-    let Ok(mut doc) = serde_json::from_str::<Value>(spec) else {
-        return spec.to_owned();
-    };
-    add_rules(&mut doc);
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
-}
-
 /// Writes the rules into `doc`, a parsed OpenAPI document: the field rules above, and
 /// `additionalProperties: false` on every schema used as a JSON request body.
 pub fn add_rules(doc: &mut Value) {
