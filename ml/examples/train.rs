@@ -3,12 +3,12 @@
 //! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_AMOUNTS`, `PR_W` (block weights
 //! `t,c,d,a,m`), `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`, `PR_JOINT`, `PR_WINSOR`,
 //! `PR_STACK`, `PR_THREADS`,
-//! `PR_VARIANTS` (`winsor:title,...`), `PR_WPOW`.
+//! `PR_VARIANTS` (`winsor:t/c/d/a/m,...`), `PR_WPOW`.
 
 use std::path::PathBuf;
 
 use payrange_ml::data::load_csv;
-use payrange_ml::train::{TrainSettings, train_reported};
+use payrange_ml::train::{TrainSettings, Variant, train_reported};
 
 fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
     std::env::var(k).ok().and_then(|v| v.parse().ok())
@@ -74,11 +74,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.threads = x;
     }
     if let Ok(x) = std::env::var("PR_VARIANTS") {
-        // `winsor:title,winsor:title`, e.g. `0.01:1.0,0.06:0.7`.
+        // `winsor:weights,...` with weights `t/c/d/a/m` (or only the title weight), e.g.
+        // `0.01:1,0.06:0.7,0.01:1/1/2/0.5/1`.
         s.variants = x
             .split(',')
             .filter_map(|p| p.split_once(':'))
-            .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .filter_map(|(a, b)| {
+                let w: Vec<f64> = b.split('/').filter_map(|v| v.parse().ok()).collect();
+                let block_weights = match w.as_slice() {
+                    [t] => [*t, 1.0, 1.0, 1.0, 1.0],
+                    [t, c, d, a, m] => [*t, *c, *d, *a, *m],
+                    _ => return None,
+                };
+                Some(Variant {
+                    winsor: a.parse().ok()?,
+                    block_weights,
+                })
+            })
             .collect();
     }
     // Same rule as `payrange train`: SOURCE_DATE_EPOCH when set, else now.

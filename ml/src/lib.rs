@@ -5,6 +5,7 @@
 //! `ln(salary)` estimates the conditional median, which is what MAE rewards, and salary
 //! errors are multiplicative) and returned in currency units.
 
+pub mod anchors;
 pub mod artifact;
 pub mod cv;
 pub mod data;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::anchors::{apply_stage, stage_inputs};
 use crate::metrics::RangeMetrics;
 use crate::scorer::Scorer;
 use crate::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
@@ -24,8 +25,9 @@ pub struct EnetChoice {
 pub struct Member {
     /// Quantile at which its training targets were winsorized (0 = not).
     pub winsor: f64,
-    /// Weight of its title block.
-    pub title_weight: f64,
+    /// Weights of its feature blocks (title, title characters, description, area,
+    /// amounts).
+    pub block_weights: [f64; 5],
     /// Regularisation of its lower-bound model.
     pub salary_from: EnetChoice,
     /// Regularisation of its upper-bound model.
@@ -42,6 +44,9 @@ pub struct Hyperparameters {
     /// Per bound, the stacker `[intercept, then per member: weight of its from, weight of
     /// its to]` in log space, or `None` for one member used as it is.
     pub stack: Option<[Vec<f64>; 2]>,
+    /// Per bound, the stage after the stacker that moves the prediction towards salary
+    /// figures stated in the description (see [`crate::anchors::AnchorStage`]), or `None`.
+    pub anchor_stage: Option<[Vec<f64>; 2]>,
     /// What is regressed: always `"ln(salary)"`.
     pub target: String,
     /// Joint modelling of the bounds: scale of the bound-specific feature copies.
@@ -163,21 +168,45 @@ impl Model {
         &self.metadata
     }
 
-    /// Raw log predictions from the packed table (the one path every prediction takes,
-    /// so explained and plain predictions are bit-identical).
-    fn raw_packed(&self, v: &VacancyText<'_>) -> [f64; 2] {
-        let mut raw = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
-            Ok(mut ws) => self.scorer.raw(v, &mut ws),
-            Err(_) => self.scorer.raw(v, &mut Workspace::default()),
+    /// Log predictions before clipping, from the packed table (the one path every
+    /// prediction takes, so explained and plain predictions are bit-identical), and the
+    /// factor by which the anchor stage scales the linear terms' effect.
+    fn raw_with(
+        &self,
+        v: &VacancyText<'_>,
+        each: Option<&mut dyn FnMut(u32, [f64; 2])>,
+    ) -> ([f64; 2], [f64; 2], [f64; 2], [Option<f64>; 2]) {
+        let run = |ws: &mut Workspace| {
+            let raw = match each {
+                Some(each) => self.scorer.explain(v, ws, each),
+                None => self.scorer.raw(v, ws),
+            };
+            (raw, ws.scratch.anchors)
+        };
+        let (mut raw, anchors) = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+            Ok(mut ws) => run(&mut ws),
+            Err(_) => run(&mut Workspace::default()),
         });
         raw[0] += self.intercept[0];
         raw[1] += self.intercept[1];
-        raw
+        let q = raw;
+        let mut scale = [1.0; 2];
+        if let Some(stage) = &self.metadata.hyperparameters.anchor_stage {
+            for b in 0..2 {
+                let x = stage_inputs(q[b], anchors);
+                // d(prediction)/dq: c1 minus the weights of the stated figures in play.
+                scale[b] = stage[b].get(1).copied().unwrap_or(1.0)
+                    - x[1] * stage[b].get(3).copied().unwrap_or(0.0)
+                    - x[3] * stage[b].get(5).copied().unwrap_or(0.0);
+                raw[b] = apply_stage(&stage[b], q[b], anchors);
+            }
+        }
+        (q, raw, scale, anchors)
     }
 
     /// Predicts the salary range (currency units, `salary_from <= salary_to`).
     pub fn predict(&self, v: &VacancyText<'_>) -> RangePrediction {
-        let raw = self.raw_packed(v);
+        let (_, raw, _, _) = self.raw_with(v, None);
         let ([f, t], _) = finish_log(raw, self.clip);
         RangePrediction {
             salary_from: f.exp(),
@@ -185,7 +214,9 @@ impl Model {
         }
     }
 
-    /// Predicts and lists the `top` terms that moved each bound most.
+    /// Predicts and lists the `top` terms that moved each bound most: each term's
+    /// `coefficient x feature value` (in log salary, times the anchor stage's scale), and a
+    /// stated salary figure as one term with the shift it caused.
     pub fn predict_explained(
         &self,
         v: &VacancyText<'_>,
@@ -199,27 +230,31 @@ impl Model {
                 }
             }
         };
-        let mut raw = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
-            Ok(mut ws) => self.scorer.explain(v, &mut ws, &mut collect),
-            Err(_) => self
-                .scorer
-                .explain(v, &mut Workspace::default(), &mut collect),
-        });
-        raw[0] += self.intercept[0];
-        raw[1] += self.intercept[1];
-        let [from, to] = contributions.map(|mut c| {
-            c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-            c.truncate(top);
-            c.into_iter()
-                .map(|(j, contribution)| TermContribution {
+        let (q, raw, scale, anchors) = self.raw_with(v, Some(&mut collect));
+        let stated = self.stated_shift(q, anchors);
+        let [from, to] = [0, 1].map(|b| {
+            let mut c: Vec<TermContribution> = contributions[b]
+                .iter()
+                .map(|&(j, c)| TermContribution {
                     term: self
                         .terms
                         .get(&j)
                         .cloned()
                         .unwrap_or_else(|| format!("feature {j}")),
-                    contribution,
+                    contribution: c * scale[b],
                 })
-                .collect()
+                .collect();
+            if let Some(s) = stated[b].clone() {
+                c.push(s);
+            }
+            c.sort_by(|a, b| {
+                b.contribution
+                    .abs()
+                    .total_cmp(&a.contribution.abs())
+                    .then_with(|| a.term.cmp(&b.term))
+            });
+            c.truncate(top);
+            c
         });
         let ([f, t], _) = finish_log(raw, self.clip);
         (
@@ -232,6 +267,34 @@ impl Model {
                 salary_to: to,
             },
         )
+    }
+
+    /// The stated figures in play as an explanation term per bound, with the shift they
+    /// caused: the anchored prediction minus the stage's prediction without them.
+    fn stated_shift(
+        &self,
+        q: [f64; 2],
+        anchors: [Option<f64>; 2],
+    ) -> [Option<TermContribution>; 2] {
+        let Some(stage) = &self.metadata.hyperparameters.anchor_stage else {
+            return [None, None];
+        };
+        [0, 1].map(|b| {
+            let x = stage_inputs(q[b], anchors);
+            let figures: Vec<String> = (0..2)
+                .filter(|&k| x[1 + 2 * k] != 0.0)
+                .filter_map(|k| anchors[k].map(|a| format!("{:.0}", a.exp())))
+                .collect();
+            if figures.is_empty() {
+                return None;
+            }
+            let with = apply_stage(&stage[b], q[b], anchors);
+            let without = apply_stage(&stage[b], q[b], [None, None]);
+            Some(TermContribution {
+                term: format!("stated salary: {}", figures.join(" – ")),
+                contribution: with - without,
+            })
+        })
     }
 
     /// Predicts many vacancies.

@@ -7,6 +7,7 @@
 //! same choices once, from all rows.
 
 use crate::RangePrediction;
+use crate::anchors::{AnchorStage, apply_stage, stage_inputs};
 use crate::cv::{fold_of, log_target};
 use crate::data::Row;
 use crate::metrics::range_metrics;
@@ -36,6 +37,8 @@ pub struct Oof<'a> {
     counts: [Vec<usize>; 2],
     /// Mean true value per bound (to add the two bounds' MAEs on one scale).
     means: [f64; 2],
+    /// Log salary figures stated in each row's description (see [`crate::anchors`]).
+    anchors: Vec<[Option<f64>; 2]>,
 }
 
 /// What predicts the final model's bounds: per variant the grid point of each bound, and
@@ -48,6 +51,8 @@ pub struct Choice {
     pub grid: Vec<[usize; 2]>,
     /// Stacker per bound, or `None` for a single variant used as it is.
     pub stack: Option<[Stacker; 2]>,
+    /// Anchor stage per bound on top of the stacker (see [`crate::anchors`]).
+    pub anchor_stage: Option<[AnchorStage; 2]>,
 }
 
 impl<'a> Oof<'a> {
@@ -85,6 +90,14 @@ impl<'a> Oof<'a> {
                 })
             })
             .collect();
+        let mut tokens = crate::tokenizer::Tokens::default();
+        let anchors = rows
+            .iter()
+            .map(|r| {
+                crate::tokenizer::tokenize_into(&r.description, &mut tokens);
+                crate::anchors::salary_anchors(&tokens)
+            })
+            .collect();
         Oof {
             rows,
             fold,
@@ -93,6 +106,7 @@ impl<'a> Oof<'a> {
             sums,
             counts,
             means,
+            anchors,
         }
     }
 
@@ -138,6 +152,7 @@ impl<'a> Oof<'a> {
                     members: vec![v],
                     grid: vec![[f.0, t.0]],
                     stack: None,
+                    anchor_stage: None,
                 };
                 best = Some((score, c));
             }
@@ -147,6 +162,7 @@ impl<'a> Oof<'a> {
                 members: vec![],
                 grid: vec![],
                 stack: None,
+                anchor_stage: None,
             },
             |b| b.1,
         )
@@ -173,6 +189,7 @@ impl<'a> Oof<'a> {
             members: members.to_vec(),
             grid,
             stack: None,
+            anchor_stage: None,
         };
         let stack = [0, 1].map(|b| {
             let (mut x, mut t) = (Vec::new(), Vec::new());
@@ -203,19 +220,47 @@ impl<'a> Oof<'a> {
                         let r = self.variants[v].clips[self.fold[i]][b];
                         (a.0.min(r.0), a.1.max(r.1))
                     });
-                    apply(&st[b], &x).clamp(lo, hi)
+                    let q = apply(&st[b], &x);
+                    match &c.anchor_stage {
+                        Some(stage) => apply_stage(&stage[b], q, self.anchors[i]),
+                        None => q,
+                    }
+                    .clamp(lo, hi)
                 })
             }
         }
     }
 
     /// Choice from all rows (for the final model).
-    pub fn choose(&self, stack: bool) -> Choice {
-        if stack {
-            self.rule_best_stacked(None)
-        } else {
-            self.best_single(None)
+    pub fn choose(&self, stack: bool, anchors: bool) -> Choice {
+        match (stack, anchors) {
+            (true, true) => self.rule_anchored(None),
+            (true, false) => self.rule_best_stacked(None),
+            _ => self.best_single(None),
         }
+    }
+
+    /// The best variant stacked (see [`Oof::rule_best_stacked`]), then an anchor stage per
+    /// bound fitted on the same rows' stacked predictions and stated figures.
+    pub fn rule_anchored(&self, skip: Option<usize>) -> Choice {
+        let mut c = self.rule_best_stacked(skip);
+        let Some(st) = c.stack.clone() else { return c };
+        let stage = [0, 1].map(|b| {
+            let (mut x, mut t) = (Vec::new(), Vec::new());
+            for (i, r) in self.rows.iter().enumerate() {
+                if Some(self.fold[i]) == skip {
+                    continue;
+                }
+                if let Some(y) = log_target(r, b) {
+                    let q = apply(&st[b], &self.inputs(&c, i));
+                    x.push(stage_inputs(q, self.anchors[i]).to_vec());
+                    t.push(y);
+                }
+            }
+            fit_currency_lad(&x, &t)
+        });
+        c.anchor_stage = Some(stage);
+        c
     }
 
     /// The best single variant (see [`Oof::rule_single`]) with its two bounds stacked.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::VacancyText;
+use crate::anchors::anchors_of;
 use crate::hashing::{hash_bytes, hash_pair};
 use crate::tokenizer::{Tokens, normalize_into, tokenize_into};
 
@@ -62,6 +63,9 @@ pub struct TermSettings {
     pub use_area: bool,
     /// Whether money amounts in the description are features.
     pub amounts: bool,
+    /// Whether salary figures stated in the description are read as anchors for the
+    /// bounds (see [`crate::anchors`]); they are left in [`Scratch`] for the model.
+    pub anchors: bool,
 }
 
 impl Default for TermSettings {
@@ -72,6 +76,7 @@ impl Default for TermSettings {
             title_char_ngrams: (0, 0),
             use_area: true,
             amounts: true,
+            anchors: false,
         }
     }
 }
@@ -106,13 +111,38 @@ pub struct Scratch {
     hashes: Vec<u64>,
     area: String,
     chars: String,
-    amounts: Vec<f64>,
+    amounts: Vec<Amount>,
     amount_text: String,
+    /// Log salary figures stated in the last description (when the settings ask).
+    pub(crate) anchors: [Option<f64>; 2],
+}
+
+/// A money amount in a tokenized text: indices of its first and last token, and value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Amount {
+    pub first: usize,
+    pub last: usize,
+    pub value: f64,
 }
 
 /// Money amounts in a tokenized text: `150 000`, `150000`, `150 тыс`, `150k`.
+#[cfg(test)]
 fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
     out.clear();
+    scan_amounts(t, |_, _, v| out.push(v));
+}
+
+/// Money amounts in a tokenized text, in order.
+pub(crate) fn collect_amounts(t: &Tokens, out: &mut Vec<Amount>) {
+    out.clear();
+    scan_amounts(t, |first, last, value| {
+        out.push(Amount { first, last, value })
+    });
+}
+
+/// Calls `found(first, last, value)` for each money amount in a tokenized text, with the
+/// indices of its first and last token.
+fn scan_amounts(t: &Tokens, mut found: impl FnMut(usize, usize, f64)) {
     let n = t.len();
     let mut i = 0;
     while i < n {
@@ -122,6 +152,7 @@ fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
             i += 1;
             continue;
         }
+        let first = i;
         let tok = t.get(i);
         let next = if i + 1 < n { t.get(i + 1) } else { "" };
         let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -139,16 +170,19 @@ fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
             v = num.parse::<f64>().ok().map(|x| x * 1000.0);
         }
         if let Some(v) = v.filter(|v| (1000.0..=1e7).contains(v)) {
-            out.push(v);
+            found(first, i, v);
         }
         i += 1;
     }
 }
 
 fn amount_terms(s: &mut Scratch, emit: &mut impl FnMut(Block, u64, TermText<'_>)) {
-    find_amounts(&s.tokens, &mut s.amounts);
-    let lo = s.amounts.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = s.amounts.iter().copied().fold(0.0, f64::max);
+    let lo = s
+        .amounts
+        .iter()
+        .map(|a| a.value)
+        .fold(f64::INFINITY, f64::min);
+    let hi = s.amounts.iter().map(|a| a.value).fold(0.0, f64::max);
     if s.amounts.is_empty() {
         return;
     }
@@ -269,9 +303,18 @@ pub fn for_each_term(
         s,
         &mut emit,
     );
+    // One scan of the description's amounts serves the amount terms and the anchors.
+    if settings.amounts || settings.anchors {
+        collect_amounts(&s.tokens, &mut s.amounts);
+    }
     if settings.amounts {
         amount_terms(s, &mut emit);
     }
+    s.anchors = if settings.anchors {
+        anchors_of(&s.tokens, &s.amounts)
+    } else {
+        [None, None]
+    };
     if settings.use_area
         && let Some(area) = v.area.map(str::trim).filter(|a| !a.is_empty())
     {

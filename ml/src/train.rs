@@ -58,7 +58,10 @@ pub struct TrainSettings {
     pub stack: bool,
     /// Weight rows by salary^power (0 = unweighted).
     pub weight_power: f64,
-    /// Variants `(winsor, title weight)` compared by CV (overriding `winsor` and the title
+    /// Read salary figures stated in descriptions as anchors for the bounds, through a
+    /// stage after the stacker (see [`crate::anchors`]); needs `stack`.
+    pub anchors: bool,
+    /// Variants compared by CV (overriding `winsor` and the
     /// block weight); empty = none.
     pub variants: Variants,
 }
@@ -77,6 +80,7 @@ impl Default for TrainSettings {
             winsor: 0.06,
             stack: true,
             weight_power: 0.5,
+            anchors: true,
             variants: default_variants(),
         }
     }
@@ -98,15 +102,35 @@ fn most_common_currency(data: &LoadedData) -> String {
         .map_or_else(|| "RUR".to_owned(), |c| c.0.to_owned())
 }
 
-/// Loss/feature variants compared by cross-validation: `(winsor quantile, title weight)`.
+/// A loss/feature variant: the winsorizing quantile of the training targets and the
+/// weights of the feature blocks (title, title characters, description, area, amounts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Variant {
+    /// See [`TrainSettings::winsor`].
+    pub winsor: f64,
+    /// See [`VectorizerSettings::block_weights`].
+    pub block_weights: [f64; 5],
+}
+
+/// Loss/feature variants compared by cross-validation.
 /// Each variant runs the whole CV grid; the one with the lowest sum over bounds of
 /// MAE / mean salary wins. Empty: use the settings as given.
-pub type Variants = Vec<(f64, f64)>;
+pub type Variants = Vec<Variant>;
 
-/// The default variants: light winsorizing with full title weight, and the heavier
-/// winsorizing with a lighter title that hh.ru data prefers.
+/// The default variants, both with the description weighted above the title: the heavier
+/// winsorizing that hh.ru data prefers, and light winsorizing with an even heavier
+/// description and a lighter area that the Adzuna data prefers (see ml/BENCHMARKS-ml.md).
 pub fn default_variants() -> Variants {
-    vec![(0.01, 1.0), (0.06, 0.7)]
+    vec![
+        Variant {
+            winsor: 0.06,
+            block_weights: [1.0, 1.0, 2.0, 1.0, 1.0],
+        },
+        Variant {
+            winsor: 0.01,
+            block_weights: [1.0, 1.0, 3.0, 0.5, 1.0],
+        },
+    ]
 }
 
 /// Trains both bound models, choosing among `settings.variants` and the alpha/l1 grid by
@@ -149,7 +173,10 @@ pub fn train_reported(
         max_iter: 1000,
     };
     let variants: Variants = if settings.variants.is_empty() {
-        vec![(settings.winsor, settings.vectorizer.block_weights[0])]
+        vec![Variant {
+            winsor: settings.winsor,
+            block_weights: settings.vectorizer.block_weights,
+        }]
     } else {
         settings.variants.clone()
     };
@@ -169,8 +196,9 @@ pub fn train_reported(
     let mut done = 0;
     let mut grids = Vec::with_capacity(nv);
     let mut oofs = Vec::with_capacity(nv);
-    for (vi, &(winsor, title_weight)) in variants.iter().enumerate() {
-        let s = variant_settings(settings, winsor, title_weight);
+    for (vi, &variant) in variants.iter().enumerate() {
+        let s = variant_settings(settings, variant);
+        let winsor = variant.winsor;
         let grid = Grid {
             joint: s.joint,
             winsor,
@@ -209,10 +237,16 @@ pub fn train_reported(
     }
     let stacked_cv = oof.cv(Oof::rule_best_stacked);
     alternatives.push(("best variant, stacked".to_owned(), stacked_cv));
-    let (choice, cv_metrics) = if settings.stack {
-        (oof.choose(true), stacked_cv)
-    } else {
-        (oof.choose(false), alternatives[1].1)
+    let anchored_cv = oof.cv(Oof::rule_anchored);
+    alternatives.push((
+        "best variant, stacked, stated figures".to_owned(),
+        anchored_cv,
+    ));
+    let choice = oof.choose(settings.stack, settings.anchors);
+    let cv_metrics = match (settings.stack, settings.anchors) {
+        (true, true) => anchored_cv,
+        (true, false) => stacked_cv,
+        _ => alternatives[1].1,
     };
     // Final fits of the chosen members on all rows, along each path down to the chosen
     // alpha.
@@ -221,8 +255,9 @@ pub fn train_reported(
     let mut members = Vec::new();
     let mut fits = Vec::new();
     for (m, &v) in choice.members.iter().enumerate() {
-        let (winsor, title_weight) = variants[v];
-        let s = variant_settings(settings, winsor, title_weight);
+        let variant = variants[v];
+        let winsor = variant.winsor;
+        let s = variant_settings(settings, variant);
         let mut vec = base_vec.clone();
         vec.settings = s.vectorizer.clone();
         let x = vec.transform(&docs);
@@ -258,7 +293,7 @@ pub fn train_reported(
         }
         members.push(Member {
             winsor,
-            title_weight,
+            block_weights: variant.block_weights,
             salary_from: enet[0],
             salary_to: enet[1],
         });
@@ -268,7 +303,8 @@ pub fn train_reported(
             intercept,
         });
     }
-    let (vec, coef, intercept) = fold_members(base_vec, &fits, choice.stack.as_ref());
+    let (mut vec, coef, intercept) = fold_members(base_vec, &fits, choice.stack.as_ref());
+    vec.settings.terms.anchors = choice.anchor_stage.is_some();
     let min_winsor = members.iter().map(|m| m.winsor).fold(f64::MAX, f64::min);
     let mut clip_targets = raw_targets;
     winsorize(&mut clip_targets, min_winsor);
@@ -293,6 +329,7 @@ pub fn train_reported(
             vectorizer: vec.settings.clone(),
             members,
             stack: choice.stack.clone(),
+            anchor_stage: choice.anchor_stage.clone(),
             target: "ln(salary)".to_owned(),
             joint: settings.joint,
             weight_power: settings.weight_power,
@@ -309,11 +346,11 @@ pub fn train_reported(
     })
 }
 
-fn variant_settings(settings: &TrainSettings, winsor: f64, title_weight: f64) -> TrainSettings {
+fn variant_settings(settings: &TrainSettings, v: Variant) -> TrainSettings {
     let mut s = settings.clone();
     s.variants.clear();
-    s.winsor = winsor;
-    s.vectorizer.block_weights[0] = title_weight;
+    s.winsor = v.winsor;
+    s.vectorizer.block_weights = v.block_weights;
     s
 }
 

@@ -78,8 +78,9 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
         Model::from_bytes(&flipped),
         Err(ArtifactError::ChecksumMismatch)
     ));
-    // Both an older format (1: no stacking metadata) and a newer one are refused.
-    for other in [1u8, 3] {
+    // Older formats (1: no stacking metadata, 2: no anchor stage) and a newer one are
+    // refused.
+    for other in [1u8, 2, 4] {
         let mut changed = bytes.clone();
         changed[16] = other;
         let err = Model::from_bytes(&changed).unwrap_err();
@@ -87,7 +88,7 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
             err,
             ArtifactError::UnsupportedVersion {
                 found,
-                supported: 2
+                supported: 3
             } if found == u32::from(other)
         ));
         assert!(
@@ -185,6 +186,53 @@ fn explanations_name_terms_and_sum_like_the_prediction() {
     assert!(
         p.salary_from > 30_000.0 && p.salary_to < 2_000_000.0,
         "{p:?}"
+    );
+}
+
+#[test]
+fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_named() {
+    let m = Model::bundled().unwrap();
+    assert!(m.metadata().hyperparameters.anchor_stage.is_some());
+    let base = "Ищем бухгалтера в небольшую компанию. Первичная документация, 1С, сверки.";
+    let plain = VacancyText {
+        name: "Бухгалтер",
+        description: base,
+        area: Some("Москва"),
+    };
+    let stated_text = format!("{base} Заработная плата от 95 000 до 120 000 руб.");
+    let stated = VacancyText {
+        description: &stated_text,
+        ..plain
+    };
+    let (p0, p1) = (m.predict(&plain), m.predict(&stated));
+    // The stated figures pull each bound towards them.
+    assert!(
+        (p1.salary_from - 95_000.0).abs() < (p0.salary_from - 95_000.0).abs(),
+        "{p0:?} {p1:?}"
+    );
+    assert!(
+        (p1.salary_to - 120_000.0).abs() < (p0.salary_to - 120_000.0).abs(),
+        "{p0:?} {p1:?}"
+    );
+    let (pe, e) = m.predict_explained(&stated, 50);
+    assert_eq!(pe, p1);
+    let named = |list: &[payrange_ml::TermContribution]| {
+        list.iter()
+            .any(|t| t.term == "stated salary: 95000 – 120000" && t.contribution != 0.0)
+    };
+    assert!(named(&e.salary_from) && named(&e.salary_to), "{e:?}");
+    // A figure three times off the text's own estimate is not taken for the salary.
+    let bonus_text = format!("{base} Бонус до 5 000 000 руб.");
+    let bonus = VacancyText {
+        description: &bonus_text,
+        ..plain
+    };
+    let (_, e) = m.predict_explained(&bonus, 50);
+    assert!(
+        !e.salary_to
+            .iter()
+            .any(|t| t.term.starts_with("stated salary")),
+        "{e:?}"
     );
 }
 

@@ -139,7 +139,8 @@ impl From<StatusDto> for PredictionStatus {
 /// One term's push on a bound.
 #[derive(Debug, Object)]
 pub struct TermDto {
-    /// The feature, e.g. `title: python`.
+    /// The feature, e.g. `title: python`; a salary the description states is one term,
+    /// e.g. `stated salary: 150000 – 200000`.
     pub term: String,
     /// Contribution to the log of the bound: > 0 pushed it up, < 0 down (`exp(c) - 1` is the
     /// relative effect).
