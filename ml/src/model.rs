@@ -231,30 +231,35 @@ impl Model {
             }
         };
         let (q, raw, scale, anchors) = self.raw_with(v, Some(&mut collect));
-        let stated = self.stated_shift(q, anchors);
+        let mut stated = self.stated_shift(q, anchors);
         let [from, to] = [0, 1].map(|b| {
-            let mut c: Vec<TermContribution> = contributions[b]
+            // Rank by feature index first (`None` = the stated salary, ranked before
+            // features on ties); names are made only for the `top` kept.
+            let mut c: Vec<(Option<u32>, f64)> = contributions[b]
                 .iter()
-                .map(|&(j, c)| TermContribution {
-                    term: self
-                        .terms
-                        .get(&j)
-                        .cloned()
-                        .unwrap_or_else(|| format!("feature {j}")),
-                    contribution: c * scale[b],
-                })
+                .map(|&(j, c)| (Some(j), c * scale[b]))
                 .collect();
-            if let Some(s) = stated[b].clone() {
-                c.push(s);
+            if let Some(s) = &stated[b] {
+                c.push((None, s.contribution));
             }
-            c.sort_by(|a, b| {
-                b.contribution
-                    .abs()
-                    .total_cmp(&a.contribution.abs())
-                    .then_with(|| a.term.cmp(&b.term))
-            });
+            c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             c.truncate(top);
-            c
+            c.into_iter()
+                .map(|(j, contribution)| match j {
+                    Some(j) => TermContribution {
+                        term: self
+                            .terms
+                            .get(&j)
+                            .cloned()
+                            .unwrap_or_else(|| format!("feature {j}")),
+                        contribution,
+                    },
+                    None => stated[b].take().unwrap_or(TermContribution {
+                        term: String::new(),
+                        contribution,
+                    }),
+                })
+                .collect()
         });
         let ([f, t], _) = finish_log(raw, self.clip);
         (
