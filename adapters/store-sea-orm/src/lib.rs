@@ -22,6 +22,7 @@ mod entity;
 mod errors;
 mod finished;
 mod migration;
+mod pool;
 mod predictions;
 mod sessions;
 mod settings;
