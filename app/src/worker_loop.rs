@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use payrange_domain::models::{Prediction, PredictionId};
 use payrange_domain::ports::QueueError;
+use payrange_store_sea_orm::Announced;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
@@ -23,7 +24,17 @@ pub struct Completions {
 #[derive(Default)]
 pub struct Slot {
     notify: Notify,
-    finished: Mutex<Option<Prediction>>,
+    finished: Mutex<Option<Handover>>,
+}
+
+/// The final state of a prediction, handed to its waiter so that it need not read it back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handover {
+    /// The whole prediction, from a worker in this process.
+    Whole(Prediction),
+    /// The state a PostgreSQL finish notification carried (without the vacancy, which the
+    /// waiter has).
+    Announced(Announced),
 }
 
 impl Slot {
@@ -32,13 +43,19 @@ impl Slot {
         self.notify.notified().await;
     }
 
-    /// The finished prediction, when the process that finished it handed it over; `None`
-    /// when the waiter must read it from the store.
-    pub fn take_finished(&self) -> Option<Prediction> {
-        self.finished
+    /// The finished prediction, when it was handed over; `None` when the waiter must read it
+    /// from the store. `submitted` is the prediction as submitted (it supplies the vacancy to
+    /// an announced state).
+    pub fn take_finished(&self, submitted: &Prediction) -> Option<Prediction> {
+        let handed = self
+            .finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take()
+            .take()?;
+        match handed {
+            Handover::Whole(p) => Some(p),
+            Handover::Announced(a) => a.complete(submitted),
+        }
     }
 }
 
@@ -76,11 +93,11 @@ impl Completions {
     }
 
     /// Wakes whoever waits for `id`, handing over its final state when known.
-    pub fn finished(&self, id: PredictionId, prediction: Option<Prediction>) {
+    pub fn finished(&self, id: PredictionId, handover: Option<Handover>) {
         let slot = self.lock().get(&id).cloned();
         if let Some(slot) = slot {
-            if prediction.is_some() {
-                *slot.finished.lock().unwrap_or_else(PoisonError::into_inner) = prediction;
+            if handover.is_some() {
+                *slot.finished.lock().unwrap_or_else(PoisonError::into_inner) = handover;
             }
             slot.notify.notify_one();
         }
@@ -146,7 +163,8 @@ async fn run(app: App, index: usize) {
                 let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
                 app.metrics.job(outcome, waited, ran, redelivered);
                 tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
-                app.completions.finished(id, report.finished);
+                app.completions
+                    .finished(id, report.finished.map(Handover::Whole));
             }
             Err(e) => {
                 app.metrics.job("error", None, ran, redelivered);
@@ -223,7 +241,9 @@ async fn listen_finished(app: App) {
                 app.completions.wake_all();
                 loop {
                     match listener.next().await {
-                        Ok(Finished::Prediction(id)) => app.completions.finished(id, None),
+                        Ok(Finished::Prediction(id, announced)) => app
+                            .completions
+                            .finished(id, announced.map(Handover::Announced)),
                         Ok(Finished::Resync) => app.completions.wake_all(),
                         Err(_) => break,
                     }
@@ -299,11 +319,11 @@ mod tests {
         let completions = Completions::default();
         let p = prediction();
         let watch = completions.watch(p.id);
-        completions.finished(p.id, Some(p.clone()));
+        completions.finished(p.id, Some(Handover::Whole(p.clone())));
         tokio::time::timeout(Duration::from_secs(5), watch.slot().woken())
             .await
             .unwrap();
-        assert_eq!(watch.slot().take_finished(), Some(p));
+        assert_eq!(watch.slot().take_finished(&p), Some(p));
     }
 
     #[tokio::test]
@@ -316,7 +336,7 @@ mod tests {
             tokio::time::timeout(Duration::from_secs(5), w.slot().woken())
                 .await
                 .unwrap();
-            assert_eq!(w.slot().take_finished(), None);
+            assert_eq!(w.slot().take_finished(&a), None);
         }
     }
 
@@ -327,7 +347,7 @@ mod tests {
         drop(completions.watch(p.id));
         assert!(completions.lock().is_empty());
         // Nobody waits: nothing is kept.
-        completions.finished(p.id, Some(p));
+        completions.finished(p.id, Some(Handover::Whole(p)));
         assert!(completions.lock().is_empty());
     }
 }

@@ -29,7 +29,7 @@ mod settings;
 mod store;
 mod users;
 
-pub use finished::{Finished, FinishedListener};
+pub use finished::{Announced, Finished, FinishedListener};
 pub use migration::Migrator;
 pub use settings::StoreSettings;
 pub use store::SeaOrmStore;

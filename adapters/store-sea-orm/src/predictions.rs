@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
-use crate::finished::FINISHED_CHANNEL;
+use crate::finished::announcing;
 use crate::store::{SeaOrmStore, page_from_rows};
 
 const UNFINISHED: [&str; 2] = [
@@ -151,11 +151,7 @@ impl LogStore for SeaOrmStore {
             // (see `finished`) hear of it exactly when the row is visible, at no extra
             // round trip.
             let mut statement = DbBackend::Postgres.build(&update.into_query());
-            statement.sql = format!(
-                "WITH finished AS ({} RETURNING \"id\") \
-                 SELECT pg_notify('{FINISHED_CHANNEL}', \"id\"::text) FROM finished",
-                statement.sql
-            );
+            statement.sql = announcing(&statement.sql);
             let rows = self.writer.query_all_raw(statement).await.map_err(db_err)?;
             return Ok(rows.len() == 1);
         }
