@@ -137,10 +137,15 @@ pub fn spawn(app: &App, n: usize) -> Workers {
     Workers(set)
 }
 
+/// Most jobs a worker task handles together: the one it waited for and those already at hand
+/// (never more than the prefetch window with RabbitMQ). Their starts are one store call, and
+/// their outcomes one commit.
+const MAX_BATCH: usize = 32;
+
 async fn run(app: App, index: usize) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let delivery = match app.queue.receive().await {
+        let first = match app.queue.receive().await {
             Ok(d) => d,
             Err(QueueError::Closed) => break,
             Err(e) => {
@@ -150,28 +155,48 @@ async fn run(app: App, index: usize) {
                 continue;
             }
         };
-        let id = delivery.job().prediction_id;
-        let request_id = delivery.job().request_id.clone().unwrap_or_default();
-        let redelivered = delivery.redeliveries() > 0;
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match app.queue.try_receive().await {
+                Ok(Some(d)) => batch.push(d),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let jobs: Vec<(PredictionId, String, bool)> = batch
+            .iter()
+            .map(|d| {
+                let job = d.job();
+                let request_id = job.request_id.clone().unwrap_or_default();
+                (job.prediction_id, request_id, d.redeliveries() > 0)
+            })
+            .collect();
         let started = std::time::Instant::now();
-        let handled = app.worker.handle(delivery).await;
+        let results = app.worker.handle_batch(batch).await;
+        // The time of the whole batch: its jobs ran together.
         let ran = started.elapsed();
-        match handled {
-            Ok(report) => {
-                backoff = Duration::from_millis(100);
-                let outcome = report.processed.as_str();
-                let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
-                app.metrics.job(outcome, waited, ran, redelivered);
-                tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
-                app.completions
-                    .finished(id, report.finished.map(Handover::Whole));
+        let mut failed = false;
+        for ((id, request_id, redelivered), result) in jobs.into_iter().zip(results) {
+            match result {
+                Ok(report) => {
+                    let outcome = report.processed.as_str();
+                    let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
+                    app.metrics.job(outcome, waited, ran, redelivered);
+                    tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
+                    app.completions
+                        .finished(id, report.finished.map(Handover::Whole));
+                }
+                Err(e) => {
+                    failed = true;
+                    app.metrics.job("error", None, ran, redelivered);
+                    tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
+                }
             }
-            Err(e) => {
-                app.metrics.job("error", None, ran, redelivered);
-                tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
+        }
+        if failed {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        } else {
+            backoff = Duration::from_millis(100);
         }
     }
     tracing::debug!(worker = index, "worker stopped");
