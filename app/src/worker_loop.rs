@@ -137,11 +137,6 @@ pub fn spawn(app: &App, n: usize) -> Workers {
     Workers(set)
 }
 
-/// Most jobs a worker task handles together: the one it waited for and those already at hand
-/// (never more than the prefetch window with RabbitMQ). Their starts are one store call, and
-/// their outcomes one commit.
-const MAX_BATCH: usize = 32;
-
 async fn run(app: App, index: usize) {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -155,8 +150,11 @@ async fn run(app: App, index: usize) {
                 continue;
             }
         };
+        // With `worker_batch` > 1, the jobs already at hand join the one waited for (never
+        // more than the prefetch window with RabbitMQ): their starts are one store call and
+        // their outcomes one commit.
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < app.worker_batch {
             match app.queue.try_receive().await {
                 Ok(Some(d)) => batch.push(d),
                 Ok(None) | Err(_) => break,
