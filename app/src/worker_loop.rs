@@ -31,7 +31,7 @@ pub struct Slot {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Handover {
     /// The whole prediction, from a worker in this process.
-    Whole(Prediction),
+    Whole(Box<Prediction>),
     /// The state a PostgreSQL finish notification carried (without the vacancy, which the
     /// waiter has).
     Announced(Announced),
@@ -53,7 +53,7 @@ impl Slot {
             .unwrap_or_else(PoisonError::into_inner)
             .take()?;
         match handed {
-            Handover::Whole(p) => Some(p),
+            Handover::Whole(p) => Some(*p),
             Handover::Announced(a) => a.complete(submitted),
         }
     }
@@ -181,7 +181,7 @@ async fn run(app: App, index: usize) {
                     app.metrics.job(outcome, waited, ran, redelivered);
                     tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
                     app.completions
-                        .finished(id, report.finished.map(Handover::Whole));
+                        .finished(id, report.finished.map(|p| Handover::Whole(Box::new(p))));
                 }
                 Err(e) => {
                     failed = true;
@@ -342,7 +342,7 @@ mod tests {
         let completions = Completions::default();
         let p = prediction();
         let watch = completions.watch(p.id);
-        completions.finished(p.id, Some(Handover::Whole(p.clone())));
+        completions.finished(p.id, Some(Handover::Whole(Box::new(p.clone()))));
         tokio::time::timeout(Duration::from_secs(5), watch.slot().woken())
             .await
             .unwrap();
@@ -370,7 +370,7 @@ mod tests {
         drop(completions.watch(p.id));
         assert!(completions.lock().is_empty());
         // Nobody waits: nothing is kept.
-        completions.finished(p.id, Some(Handover::Whole(p)));
+        completions.finished(p.id, Some(Handover::Whole(Box::new(p))));
         assert!(completions.lock().is_empty());
     }
 }

@@ -38,9 +38,7 @@ const MAX_PAYLOAD_BYTES: usize = 8000;
 pub(crate) fn announcing(update_sql: &str) -> String {
     // Times as RFC 3339 UTC text with microseconds, whatever the session's time zone.
     let time = |column: &str| {
-        format!(
-            "to_char(\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        )
+        format!("to_char(\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
     };
     format!(
         "WITH finished AS ({update_sql} RETURNING \"predictions\".*), \
@@ -148,7 +146,11 @@ impl Announced {
         let field = |name: &str| row.get(name).filter(|v| !v.is_null());
         let text = |name: &str| -> Result<Option<String>, String> {
             field(name)
-                .map(|v| v.as_str().map(str::to_owned).ok_or(format!("{name} is not text")))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or(format!("{name} is not text"))
+                })
                 .transpose()
         };
         let number = |name: &str| -> Result<Option<f64>, String> {

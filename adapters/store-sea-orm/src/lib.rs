@@ -17,6 +17,7 @@
 //! [`SessionStore`]: payrange_domain::ports::SessionStore
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
+mod batches;
 mod convert;
 mod entity;
 mod errors;

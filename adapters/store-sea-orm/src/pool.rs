@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use sea_orm::sqlx::Connection as _;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult,
-    QueryResult, RuntimeErr, Statement, sqlx,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    RuntimeErr, Statement, sqlx,
 };
 
 /// A pooled PostgreSQL connection idle for at least this long is pinged before it is handed
@@ -174,7 +174,8 @@ mod tests {
         assert!(!s.active());
         s.raise();
         assert!(s.active());
-        s.until_ms.store(s.now_ms().saturating_sub(1), Ordering::Relaxed);
+        s.until_ms
+            .store(s.now_ms().saturating_sub(1), Ordering::Relaxed);
         assert!(!s.active(), "it lapses");
     }
 

@@ -119,9 +119,7 @@ impl SeaOrmStore {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.writer.inner, None)
-            .await
-            .map_err(db_err)
+        Migrator::up(&self.writer.inner, None).await.map_err(db_err)
     }
 
     /// SQLite files: copies the write-ahead log into the database and truncates it, so that
@@ -151,9 +149,9 @@ impl SeaOrmStore {
         db.retrying(|| db.inner.ping())
             .await
             .map_err(|e| match db_err(e) {
-            StoreError::Internal(cause) => StoreError::Unavailable(cause),
-            other => other,
-        })
+                StoreError::Internal(cause) => StoreError::Unavailable(cause),
+                other => other,
+            })
     }
 
     /// Closes the pool; later calls fail with [`StoreError::Unavailable`].

@@ -508,5 +508,8 @@ async fn a_batch_is_processed_as_its_jobs_one_by_one_and_a_repeat_writes_nothing
             .iter()
             .all(|r| r.processed == Processed::AlreadyFinished)
     );
-    assert_eq!(w.predictions.get(owner, submitted[0].id).await.unwrap(), done);
+    assert_eq!(
+        w.predictions.get(owner, submitted[0].id).await.unwrap(),
+        done
+    );
 }

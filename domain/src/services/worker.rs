@@ -164,7 +164,10 @@ impl Worker {
         let mut reports: Vec<(PredictionId, Report)> = Vec::with_capacity(ids.len());
         for ((prediction, outcome, processed), written) in firsts.into_iter().zip(written) {
             let id = prediction.id;
-            reports.push((id, Self::report(prediction, outcome, processed, written, at)));
+            reports.push((
+                id,
+                Self::report(prediction, outcome, processed, written, at),
+            ));
         }
         for (id, processed) in unstarted {
             reports.push((id, skipped(processed)));

@@ -28,7 +28,11 @@ async fn a_batch_start_starts_the_unfinished_and_reports_the_others(s: &TestStor
             .unwrap();
     }
     s.start_prediction(ids[1], at(1)).await.unwrap(); // running: started again
-    assert!(s.finish_prediction(ids[2], Err("done"), at(2)).await.unwrap());
+    assert!(
+        s.finish_prediction(ids[2], Err("done"), at(2))
+            .await
+            .unwrap()
+    );
     let finished = s.prediction(ids[2]).await.unwrap().unwrap();
 
     let outcomes = s.start_predictions(&ids, at(5)).await.unwrap();
@@ -47,9 +51,7 @@ async fn a_batch_start_starts_the_unfinished_and_reports_the_others(s: &TestStor
     assert!(s.start_predictions(&[], at(6)).await.unwrap().is_empty());
 }
 
-async fn a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction(
-    s: &TestStore,
-) {
+async fn a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction(s: &TestStore) {
     let ann = user(s, "ann@example.com").await;
     let ids = ids(4);
     for id in &ids[..3] {
@@ -58,7 +60,11 @@ async fn a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction
             .unwrap();
     }
     s.start_predictions(&ids[..2], at(1)).await.unwrap();
-    assert!(s.finish_prediction(ids[2], Err("first"), at(2)).await.unwrap());
+    assert!(
+        s.finish_prediction(ids[2], Err("first"), at(2))
+            .await
+            .unwrap()
+    );
     let finished = s.prediction(ids[2]).await.unwrap().unwrap();
 
     let est = estimate();
@@ -74,12 +80,19 @@ async fn a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction
 
     let done = s.prediction(ids[0]).await.unwrap().unwrap();
     assert_eq!(done.status, PredictionStatus::Done);
-    assert_eq!(done.result, Some(estimate()), "floats and explanation exact");
+    assert_eq!(
+        done.result,
+        Some(estimate()),
+        "floats and explanation exact"
+    );
     assert_eq!((done.error, done.finished_at), (None, Some(at(3))));
     assert_eq!(done.attempts, 1);
     let failed = s.prediction(ids[1]).await.unwrap().unwrap();
     assert_eq!(failed.status, PredictionStatus::Failed);
-    assert_eq!((failed.result, failed.error.as_deref()), (None, Some(reason)));
+    assert_eq!(
+        (failed.result, failed.error.as_deref()),
+        (None, Some(reason))
+    );
     assert_eq!(failed.finished_at, Some(at(3)));
     assert_eq!(s.prediction(ids[2]).await.unwrap(), Some(finished));
     assert_eq!(s.prediction(ids[3]).await.unwrap(), None);
@@ -114,14 +127,15 @@ async fn a_redelivered_batch_writes_nothing(s: &TestStore) {
     );
     let outcomes = s.start_predictions(&ids, at(3)).await.unwrap();
     for ((id, outcome), row) in ids.iter().zip(outcomes).zip(&before) {
-        assert_eq!(Some(outcome), row.clone().map(StartOutcome::AlreadyFinished));
+        assert_eq!(
+            Some(outcome),
+            row.clone().map(StartOutcome::AlreadyFinished)
+        );
         assert_eq!(&s.prediction(*id).await.unwrap(), row);
     }
 }
 
-async fn of_four_concurrent_batch_finishes_one_outcome_per_prediction_is_written(
-    s: &TestStore,
-) {
+async fn of_four_concurrent_batch_finishes_one_outcome_per_prediction_is_written(s: &TestStore) {
     let ann = user(s, "ann@example.com").await;
     let ids = ids(5);
     for id in &ids {
@@ -155,6 +169,10 @@ async fn of_four_concurrent_batch_finishes_one_outcome_per_prediction_is_written
         let won: Vec<_> = winners.iter().filter(|(w, _)| w == id).collect();
         assert_eq!(won.len(), 1, "{id}: {winners:?}");
         let stored = s.prediction(*id).await.unwrap().unwrap();
-        assert_eq!(stored.error.as_ref(), Some(&won[0].1), "the winner's outcome");
+        assert_eq!(
+            stored.error.as_ref(),
+            Some(&won[0].1),
+            "the winner's outcome"
+        );
     }
 }

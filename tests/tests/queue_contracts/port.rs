@@ -126,9 +126,15 @@ async fn jobs_at_hand_are_taken_without_waiting_and_settle_like_received_ones(q:
             None => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     }
-    let got: Vec<_> = at_hand.iter().map(|d| (d.job().clone(), d.redeliveries())).collect();
+    let got: Vec<_> = at_hand
+        .iter()
+        .map(|d| (d.job().clone(), d.redeliveries()))
+        .collect();
     assert_eq!(got, vec![(jobs[1].clone(), 0), (jobs[2].clone(), 0)]);
-    assert!(q.try_receive().await.unwrap().is_none(), "nothing else at hand");
+    assert!(
+        q.try_receive().await.unwrap().is_none(),
+        "nothing else at hand"
+    );
 
     first.ack().await.unwrap();
     let mut at_hand = at_hand.into_iter();
