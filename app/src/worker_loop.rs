@@ -168,6 +168,7 @@ async fn run(app: App, index: usize) {
                 (job.prediction_id, request_id, d.redeliveries() > 0)
             })
             .collect();
+        let size = batch.len();
         let started = std::time::Instant::now();
         let results = app.worker.handle_batch(batch).await;
         // The time of the whole batch: its jobs ran together.
@@ -179,14 +180,14 @@ async fn run(app: App, index: usize) {
                     let outcome = report.processed.as_str();
                     let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
                     app.metrics.job(outcome, waited, ran, redelivered);
-                    tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
+                    tracing::info!(worker = index, prediction_id = %id, request_id, outcome, batch = size, "job processed");
                     app.completions
                         .finished(id, report.finished.map(|p| Handover::Whole(Box::new(p))));
                 }
                 Err(e) => {
                     failed = true;
                     app.metrics.job("error", None, ran, redelivered);
-                    tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
+                    tracing::warn!(worker = index, prediction_id = %id, request_id, batch = size, error = ?e, "job failed; returned to the queue");
                 }
             }
         }
