@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Starts the production topology natively (Docker cannot run on these machines): migrations,
-# 2 `payrange serve` (ports BASE_PORT, BASE_PORT+1) and 3 `payrange worker` against the local
+# 2 `payrange serve` (ports BASE_PORT, BASE_PORT+1) and WORKERS (3) `payrange worker` against the local
 # PostgreSQL and RabbitMQ, each with its own log in $CLUSTER_DIR. Prints the pids; `stop`
 # stops them all (SIGTERM, graceful).
 #
-#   deploy/local-cluster.sh start   # env: PAYRANGE_BIN, CLUSTER_DIR, BASE_PORT, DB_NAME, QUEUE
+#   deploy/local-cluster.sh start   # env: PAYRANGE_BIN, CLUSTER_DIR, BASE_PORT, DB_NAME, QUEUE, WORKERS
 #   deploy/local-cluster.sh stop
 set -euo pipefail
 BIN=${PAYRANGE_BIN:-target/release/payrange}
@@ -13,6 +13,7 @@ DIR=${CLUSTER_DIR:-/tmp/payrange-cluster}
 BASE_PORT=${BASE_PORT:-18100}
 DB_NAME=${DB_NAME:-payrange_cluster}
 QUEUE=${QUEUE:-payrange.cluster}
+WORKERS=${WORKERS:-3}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 export PAYRANGE_DATABASE_URL=${PAYRANGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/$DB_NAME}
 export PAYRANGE_AMQP_URL=${PAYRANGE_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
@@ -29,7 +30,7 @@ start() {
     PAYRANGE_BIND=127.0.0.1:$((BASE_PORT + i)) "$BIN" serve >"$DIR/serve-$i.log" 2>&1 &
     echo $! >"$DIR/serve-$i.pid"
   done
-  for i in 0 1 2; do
+  for i in $(seq 0 $((WORKERS - 1))); do
     PAYRANGE_WORKER_BIND=127.0.0.1:$((BASE_PORT + 10 + i)) "$BIN" worker >"$DIR/worker-$i.log" 2>&1 &
     echo $! >"$DIR/worker-$i.pid"
   done

@@ -44,6 +44,10 @@ pub struct Settings {
     pub amqp_prefetch: u16,
     /// Worker tasks per process (`payrange worker`, or `serve` when it also works).
     pub workers: usize,
+    /// Most jobs a worker task handles together: the one it waited for and those already
+    /// delivered to its process, started with one statement and finished with one commit.
+    /// 1 (the default) handles one job at a time.
+    pub worker_batch: usize,
     /// Whether `serve` also processes jobs: default yes with the in-process queue, no with
     /// RabbitMQ (run `payrange worker` processes instead).
     pub work_in_serve: Option<bool>,
@@ -81,6 +85,9 @@ pub enum LogFormat {
     Json,
 }
 
+/// Largest `worker_batch` allowed.
+pub const MAX_WORKER_BATCH: usize = 256;
+
 /// Longest token lifetime allowed: 12 hours.
 pub const MAX_TOKEN_TTL_SECS: u32 = 12 * 3600;
 
@@ -99,6 +106,7 @@ impl Default for Settings {
             amqp_queue: "payrange.predictions".into(),
             amqp_prefetch: 16,
             workers: 2,
+            worker_batch: 1,
             work_in_serve: None,
             reconcile_after_secs: 600,
             worker_bind: None,
@@ -140,6 +148,10 @@ impl Settings {
             "token_ttl_secs must be between 60 and {MAX_TOKEN_TTL_SECS}"
         );
         anyhow::ensure!(self.max_attempts >= 1, "max_attempts must be at least 1");
+        anyhow::ensure!(
+            (1..=MAX_WORKER_BATCH).contains(&self.worker_batch),
+            "worker_batch must be between 1 and {MAX_WORKER_BATCH}"
+        );
         anyhow::ensure!(
             self.max_body_bytes >= 1024,
             "max_body_bytes must be at least 1024"
@@ -185,6 +197,22 @@ mod tests {
         assert_eq!(s.sqlite_path(), Some(PathBuf::from("/tmp/x/p.db")));
         s.database_url = "postgres://localhost/payrange".into();
         assert_eq!(s.sqlite_path(), None);
+    }
+
+    #[test]
+    fn a_worker_batch_is_between_one_and_the_maximum() {
+        for (batch, ok) in [(0, false), (1, true), (MAX_WORKER_BATCH, true)] {
+            let s = Settings {
+                worker_batch: batch,
+                ..Settings::default()
+            };
+            assert_eq!(s.validate().is_ok(), ok, "{batch}");
+        }
+        let too_big = Settings {
+            worker_batch: MAX_WORKER_BATCH + 1,
+            ..Settings::default()
+        };
+        assert!(too_big.validate().is_err());
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct App {
     pub limits: Arc<Limits>,
     /// The concrete queue, for shutdown and dead letters.
     pub queue_kind: QueueKind,
+    /// Most jobs a worker task handles together (`worker_batch`).
+    pub worker_batch: usize,
 }
 
 /// Which job queue the app runs on.
@@ -170,6 +172,7 @@ impl App {
             limits: Arc::new(Limits::new(settings)),
             model,
             queue_kind,
+            worker_batch: settings.worker_batch.max(1),
         })
     }
 

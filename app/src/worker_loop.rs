@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use payrange_domain::models::{Prediction, PredictionId};
 use payrange_domain::ports::QueueError;
+use payrange_store_sea_orm::Announced;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
@@ -23,7 +24,17 @@ pub struct Completions {
 #[derive(Default)]
 pub struct Slot {
     notify: Notify,
-    finished: Mutex<Option<Prediction>>,
+    finished: Mutex<Option<Handover>>,
+}
+
+/// The final state of a prediction, handed to its waiter so that it need not read it back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handover {
+    /// The whole prediction, from a worker in this process.
+    Whole(Box<Prediction>),
+    /// The state a PostgreSQL finish notification carried (without the vacancy, which the
+    /// waiter has).
+    Announced(Announced),
 }
 
 impl Slot {
@@ -32,13 +43,19 @@ impl Slot {
         self.notify.notified().await;
     }
 
-    /// The finished prediction, when the process that finished it handed it over; `None`
-    /// when the waiter must read it from the store.
-    pub fn take_finished(&self) -> Option<Prediction> {
-        self.finished
+    /// The finished prediction, when it was handed over; `None` when the waiter must read it
+    /// from the store. `submitted` is the prediction as submitted (it supplies the vacancy to
+    /// an announced state).
+    pub fn take_finished(&self, submitted: &Prediction) -> Option<Prediction> {
+        let handed = self
+            .finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take()
+            .take()?;
+        match handed {
+            Handover::Whole(p) => Some(*p),
+            Handover::Announced(a) => a.complete(submitted),
+        }
     }
 }
 
@@ -76,11 +93,11 @@ impl Completions {
     }
 
     /// Wakes whoever waits for `id`, handing over its final state when known.
-    pub fn finished(&self, id: PredictionId, prediction: Option<Prediction>) {
+    pub fn finished(&self, id: PredictionId, handover: Option<Handover>) {
         let slot = self.lock().get(&id).cloned();
         if let Some(slot) = slot {
-            if prediction.is_some() {
-                *slot.finished.lock().unwrap_or_else(PoisonError::into_inner) = prediction;
+            if handover.is_some() {
+                *slot.finished.lock().unwrap_or_else(PoisonError::into_inner) = handover;
             }
             slot.notify.notify_one();
         }
@@ -123,7 +140,7 @@ pub fn spawn(app: &App, n: usize) -> Workers {
 async fn run(app: App, index: usize) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let delivery = match app.queue.receive().await {
+        let first = match app.queue.receive().await {
             Ok(d) => d,
             Err(QueueError::Closed) => break,
             Err(e) => {
@@ -133,27 +150,52 @@ async fn run(app: App, index: usize) {
                 continue;
             }
         };
-        let id = delivery.job().prediction_id;
-        let request_id = delivery.job().request_id.clone().unwrap_or_default();
-        let redelivered = delivery.redeliveries() > 0;
+        // With `worker_batch` > 1, the jobs already at hand join the one waited for (never
+        // more than the prefetch window with RabbitMQ): their starts are one store call and
+        // their outcomes one commit.
+        let mut batch = vec![first];
+        while batch.len() < app.worker_batch {
+            match app.queue.try_receive().await {
+                Ok(Some(d)) => batch.push(d),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let jobs: Vec<(PredictionId, String, bool)> = batch
+            .iter()
+            .map(|d| {
+                let job = d.job();
+                let request_id = job.request_id.clone().unwrap_or_default();
+                (job.prediction_id, request_id, d.redeliveries() > 0)
+            })
+            .collect();
+        let size = batch.len();
         let started = std::time::Instant::now();
-        let handled = app.worker.handle(delivery).await;
+        let results = app.worker.handle_batch(batch).await;
+        // The time of the whole batch: its jobs ran together.
         let ran = started.elapsed();
-        match handled {
-            Ok(report) => {
-                backoff = Duration::from_millis(100);
-                let outcome = report.processed.as_str();
-                let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
-                app.metrics.job(outcome, waited, ran, redelivered);
-                tracing::info!(worker = index, prediction_id = %id, request_id, outcome, "job processed");
-                app.completions.finished(id, report.finished);
+        let mut failed = false;
+        for ((id, request_id, redelivered), result) in jobs.into_iter().zip(results) {
+            match result {
+                Ok(report) => {
+                    let outcome = report.processed.as_str();
+                    let waited = report.queued_for.and_then(|d| Duration::try_from(d).ok());
+                    app.metrics.job(outcome, waited, ran, redelivered);
+                    tracing::info!(worker = index, prediction_id = %id, request_id, outcome, batch = size, "job processed");
+                    app.completions
+                        .finished(id, report.finished.map(|p| Handover::Whole(Box::new(p))));
+                }
+                Err(e) => {
+                    failed = true;
+                    app.metrics.job("error", None, ran, redelivered);
+                    tracing::warn!(worker = index, prediction_id = %id, request_id, batch = size, error = ?e, "job failed; returned to the queue");
+                }
             }
-            Err(e) => {
-                app.metrics.job("error", None, ran, redelivered);
-                tracing::warn!(worker = index, prediction_id = %id, request_id, error = ?e, "job failed; returned to the queue");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
+        }
+        if failed {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        } else {
+            backoff = Duration::from_millis(100);
         }
     }
     tracing::debug!(worker = index, "worker stopped");
@@ -223,7 +265,9 @@ async fn listen_finished(app: App) {
                 app.completions.wake_all();
                 loop {
                     match listener.next().await {
-                        Ok(Finished::Prediction(id)) => app.completions.finished(id, None),
+                        Ok(Finished::Prediction(id, announced)) => app
+                            .completions
+                            .finished(id, announced.map(Handover::Announced)),
                         Ok(Finished::Resync) => app.completions.wake_all(),
                         Err(_) => break,
                     }
@@ -299,11 +343,11 @@ mod tests {
         let completions = Completions::default();
         let p = prediction();
         let watch = completions.watch(p.id);
-        completions.finished(p.id, Some(p.clone()));
+        completions.finished(p.id, Some(Handover::Whole(Box::new(p.clone()))));
         tokio::time::timeout(Duration::from_secs(5), watch.slot().woken())
             .await
             .unwrap();
-        assert_eq!(watch.slot().take_finished(), Some(p));
+        assert_eq!(watch.slot().take_finished(&p), Some(p));
     }
 
     #[tokio::test]
@@ -316,7 +360,7 @@ mod tests {
             tokio::time::timeout(Duration::from_secs(5), w.slot().woken())
                 .await
                 .unwrap();
-            assert_eq!(w.slot().take_finished(), None);
+            assert_eq!(w.slot().take_finished(&a), None);
         }
     }
 
@@ -327,7 +371,7 @@ mod tests {
         drop(completions.watch(p.id));
         assert!(completions.lock().is_empty());
         // Nobody waits: nothing is kept.
-        completions.finished(p.id, Some(p));
+        completions.finished(p.id, Some(Handover::Whole(Box::new(p))));
         assert!(completions.lock().is_empty());
     }
 }

@@ -12,6 +12,7 @@
 mod support;
 
 mod faults {
+    mod batch_dead_letter;
     mod broker_restart;
     mod database_restart;
     mod dead_letter;

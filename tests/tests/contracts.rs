@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod contracts {
+    mod batches;
     pub mod fixtures;
     mod lifecycle;
     mod predictions;

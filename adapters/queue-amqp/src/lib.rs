@@ -208,6 +208,16 @@ impl JobQueue for AmqpJobQueue {
         )))
     }
 
+    async fn try_receive(&self) -> Result<Option<Box<dyn Delivery>>, QueueError> {
+        if self.shared.draining() {
+            return Ok(None);
+        }
+        let incoming = self.shared.try_next(&self.shared.jobs.1)?;
+        Ok(incoming.map(|incoming| {
+            Box::new(AmqpDelivery::new(incoming, Arc::downgrade(&self.shared))) as Box<dyn Delivery>
+        }))
+    }
+
     async fn check(&self) -> Result<(), QueueError> {
         let live = self.shared.live()?;
         if live.connection.is_open() && live.publisher.is_open() {

@@ -202,6 +202,35 @@ impl Shared {
         }
     }
 
+    /// A job of `stream` from the current generation that is already here, without waiting:
+    /// `None` when there is none, while disconnected or stopping, or while another caller
+    /// waits on the stream (then it is empty). Returns `Closed` once closed.
+    pub(crate) fn try_next(
+        &self,
+        stream: &Mutex<mpsc::UnboundedReceiver<Incoming>>,
+    ) -> Result<Option<Incoming>, QueueError> {
+        loop {
+            if self.draining() {
+                return Ok(None);
+            }
+            let generation = match *self.status.borrow() {
+                Status::Closed => return Err(QueueError::Closed),
+                Status::Down => return Ok(None),
+                Status::Up(generation) => generation,
+            };
+            let Ok(mut rx) = stream.try_lock() else {
+                return Ok(None);
+            };
+            match rx.try_recv() {
+                Ok(incoming) if incoming.generation == generation => return Ok(Some(incoming)),
+                Ok(stale) => {
+                    tracing::debug!(generation = stale.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
+                }
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
     /// Graceful end of `live`: stop consuming, give back prefetched jobs nobody took, close
     /// the channels and the connection.
     pub(crate) async fn teardown(&self, live: &Live) {

@@ -110,6 +110,20 @@ impl JobQueue for MemoryQueue {
         }
     }
 
+    async fn try_receive(&self) -> Result<Option<Box<dyn Delivery>>, QueueError> {
+        if self.is_closed() {
+            return Err(QueueError::Closed);
+        }
+        Ok(self.inner.pop().map(|(job, redeliveries)| {
+            Box::new(MemoryDelivery {
+                job,
+                settled: false,
+                redeliveries,
+                queue: self.inner.clone(),
+            }) as Box<dyn Delivery>
+        }))
+    }
+
     async fn check(&self) -> Result<(), QueueError> {
         if self.is_closed() {
             Err(QueueError::Closed)

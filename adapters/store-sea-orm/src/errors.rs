@@ -60,10 +60,11 @@ fn sqlx_unavailable(err: &sqlx::Error) -> bool {
 }
 
 /// PostgreSQL: class 08 (connection exception), 57P01-57P03 (shutting down, starting up),
-/// 53300 (too many connections). SQLite: `SQLITE_BUSY` / `SQLITE_LOCKED` (primary codes 5 and
+/// 53300 (too many connections), 40P01 (deadlock detected: the statement was rolled back and
+/// may simply run again). SQLite: `SQLITE_BUSY` / `SQLITE_LOCKED` (primary codes 5 and
 /// 6, also as extended codes) after the busy timeout ran out.
 fn transient_code(code: &str) -> bool {
-    if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300") {
+    if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "40P01") {
         return true;
     }
     code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
@@ -75,7 +76,7 @@ mod tests {
 
     #[test]
     fn postgres_connection_and_shutdown_codes_are_transient() {
-        for code in ["08006", "08001", "57P01", "57P03", "53300"] {
+        for code in ["08006", "08001", "57P01", "57P03", "53300", "40P01"] {
             assert!(transient_code(code), "{code}");
         }
         for code in ["23505", "42P01", "22P02"] {

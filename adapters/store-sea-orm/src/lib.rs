@@ -17,18 +17,20 @@
 //! [`SessionStore`]: payrange_domain::ports::SessionStore
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
+mod batches;
 mod convert;
 mod entity;
 mod errors;
 mod finished;
 mod migration;
+mod pool;
 mod predictions;
 mod sessions;
 mod settings;
 mod store;
 mod users;
 
-pub use finished::{Finished, FinishedListener};
+pub use finished::{Announced, Finished, FinishedListener};
 pub use migration::Migrator;
 pub use settings::StoreSettings;
 pub use store::SeaOrmStore;

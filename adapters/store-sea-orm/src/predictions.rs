@@ -16,19 +16,60 @@ use time::OffsetDateTime;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
-use crate::finished::FINISHED_CHANNEL;
+use crate::finished::announcing;
 use crate::store::{SeaOrmStore, page_from_rows};
 
-const UNFINISHED: [&str; 2] = [
+pub(crate) const UNFINISHED: [&str; 2] = [
     PredictionStatus::Queued.as_str(),
     PredictionStatus::Running.as_str(),
 ];
 
 /// `UPDATE predictions SET ... WHERE id = ? AND status IN ('queued', 'running')`.
-fn update_unfinished(id: PredictionId) -> UpdateMany<Entity> {
+pub(crate) fn update_unfinished(id: PredictionId) -> UpdateMany<Entity> {
     Entity::update_many()
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::Status.is_in(UNFINISHED))
+}
+
+/// Sets what starting a prediction sets: running, one more attempt, `started_at`.
+pub(crate) fn start_update(update: UpdateMany<Entity>, at: OffsetDateTime) -> UpdateMany<Entity> {
+    update
+        .col_expr(
+            Column::Status,
+            Expr::value(PredictionStatus::Running.as_str()),
+        )
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::StartedAt, Expr::value(stored_time(at)))
+}
+
+/// The conditional `UPDATE` that finishes one prediction with `outcome`.
+pub(crate) fn finish_update(
+    id: PredictionId,
+    outcome: Result<&SalaryEstimate, &str>,
+    at: OffsetDateTime,
+) -> Result<UpdateMany<Entity>, StoreError> {
+    let update = update_unfinished(id).col_expr(Column::FinishedAt, Expr::value(stored_time(at)));
+    Ok(match outcome {
+        Ok(estimate) => update
+            .col_expr(Column::Status, Expr::value(PredictionStatus::Done.as_str()))
+            .col_expr(Column::SalaryFrom, Expr::value(estimate.salary_from))
+            .col_expr(Column::SalaryTo, Expr::value(estimate.salary_to))
+            .col_expr(Column::Currency, Expr::value(estimate.currency.as_str()))
+            .col_expr(
+                Column::ModelVersion,
+                Expr::value(estimate.model_version.as_str()),
+            )
+            .col_expr(
+                Column::Explanation,
+                Expr::value(explanation_to_json(&estimate.explanation)?),
+            ),
+        Err(reason) => update
+            .col_expr(
+                Column::Status,
+                Expr::value(PredictionStatus::Failed.as_str()),
+            )
+            .col_expr(Column::Error, Expr::value(reason)),
+    })
 }
 
 #[async_trait]
@@ -90,14 +131,7 @@ impl LogStore for SeaOrmStore {
         id: PredictionId,
         at: OffsetDateTime,
     ) -> Result<StartOutcome, StoreError> {
-        let mut update = update_unfinished(id)
-            .col_expr(
-                Column::Status,
-                Expr::value(PredictionStatus::Running.as_str()),
-            )
-            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-            .col_expr(Column::StartedAt, Expr::value(stored_time(at)))
-            .into_query();
+        let mut update = start_update(update_unfinished(id), at).into_query();
         // RETURNING (PostgreSQL, SQLite >= 3.35) hands back exactly the row this UPDATE
         // wrote, even if another worker changes it a moment later.
         update.returning_all();
@@ -122,45 +156,34 @@ impl LogStore for SeaOrmStore {
         outcome: Result<&SalaryEstimate, &str>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let explanation = match outcome {
-            Ok(estimate) => Some(explanation_to_json(&estimate.explanation)?),
-            Err(_) => None,
-        };
-        let update =
-            update_unfinished(id).col_expr(Column::FinishedAt, Expr::value(stored_time(at)));
-        let update = match outcome {
-            Ok(estimate) => update
-                .col_expr(Column::Status, Expr::value(PredictionStatus::Done.as_str()))
-                .col_expr(Column::SalaryFrom, Expr::value(estimate.salary_from))
-                .col_expr(Column::SalaryTo, Expr::value(estimate.salary_to))
-                .col_expr(Column::Currency, Expr::value(estimate.currency.as_str()))
-                .col_expr(
-                    Column::ModelVersion,
-                    Expr::value(estimate.model_version.as_str()),
-                )
-                .col_expr(Column::Explanation, Expr::value(explanation)),
-            Err(reason) => update
-                .col_expr(
-                    Column::Status,
-                    Expr::value(PredictionStatus::Failed.as_str()),
-                )
-                .col_expr(Column::Error, Expr::value(reason)),
-        };
+        let update = finish_update(id, outcome, at)?;
         if self.db.get_database_backend() == DbBackend::Postgres {
             // Announce the finish in the same statement, hence the same commit: listeners
             // (see `finished`) hear of it exactly when the row is visible, at no extra
             // round trip.
             let mut statement = DbBackend::Postgres.build(&update.into_query());
-            statement.sql = format!(
-                "WITH finished AS ({} RETURNING \"id\") \
-                 SELECT pg_notify('{FINISHED_CHANNEL}', \"id\"::text) FROM finished",
-                statement.sql
-            );
+            statement.sql = announcing(&statement.sql);
             let rows = self.writer.query_all_raw(statement).await.map_err(db_err)?;
             return Ok(rows.len() == 1);
         }
         let result = update.exec(&self.writer).await.map_err(db_err)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn start_predictions(
+        &self,
+        ids: &[PredictionId],
+        at: OffsetDateTime,
+    ) -> Result<Vec<StartOutcome>, StoreError> {
+        self.start_many(ids, at).await
+    }
+
+    async fn finish_predictions(
+        &self,
+        finishes: &[(PredictionId, Result<&SalaryEstimate, &str>)],
+        at: OffsetDateTime,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.finish_many(finishes, at).await
     }
 
     async fn unfinished_predictions(

@@ -4,10 +4,11 @@
 use payrange_domain::models::{Cursor, Page, PageRequest};
 use payrange_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use sea_orm_migration::MigratorTrait;
 
 use crate::errors::db_err;
+use crate::pool::{Pool, Suspicion};
 use crate::{Migrator, StoreSettings};
 
 /// How long SQLite waits for another connection's write lock before giving up.
@@ -19,12 +20,12 @@ const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Clone)]
 pub struct SeaOrmStore {
     /// Reads (and, except for SQLite files, writes).
-    pub(crate) db: DatabaseConnection,
+    pub(crate) db: Pool,
     /// Writes. For a SQLite file, a pool of exactly one connection: SQLite has one writer at a
     /// time anyway, and writers queueing here (in order, without sleeping) beat writers
     /// contending for the file lock in SQLite's busy handler, which sleeps in steps of up to
     /// 100 ms. Otherwise the same pool as `db`.
-    pub(crate) writer: DatabaseConnection,
+    pub(crate) writer: Pool,
     /// PostgreSQL: where the finish listener connects (see `finished`).
     pub(crate) listen_url: Option<String>,
 }
@@ -48,9 +49,10 @@ impl SeaOrmStore {
     /// their own (see `writer`), reads through the pool. `sqlite::memory:` uses exactly one
     /// connection that is never recycled (closing it would lose the database).
     ///
-    /// Pooled PostgreSQL connections are checked before use and replaced when broken, so after
-    /// a PostgreSQL outage the store recovers by itself; while the database is down, calls
-    /// fail within `acquire_timeout` with [`StoreError::Unavailable`].
+    /// Pooled PostgreSQL connections are replaced when broken, so after a PostgreSQL outage
+    /// the store recovers by itself, without a liveness round trip before every statement
+    /// (see `pool`); while the database is down, calls fail within `acquire_timeout` with
+    /// [`StoreError::Unavailable`].
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the database cannot be reached now,
@@ -61,7 +63,6 @@ impl SeaOrmStore {
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
             .connect_timeout(settings.acquire_timeout)
-            .test_before_acquire(true)
             .sqlx_logging(false);
         if settings.is_sqlite_memory() {
             options
@@ -88,6 +89,10 @@ impl SeaOrmStore {
                 }
             });
         }
+        let suspicion = (!settings.is_sqlite()).then(Suspicion::new);
+        if let Some(suspicion) = &suspicion {
+            suspicion.install(&mut options);
+        }
         let db = Database::connect(options.clone()).await.map_err(db_err)?;
         let writer = if settings.is_sqlite() && !settings.is_sqlite_memory() {
             options
@@ -103,8 +108,8 @@ impl SeaOrmStore {
         let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres)
             .then(|| settings.url.clone());
         Ok(Self {
-            db,
-            writer,
+            db: Pool::new(db, suspicion.clone()),
+            writer: Pool::new(writer, suspicion),
             listen_url,
         })
     }
@@ -114,7 +119,7 @@ impl SeaOrmStore {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.writer, None).await.map_err(db_err)
+        Migrator::up(&self.writer.inner, None).await.map_err(db_err)
     }
 
     /// SQLite files: copies the write-ahead log into the database and truncates it, so that
@@ -140,10 +145,13 @@ impl SeaOrmStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await.map_err(|e| match db_err(e) {
-            StoreError::Internal(cause) => StoreError::Unavailable(cause),
-            other => other,
-        })
+        let db = &self.db;
+        db.retrying(|| db.inner.ping())
+            .await
+            .map_err(|e| match db_err(e) {
+                StoreError::Internal(cause) => StoreError::Unavailable(cause),
+                other => other,
+            })
     }
 
     /// Closes the pool; later calls fail with [`StoreError::Unavailable`].
@@ -153,9 +161,9 @@ impl SeaOrmStore {
     pub async fn close(self) -> Result<(), StoreError> {
         if self.writer.get_database_backend() == sea_orm::DbBackend::Sqlite {
             // A separate pool only for SQLite files; closing a shared pool twice is harmless.
-            self.writer.clone().close().await.map_err(db_err)?;
+            self.writer.inner.clone().close().await.map_err(db_err)?;
         }
-        self.db.close().await.map_err(db_err)
+        self.db.inner.close().await.map_err(db_err)
     }
 }
 

@@ -179,7 +179,8 @@ pub(super) fn page_request(
 ///
 /// The waiter was registered before the job was published, so a wake-up cannot be missed:
 /// in-process workers hand the finished prediction over (no read at all); with PostgreSQL the
-/// listener of finish notifications wakes it and it reads the row once. Without a complete
+/// listener of finish notifications wakes it with the final state the notification carried
+/// (no read either; one read when the row was too long for a notification). Without a complete
 /// source of wake-ups (workers in other processes and no notifications) it re-reads the store
 /// every [`App::completion_poll`]; with one, that re-read is only a safety net.
 async fn wait_for(
@@ -193,7 +194,7 @@ async fn wait_for(
     loop {
         let nap = deadline.min(tokio::time::Instant::now() + app.completion_poll);
         let _ = tokio::time::timeout_at(nap, watch.slot().woken()).await;
-        if let Some(p) = watch.slot().take_finished() {
+        if let Some(p) = watch.slot().take_finished(&submitted) {
             return Ok(p);
         }
         let p = app.predictions.get(owner, submitted.id).await?;

@@ -74,6 +74,17 @@ pub trait JobQueue: Send + Sync {
     /// the broker is unreachable (callers back off and call again).
     async fn receive(&self) -> Result<Box<dyn Delivery>, QueueError>;
 
+    /// A job already at hand (delivered to this process, or queued in it), without waiting:
+    /// lets a worker that just received one take the others that are ready and handle them
+    /// together. `Ok(None)` when there is none right now, also while disconnected or stopping.
+    /// The default has none.
+    ///
+    /// # Errors
+    /// [`QueueError::Closed`] once the queue is shut down.
+    async fn try_receive(&self) -> Result<Option<Box<dyn Delivery>>, QueueError> {
+        Ok(None)
+    }
+
     /// Checks that jobs can be published now (for readiness probes).
     ///
     /// # Errors

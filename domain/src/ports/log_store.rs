@@ -72,6 +72,46 @@ pub trait LogStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
+    /// [`LogStore::start_prediction`] for each of `ids` at once (adapters do it in one
+    /// statement where they can): the outcome of each id, in the order of `ids`. `ids` MUST
+    /// NOT repeat an id. Each id is started or not exactly as `start_prediction` would.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; then some of them may have been
+    /// started (as after a crash).
+    async fn start_predictions(
+        &self,
+        ids: &[PredictionId],
+        at: OffsetDateTime,
+    ) -> Result<Vec<StartOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            outcomes.push(self.start_prediction(*id, at).await?);
+        }
+        Ok(outcomes)
+    }
+
+    /// [`LogStore::finish_prediction`] for each of `finishes` at once, all committed together
+    /// (adapters do it in one statement where they can): for each, in order, whether it was
+    /// written. Ids MUST NOT repeat. Each is written or not exactly as `finish_prediction`
+    /// would: never over a finished prediction.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; then none was written, unless
+    /// the adapter cannot commit them together (the default, one after the other), in which
+    /// case the first ones may have been.
+    async fn finish_predictions(
+        &self,
+        finishes: &[(PredictionId, Result<&SalaryEstimate, &str>)],
+        at: OffsetDateTime,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut written = Vec::with_capacity(finishes.len());
+        for (id, outcome) in finishes {
+            written.push(self.finish_prediction(*id, *outcome, at).await?);
+        }
+        Ok(written)
+    }
+
     /// Unfinished predictions created before `before`, oldest first, at most `limit`: the jobs
     /// a restarted process or a reconciler must see through.
     ///

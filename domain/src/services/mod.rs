@@ -44,6 +44,8 @@ pub(crate) fn split_store_error(e: StoreError) -> Result<Cause, Cause> {
 }
 
 #[cfg(test)]
+mod batch_tests;
+#[cfg(test)]
 mod fakes;
 #[cfg(test)]
 mod tests;

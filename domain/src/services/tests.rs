@@ -456,3 +456,60 @@ async fn an_observed_submission_names_its_id_before_the_job_is_published() {
     assert_eq!(*seen.lock().unwrap(), Some(p.id));
     assert_eq!(w.queue.take().len(), 1);
 }
+
+#[tokio::test]
+async fn a_batch_is_processed_as_its_jobs_one_by_one_and_a_repeat_writes_nothing() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let mut submitted = Vec::new();
+    for name in ["Rust developer", "fail me", "Go developer"] {
+        let vacancy = Vacancy::new(name, "Build services", None).unwrap();
+        submitted.push(w.predictions.submit(owner, vacancy, None).await.unwrap());
+    }
+    let jobs = w.queue.take();
+    // The third is already done (a redelivery), the first comes twice (published twice).
+    w.worker.process(&jobs[2]).await.unwrap();
+    let third = w.predictions.get(owner, submitted[2].id).await.unwrap();
+    let missing = crate::ports::Job {
+        prediction_id: crate::models::PredictionId::generate(),
+        request_id: None,
+    };
+    let batch = [&jobs[0], &jobs[1], &jobs[2], &jobs[0], &missing, &missing];
+    let reports = w.worker.process_batch(&batch).await.unwrap();
+    let processed: Vec<_> = reports.iter().map(|r| r.processed.clone()).collect();
+    assert_eq!(
+        processed,
+        vec![
+            Processed::Done,
+            Processed::Failed,
+            Processed::AlreadyFinished,
+            Processed::AlreadyFinished,
+            Processed::Missing,
+            Processed::Missing,
+        ]
+    );
+    let done = w.predictions.get(owner, submitted[0].id).await.unwrap();
+    let failed = w.predictions.get(owner, submitted[1].id).await.unwrap();
+    // Each report carries exactly what was committed; the repeat carries nothing.
+    assert_eq!(reports[0].finished.as_ref(), Some(&done));
+    assert_eq!(reports[1].finished.as_ref(), Some(&failed));
+    assert!(reports[2..].iter().all(|r| r.finished.is_none()));
+    assert_eq!((done.status, done.attempts), (PredictionStatus::Done, 1));
+    assert_eq!(failed.error.as_deref(), Some("cannot"));
+    assert_eq!(
+        w.predictions.get(owner, submitted[2].id).await.unwrap(),
+        third,
+        "a finished prediction is not written again"
+    );
+    // The whole batch redelivered writes nothing.
+    let again = w.worker.process_batch(&batch[..3]).await.unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|r| r.processed == Processed::AlreadyFinished)
+    );
+    assert_eq!(
+        w.predictions.get(owner, submitted[0].id).await.unwrap(),
+        done
+    );
+}

@@ -218,6 +218,98 @@ async fn a_postgres_store_announces_each_committed_finish_once() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(heard, Finished::Prediction(expected));
+        assert!(
+            matches!(heard, Finished::Prediction(id, Some(_)) if id == expected),
+            "{heard:?}"
+        );
     }
+}
+
+/// Hears the next finish, which must be of `id`, and returns what it carried.
+async fn next_finish(
+    listener: &mut payrange_store_sea_orm::FinishedListener,
+    id: PredictionId,
+) -> Option<payrange_store_sea_orm::Announced> {
+    use payrange_store_sea_orm::Finished;
+    let heard = tokio::time::timeout(Duration::from_secs(5), listener.next())
+        .await
+        .unwrap()
+        .unwrap();
+    match heard {
+        Finished::Prediction(heard, announced) if heard == id => announced,
+        other => panic!("expected a finish of {id}, heard {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_finish_announcement_carries_the_prediction_exactly_as_a_read_returns_it() {
+    let Some((store, _cleanup)) = postgres_database().await else {
+        return;
+    };
+    let mut listener = store.finished().await.unwrap();
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    let (done, failed) = (PredictionId::generate(), PredictionId::generate());
+    // Submitted with nanoseconds, as the API does; the store keeps microseconds.
+    let created = at(0) + time::Duration::nanoseconds(123_456_789);
+    let mut submitted = Vec::new();
+    for id in [done, failed] {
+        let mut p = queued(id, owner.id, created);
+        p.request_id = Some(format!("req \"{id}\" ü"));
+        store.insert_prediction(&p).await.unwrap();
+        submitted.push(p);
+    }
+    store.start_prediction(done, at(1)).await.unwrap();
+    assert!(
+        store
+            .finish_prediction(done, Ok(&estimate()), at(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_prediction(failed, Err("no \"model\"\nhere"), at(3))
+            .await
+            .unwrap()
+    );
+    for p in &submitted {
+        let announced = next_finish(&mut listener, p.id).await.unwrap();
+        let read = store.prediction(p.id).await.unwrap().unwrap();
+        assert_eq!(announced.complete(p), Some(read));
+        // Never applied to another prediction, nor to the same id under another owner.
+        let other = queued(PredictionId::generate(), owner.id, created);
+        assert_eq!(announced.complete(&other), None);
+        let mut stranger = p.clone();
+        stranger.owner = UserId::generate();
+        assert_eq!(announced.complete(&stranger), None);
+    }
+}
+
+#[tokio::test]
+async fn a_row_too_long_for_a_notification_is_announced_by_its_id_alone() {
+    let Some((store, _cleanup)) = postgres_database().await else {
+        return;
+    };
+    let mut listener = store.finished().await.unwrap();
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    let id = PredictionId::generate();
+    store
+        .insert_prediction(&queued(id, owner.id, at(0)))
+        .await
+        .unwrap();
+    let reason = "x".repeat(8000);
+    assert!(
+        store
+            .finish_prediction(id, Err(&reason), at(1))
+            .await
+            .unwrap()
+    );
+    assert_eq!(next_finish(&mut listener, id).await, None);
+    let read = store.prediction(id).await.unwrap().unwrap();
+    assert_eq!(read.error.as_deref(), Some(reason.as_str()));
 }

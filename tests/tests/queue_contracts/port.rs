@@ -15,6 +15,7 @@ queue_contracts!(
     a_rejected_job_does_not_come_back,
     check_is_ok_while_the_queue_is_usable,
     closing_makes_waiting_and_later_receivers_return_closed,
+    jobs_at_hand_are_taken_without_waiting_and_settle_like_received_ones,
 );
 
 async fn a_published_job_is_received_intact_on_first_delivery(q: &TestQueue) {
@@ -106,4 +107,41 @@ async fn closing_makes_waiting_and_later_receivers_return_closed(q: &TestQueue) 
     assert!(matches!(q.receive().await.err(), Some(QueueError::Closed)));
     assert!(q.publish(&super::fixtures::job()).await.is_err());
     assert!(q.check().await.is_err());
+}
+
+async fn jobs_at_hand_are_taken_without_waiting_and_settle_like_received_ones(q: &TestQueue) {
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(published(&**q).await);
+    }
+    let first = next(&**q).await;
+    assert_eq!(first.job(), &jobs[0]);
+    // The others reach this process (a broker pushes them within the prefetch window) and
+    // are then taken without waiting.
+    let mut at_hand = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while at_hand.len() < 2 && tokio::time::Instant::now() < deadline {
+        match q.try_receive().await.unwrap() {
+            Some(d) => at_hand.push(d),
+            None => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    let got: Vec<_> = at_hand
+        .iter()
+        .map(|d| (d.job().clone(), d.redeliveries()))
+        .collect();
+    assert_eq!(got, vec![(jobs[1].clone(), 0), (jobs[2].clone(), 0)]);
+    assert!(
+        q.try_receive().await.unwrap().is_none(),
+        "nothing else at hand"
+    );
+
+    first.ack().await.unwrap();
+    let mut at_hand = at_hand.into_iter();
+    at_hand.next().unwrap().ack().await.unwrap();
+    drop(at_hand.next().unwrap());
+    let d = next(&**q).await;
+    assert_eq!(d.job(), &jobs[2], "the one dropped unsettled comes back");
+    d.ack().await.unwrap();
+    assert_nothing_comes(&**q).await;
 }
