@@ -12,9 +12,13 @@
 //!   next [`SUSPECT_FOR`] every connection is pinged before it is handed out, so that the
 //!   second try (and every other call meanwhile) gets a live connection or a new one.
 //!
-//! A statement is run twice only when its connection broke. Had it committed just before (the
-//! server went away between committing and answering), the second run finds its own work
-//! done: conditional updates change nothing more, and an insert reports a duplicate.
+//! A statement is run twice only when its connection broke, and never an `INSERT`: had it
+//! committed just before (the server went away between committing and answering), a second
+//! run would report a duplicate of its own row, e.g. "email taken" to the person whose
+//! account was just created. An insert on a broken connection fails as unavailable (503 with
+//! `Retry-After`; the reconciler republishes a prediction row it may have left), and the
+//! client's retry gets a live connection. Reads, deletes and the store's conditional updates
+//! are safe to run twice: a second run finds its own work done and changes nothing more.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,9 +100,9 @@ impl Pool {
         Self { inner, suspicion }
     }
 
-    /// Runs `op`, and once more if it failed on a broken connection (raising suspicion first,
-    /// so that the second try gets a live connection).
-    pub(crate) async fn retrying<T, F, Fut>(&self, op: F) -> Result<T, DbErr>
+    /// Runs `op` (statement `sql`), and once more if it failed on a broken connection and is
+    /// not an insert (raising suspicion first, so that the next try gets a live connection).
+    pub(crate) async fn retrying<T, F, Fut>(&self, sql: &str, op: F) -> Result<T, DbErr>
     where
         F: Fn() -> Fut + Send + Sync,
         Fut: Future<Output = Result<T, DbErr>> + Send,
@@ -107,12 +111,23 @@ impl Pool {
         match (&self.suspicion, first) {
             (Some(suspicion), Err(e)) if broken_connection(&e) => {
                 suspicion.raise();
+                if is_insert(sql) {
+                    tracing::info!(error = %e, "a pooled connection was broken during an insert");
+                    return Err(e);
+                }
                 tracing::info!(error = %e, "a pooled connection was broken; trying once more");
                 op().await
             }
             (_, result) => result,
         }
     }
+}
+
+/// Whether `sql` inserts rows (and so must not run twice: see the module documentation).
+fn is_insert(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("insert"))
 }
 
 /// Whether `err` says that the connection broke (rather than that the statement failed, or
@@ -142,20 +157,22 @@ impl ConnectionTrait for Pool {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.retrying(|| self.inner.execute_raw(stmt.clone())).await
+        self.retrying(&stmt.sql, || self.inner.execute_raw(stmt.clone()))
+            .await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.retrying(|| self.inner.execute_unprepared(sql)).await
+        self.retrying(sql, || self.inner.execute_unprepared(sql))
+            .await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.retrying(|| self.inner.query_one_raw(stmt.clone()))
+        self.retrying(&stmt.sql, || self.inner.query_one_raw(stmt.clone()))
             .await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.retrying(|| self.inner.query_all_raw(stmt.clone()))
+        self.retrying(&stmt.sql, || self.inner.query_all_raw(stmt.clone()))
             .await
     }
 
@@ -177,6 +194,18 @@ mod tests {
         s.until_ms
             .store(s.now_ms().saturating_sub(1), Ordering::Relaxed);
         assert!(!s.active(), "it lapses");
+    }
+
+    #[test]
+    fn inserts_are_told_apart_from_other_statements() {
+        assert!(is_insert("INSERT INTO \"users\" (\"id\") VALUES ($1)"));
+        assert!(is_insert("  insert into sessions values ($1)"));
+        assert!(!is_insert(
+            "UPDATE predictions SET status = $1 WHERE status <> 'done'"
+        ));
+        assert!(!is_insert("SELECT 1"));
+        assert!(!is_insert("DELETE FROM sessions WHERE id = $1"));
+        assert!(!is_insert("ins"));
     }
 
     #[test]

@@ -146,7 +146,7 @@ impl SeaOrmStore {
     /// [`StoreError::Unavailable`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let db = &self.db;
-        db.retrying(|| db.inner.ping())
+        db.retrying("SELECT 1", || db.inner.ping())
             .await
             .map_err(|e| match db_err(e) {
                 StoreError::Internal(cause) => StoreError::Unavailable(cause),
