@@ -191,21 +191,25 @@ impl<'a> Oof<'a> {
             stack: None,
             anchor_stage: None,
         };
-        let stack = [0, 1].map(|b| {
-            let (mut x, mut t) = (Vec::new(), Vec::new());
-            for (i, r) in self.rows.iter().enumerate() {
-                if Some(self.fold[i]) == skip {
-                    continue;
-                }
-                if let Some(y) = log_target(r, b) {
-                    x.push(self.inputs(&c, i));
-                    t.push(y);
-                }
-            }
-            fit_currency_lad(&x, &t)
-        });
+        let stack = [0, 1].map(|b| self.fit_lad(b, skip, |i| self.inputs(&c, i)));
         c.stack = Some(stack);
         c
+    }
+
+    /// A second-stage model of bound `b` over `input(row)`, fitted for the currency MAE on
+    /// the rows of all folds but `skip` that have the bound.
+    fn fit_lad(&self, b: usize, skip: Option<usize>, input: impl Fn(usize) -> Vec<f64>) -> Stacker {
+        let (mut x, mut t) = (Vec::new(), Vec::new());
+        for (i, r) in self.rows.iter().enumerate() {
+            if Some(self.fold[i]) == skip {
+                continue;
+            }
+            if let Some(y) = log_target(r, b) {
+                x.push(input(i));
+                t.push(y);
+            }
+        }
+        fit_currency_lad(&x, &t)
     }
 
     /// Log prediction `[from, to]` of row `i` under choice `c`, before the crossing fix;
@@ -246,18 +250,10 @@ impl<'a> Oof<'a> {
         let mut c = self.rule_best_stacked(skip);
         let Some(st) = c.stack.clone() else { return c };
         let stage = [0, 1].map(|b| {
-            let (mut x, mut t) = (Vec::new(), Vec::new());
-            for (i, r) in self.rows.iter().enumerate() {
-                if Some(self.fold[i]) == skip {
-                    continue;
-                }
-                if let Some(y) = log_target(r, b) {
-                    let q = apply(&st[b], &self.inputs(&c, i));
-                    x.push(stage_inputs(q, self.anchors[i]).to_vec());
-                    t.push(y);
-                }
-            }
-            fit_currency_lad(&x, &t)
+            self.fit_lad(b, skip, |i| {
+                let q = apply(&st[b], &self.inputs(&c, i));
+                stage_inputs(q, self.anchors[i]).to_vec()
+            })
         });
         c.anchor_stage = Some(stage);
         c
