@@ -18,7 +18,7 @@ pub mod web;
 use std::net::SocketAddr;
 
 use poem::http::header;
-use poem::web::Json;
+use poem::web::{Html, Json};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
 use tracing::Instrument as _;
@@ -88,17 +88,35 @@ pub fn spec_json() -> String {
     serde_json::to_string_pretty(&doc).unwrap_or(spec)
 }
 
+/// The Swagger UI page, showing the same document as `/openapi.json` (input rules and links
+/// included). poem-openapi's page embeds its own document, without them, and its template
+/// is private: its page is taken and the document it embeds replaced.
+fn docs_page(api: &OpenApiService<Apis, ()>, full_spec: &str) -> String {
+    let page = api.swagger_ui_html();
+    let embedded = api.spec();
+    if page.contains(&embedded) {
+        page.replacen(&embedded, full_spec, 1)
+    } else {
+        tracing::warn!("the Swagger UI page shows the document without input rules and links");
+        page
+    }
+}
+
 /// Every route of the service.
 pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoint + use<> {
     let max_body = settings.max_body_bytes;
     let metrics = app.metrics.clone();
     let api = service();
-    let spec = links::spec_endpoint(spec_json());
-    let docs = api.swagger_ui();
+    let full_spec = spec_json();
+    let docs = docs_page(&api, &full_spec);
+    let spec = links::spec_endpoint(full_spec);
     Route::new()
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest(
+            "/docs",
+            poem::endpoint::make_sync(move |_| Html(docs.clone())),
+        )
         .at("/metrics", poem::endpoint::make_sync(metrics_text))
         .nest("/", web::endpoint())
         .data(app.clone())

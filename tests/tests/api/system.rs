@@ -55,13 +55,12 @@ async fn swagger_ui_and_the_web_ui_are_served() {
     let app = TestApp::spawn().await;
     let docs = app.get("/docs", None).await;
     assert_eq!(docs.status(), StatusCode::OK);
-    assert!(
-        docs.text()
-            .await
-            .unwrap()
-            .to_lowercase()
-            .contains("swagger")
-    );
+    let page = docs.text().await.unwrap();
+    assert!(page.to_lowercase().contains("swagger"));
+    // The page shows the served document itself: input rules and links included.
+    let served = app.get("/openapi.json", None).await.text().await.unwrap();
+    assert!(page.contains(&served), "the docs embed /openapi.json");
+    assert!(served.contains("additionalProperties") && served.contains("\"links\""));
     let index = app.get("/", None).await;
     assert_eq!(index.status(), StatusCode::OK);
     assert!(index.text().await.unwrap().contains("<html"));
