@@ -168,9 +168,10 @@ impl Model {
         &self.metadata
     }
 
-    /// Log predictions before clipping, from the packed table (the one path every
-    /// prediction takes, so explained and plain predictions are bit-identical), and the
-    /// factor by which the anchor stage scales the linear terms' effect.
+    /// Scores `v` from the packed table (the one path every prediction takes, so explained
+    /// and plain predictions are bit-identical). Returns per bound the stacked log
+    /// prediction `q`, the final log prediction before clipping (after the anchor stage),
+    /// the factor by which the stage scales the linear terms' effect, and the stated figures.
     fn raw_with(
         &self,
         v: &VacancyText<'_>,
@@ -233,8 +234,8 @@ impl Model {
         let (q, raw, scale, anchors) = self.raw_with(v, Some(&mut collect));
         let mut stated = self.stated_shift(q, anchors);
         let [from, to] = [0, 1].map(|b| {
-            // Rank by feature index first (`None` = the stated salary, ranked before
-            // features on ties); names are made only for the `top` kept.
+            // Rank by the size of the push, ties by feature index (`None`, the stated
+            // salary, first); names are made only for the `top` kept.
             let mut c: Vec<(Option<u32>, f64)> = contributions[b]
                 .iter()
                 .map(|&(j, c)| (Some(j), c * scale[b]))
