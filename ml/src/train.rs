@@ -61,8 +61,8 @@ pub struct TrainSettings {
     /// Read salary figures stated in descriptions as anchors for the bounds, through a
     /// stage after the stacker (see [`crate::anchors`]); needs `stack`.
     pub anchors: bool,
-    /// Variants compared by CV (overriding `winsor` and the
-    /// block weight); empty = none.
+    /// Variants compared by CV (each overriding `winsor` and the vectorizer's block
+    /// weights); empty = the settings as given.
     pub variants: Variants,
 }
 
