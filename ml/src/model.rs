@@ -246,19 +246,16 @@ impl Model {
             c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             c.truncate(top);
             c.into_iter()
-                .map(|(j, contribution)| match j {
-                    Some(j) => TermContribution {
+                .filter_map(|(j, contribution)| match j {
+                    Some(j) => Some(TermContribution {
                         term: self
                             .terms
                             .get(&j)
                             .cloned()
                             .unwrap_or_else(|| format!("feature {j}")),
                         contribution,
-                    },
-                    None => stated[b].take().unwrap_or(TermContribution {
-                        term: String::new(),
-                        contribution,
                     }),
+                    None => stated[b].take(),
                 })
                 .collect()
         });
