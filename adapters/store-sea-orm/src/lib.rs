@@ -10,6 +10,9 @@
 //! ('queued', 'running')`, so any number of workers and redeliveries may race. Driver errors
 //! are mapped at the seam (see `errors`): `DbErr` never crosses a port.
 //!
+//! Under load, the session lookups and prediction inserts of concurrent requests are joined
+//! into one statement each (see `coalesce`), without waiting and without caching.
+//!
 //! Timestamps are stored in UTC with microsecond precision (PostgreSQL's `timestamptz`
 //! resolution); SQLite gets the same truncation so both backends read back the same values.
 //!
@@ -18,6 +21,7 @@
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
 mod batches;
+mod coalesce;
 mod convert;
 mod entity;
 mod errors;

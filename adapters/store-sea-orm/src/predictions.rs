@@ -13,10 +13,12 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
+use crate::coalesce::shared;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
 use crate::finished::announcing;
+use crate::pool::Pool;
 use crate::store::{SeaOrmStore, page_from_rows};
 
 pub(crate) const UNFINISHED: [&str; 2] = [
@@ -72,15 +74,50 @@ pub(crate) fn finish_update(
     })
 }
 
+/// Inserts `rows` in one statement (one commit), each row's answer in order. If that fails
+/// for a reason of its own rows (a duplicate id, a broken rule), nothing was written and each
+/// row is inserted alone, so only the offending one fails. If the database became
+/// unreachable, all fail: the insert may have committed before the answer was lost, and
+/// running it again could report a row's own duplicate (see `pool`).
+pub(crate) async fn insert_rows(
+    writer: &Pool,
+    rows: Vec<prediction::ActiveModel>,
+) -> Vec<Result<(), StoreError>> {
+    let insert_one = |row| async move {
+        Entity::insert(row)
+            .exec_without_returning(writer)
+            .await
+            .map(|_| ())
+            .map_err(|e| map_db_err(e, "prediction"))
+    };
+    let count = rows.len();
+    if count > 1 {
+        // The rows are kept (cloned) in case they must be inserted one by one.
+        let err = match Entity::insert_many(rows.clone())
+            .exec_without_returning(writer)
+            .await
+        {
+            Ok(_) => return (0..count).map(|_| Ok(())).collect(),
+            Err(e) => map_db_err(e, "prediction"),
+        };
+        if matches!(err, StoreError::Unavailable(_)) {
+            return (0..count).map(|_| Err(shared(&err))).collect();
+        }
+    }
+    // One row, or a batch refused for one row's reason: each alone.
+    let mut results = Vec::with_capacity(count);
+    for row in rows {
+        results.push(insert_one(row).await);
+    }
+    results
+}
+
 #[async_trait]
 impl LogStore for SeaOrmStore {
     async fn insert_prediction(&self, p: &Prediction) -> Result<(), StoreError> {
         let row = prediction_to_row(p)?.into_active_model().reset_all();
-        Entity::insert(row)
-            .exec_without_returning(&self.writer)
-            .await
-            .map_err(|e| map_db_err(e, "prediction"))?;
-        Ok(())
+        // Joined with the inserts of concurrent requests into one statement (see `coalesce`).
+        self.prediction_inserts.call(row).await
     }
 
     async fn prediction(&self, id: PredictionId) -> Result<Option<Prediction>, StoreError> {

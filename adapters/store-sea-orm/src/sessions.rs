@@ -1,5 +1,7 @@
 //! [`SessionStore`] over the `sessions` table.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use payrange_domain::models::{Session, SessionId, User, UserId};
 use payrange_domain::ports::{SessionStore, StoreError};
@@ -7,10 +9,51 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
+use crate::coalesce::shared;
 use crate::convert::{session_from_row, stored_time, user_from_row};
 use crate::entity::{session, user};
 use crate::errors::{db_err, map_db_err};
+use crate::pool::Pool;
 use crate::store::SeaOrmStore;
+
+/// A session and its user, as authentication needs them.
+pub(crate) type SessionWithUser = (Session, User);
+
+/// The sessions `ids` (repeats allowed) with their users, read in one statement: each id's
+/// answer in order, `None` where there is no such session.
+pub(crate) async fn sessions_with_users(
+    db: &Pool,
+    ids: &[uuid::Uuid],
+) -> Vec<Result<Option<SessionWithUser>, StoreError>> {
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let rows = session::Entity::find()
+        .filter(session::Column::Id.is_in(distinct))
+        .find_also_related(user::Entity)
+        .all(db)
+        .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => {
+            let e = db_err(e);
+            return ids.iter().map(|_| Err(shared(&e))).collect();
+        }
+    };
+    let found: HashMap<uuid::Uuid, (session::Model, user::Model)> = rows
+        .into_iter()
+        .filter_map(|(s, u)| Some((s.id, (s, u?))))
+        .collect();
+    ids.iter()
+        .map(|id| match found.get(id) {
+            Some((s, u)) => Ok(Some((
+                session_from_row(s.clone()),
+                user_from_row(u.clone())?,
+            ))),
+            None => Ok(None),
+        })
+        .collect()
+}
 
 #[async_trait]
 impl SessionStore for SeaOrmStore {
@@ -41,15 +84,8 @@ impl SessionStore for SeaOrmStore {
         &self,
         id: SessionId,
     ) -> Result<Option<(Session, User)>, StoreError> {
-        let found = session::Entity::find_by_id(id.as_uuid())
-            .find_also_related(user::Entity)
-            .one(&self.db)
-            .await
-            .map_err(db_err)?;
-        match found {
-            Some((s, Some(u))) => Ok(Some((session_from_row(s), user_from_row(u)?))),
-            _ => Ok(None),
-        }
+        // Joined with the lookups of concurrent requests into one read (see `coalesce`).
+        self.session_lookups.call(id.as_uuid()).await
     }
 
     async fn revoke_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError> {

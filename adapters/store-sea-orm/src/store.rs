@@ -7,8 +7,13 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use sea_orm_migration::MigratorTrait;
 
+use std::sync::Arc;
+
+use crate::coalesce::Coalescer;
+use crate::entity::prediction;
 use crate::errors::db_err;
 use crate::pool::{Pool, Suspicion};
+use crate::sessions::SessionWithUser;
 use crate::{Migrator, StoreSettings};
 
 /// How long SQLite waits for another connection's write lock before giving up.
@@ -28,7 +33,20 @@ pub struct SeaOrmStore {
     pub(crate) writer: Pool,
     /// PostgreSQL: where the finish listener connects (see `finished`).
     pub(crate) listen_url: Option<String>,
+    /// Session lookups of concurrent requests, joined into one read (see `coalesce`).
+    pub(crate) session_lookups: Arc<Coalescer<uuid::Uuid, Option<SessionWithUser>>>,
+    /// New prediction rows of concurrent requests, joined into one insert.
+    pub(crate) prediction_inserts: Arc<Coalescer<prediction::ActiveModel, ()>>,
 }
+
+/// How many session lookups (and, separately, prediction inserts) run at once, each a batch.
+/// Fewer runners make larger batches under load (fewer statements) but queue more calls
+/// behind a slow one; with PostgreSQL each running batch holds one pooled connection. 2 beat
+/// 1 and 4 at concurrency 64 (BENCHMARKS.md).
+const RUNNERS: usize = 2;
+
+/// Most calls joined into one statement (each batch size is a distinct prepared statement).
+const MAX_BATCH: usize = 32;
 
 impl std::fmt::Debug for SeaOrmStore {
     // By hand: the listener's URL may hold a password.
@@ -107,10 +125,24 @@ impl SeaOrmStore {
         tracing::debug!(backend = ?db.get_database_backend(), "store connected");
         let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres)
             .then(|| settings.url.clone());
+        let db = Pool::new(db, suspicion.clone());
+        let writer = Pool::new(writer, suspicion);
+        let reads = db.clone();
+        let session_lookups = Coalescer::spawn(RUNNERS, MAX_BATCH, move |ids| {
+            let reads = reads.clone();
+            async move { crate::sessions::sessions_with_users(&reads, &ids).await }
+        });
+        let writes = writer.clone();
+        let prediction_inserts = Coalescer::spawn(RUNNERS, MAX_BATCH, move |rows| {
+            let writes = writes.clone();
+            async move { crate::predictions::insert_rows(&writes, rows).await }
+        });
         Ok(Self {
-            db: Pool::new(db, suspicion.clone()),
-            writer: Pool::new(writer, suspicion),
+            db,
+            writer,
             listen_url,
+            session_lookups: Arc::new(session_lookups),
+            prediction_inserts: Arc::new(prediction_inserts),
         })
     }
 

@@ -15,6 +15,7 @@ contract_tests!(
     a_prediction_without_area_or_request_id_reads_back_unchanged,
     a_finished_prediction_inserted_as_such_keeps_its_result_exactly,
     inserting_a_taken_id_is_a_duplicate_and_changes_nothing,
+    concurrent_inserts_each_get_their_own_verdict,
     an_unknown_prediction_is_none_not_an_error,
     history_is_newest_first_across_pages_and_never_shows_another_owner,
     a_page_ending_at_the_oldest_item_has_no_next_cursor,
@@ -67,6 +68,50 @@ async fn inserting_a_taken_id_is_a_duplicate_and_changes_nothing(s: &TestStore) 
         "{err:?}"
     );
     assert_eq!(s.prediction(p.id).await.unwrap(), Some(p));
+}
+
+/// Many inserts at once (which a store may join into one statement): a duplicate among them
+/// fails alone, and every other row is stored unchanged.
+async fn concurrent_inserts_each_get_their_own_verdict(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let taken = queued(PredictionId::generate(), ann.id, at(0));
+    s.insert_prediction(&taken).await.unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    let mut fresh = Vec::new();
+    for i in 0..24 {
+        let owner = if i % 2 == 0 { ann.id } else { bob.id };
+        let p = if i == 11 {
+            Prediction {
+                attempts: 7,
+                ..taken.clone()
+            }
+        } else {
+            let p = queued(PredictionId::generate(), owner, at(i));
+            fresh.push(p.clone());
+            p
+        };
+        let store = std::sync::Arc::clone(&s.store);
+        calls.spawn(async move { (p.id, store.insert_prediction(&p).await) });
+    }
+    let mut duplicates = 0;
+    while let Some(joined) = calls.join_next().await {
+        let (id, result) = joined.unwrap();
+        if id == taken.id {
+            duplicates += 1;
+            assert!(
+                matches!(result, Err(StoreError::Duplicate("prediction"))),
+                "{result:?}"
+            );
+        } else {
+            result.unwrap();
+        }
+    }
+    assert_eq!(duplicates, 1);
+    assert_eq!(s.prediction(taken.id).await.unwrap(), Some(taken));
+    for p in fresh {
+        assert_eq!(s.prediction(p.id).await.unwrap(), Some(p));
+    }
 }
 
 async fn an_unknown_prediction_is_none_not_an_error(s: &TestStore) {

@@ -12,6 +12,7 @@ contract_tests!(
     creating_a_session_with_a_taken_id_is_a_duplicate,
     an_unknown_session_is_none_not_an_error,
     a_session_reads_back_with_its_user_revoked_or_not,
+    concurrent_lookups_each_get_their_own_session,
     revoking_a_session_twice_keeps_the_first_revocation_time,
     revoking_an_unknown_session_is_not_an_error,
     revoking_a_users_sessions_counts_only_their_active_ones,
@@ -78,6 +79,39 @@ async fn a_session_reads_back_with_its_user_revoked_or_not(s: &TestStore) {
         s.session_with_user(SessionId::generate()).await.unwrap(),
         None
     );
+}
+
+/// Many lookups at once (which a store may join into one read), repeats included: each gets
+/// its own session and user, a revocation made before is seen, an unknown id is `None`.
+async fn concurrent_lookups_each_get_their_own_session(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let bob = user(s, "bob@example.com").await;
+    let (mine, theirs) = (session(ann.id), session(bob.id));
+    s.create_session(&mine).await.unwrap();
+    s.create_session(&theirs).await.unwrap();
+    s.revoke_session(theirs.id, at(10)).await.unwrap();
+    let unknown = SessionId::generate();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let id = [mine.id, theirs.id, unknown][i % 3];
+        let store = std::sync::Arc::clone(&s.store);
+        calls.spawn(async move { (id, store.session_with_user(id).await.unwrap()) });
+    }
+    let mut answered = 0;
+    while let Some(joined) = calls.join_next().await {
+        let (id, found) = joined.unwrap();
+        answered += 1;
+        if id == mine.id {
+            assert_eq!(found, Some((mine.clone(), ann.clone())));
+        } else if id == theirs.id {
+            let (revoked, owner) = found.unwrap();
+            assert_eq!(revoked.revoked_at, Some(at(10)));
+            assert_eq!(owner, bob);
+        } else {
+            assert_eq!(found, None);
+        }
+    }
+    assert_eq!(answered, 30);
 }
 
 async fn revoking_a_session_twice_keeps_the_first_revocation_time(s: &TestStore) {
