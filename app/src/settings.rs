@@ -46,7 +46,7 @@ pub struct Settings {
     pub workers: usize,
     /// Most jobs a worker task handles together: the one it waited for and those already
     /// delivered to its process, started with one statement and finished with one commit.
-    /// 1 (the default) handles one job at a time.
+    /// 1 handles one job at a time.
     pub worker_batch: usize,
     /// Whether `serve` also processes jobs: default yes with the in-process queue, no with
     /// RabbitMQ (run `payrange worker` processes instead).
@@ -106,7 +106,7 @@ impl Default for Settings {
             amqp_queue: "payrange.predictions".into(),
             amqp_prefetch: 16,
             workers: 2,
-            worker_batch: 1,
+            worker_batch: 16,
             work_in_serve: None,
             reconcile_after_secs: 600,
             worker_bind: None,

@@ -22,8 +22,9 @@ use support::{Fixture, eventually, inspect};
 
 const USERS: usize = 20;
 const PER_USER: usize = 100;
-/// Worker tasks per `payrange worker` process (`PAYRANGE_WORKERS`, default 2).
-const WORKER_TASKS: usize = 2;
+/// Most jobs a `payrange worker` process holds unacknowledged: the prefetch window
+/// (`PAYRANGE_AMQP_PREFETCH`, default 16), which its tasks' batches share.
+const PREFETCH: usize = 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_serves_and_three_workers_complete_2000_concurrent_predictions_once_despite_a_killed_worker()
@@ -125,9 +126,9 @@ async fn two_serves_and_three_workers_complete_2000_concurrent_predictions_once_
         || {
             let seen = outcomes(&worker_refs);
             let logged = seen.values().filter(|o| o.contains_key("done")).count();
-            // The killed worker may have died between committing a result and logging it, with
-            // at most one job per worker task.
-            async move { (logged + WORKER_TASKS >= total).then_some(seen) }
+            // The killed worker may have died between committing results and logging them,
+            // with at most its prefetch window of jobs in hand (its tasks' batches).
+            async move { (logged + PREFETCH >= total).then_some(seen) }
         },
     )
     .await;

@@ -17,12 +17,8 @@ async fn sigterm_makes_a_worker_finish_its_jobs_in_hand_and_return_the_prefetche
     let gate = FinishGate::install(&f.db_url).await;
     let mut stopping = f.deployment.worker("worker-stopping").await;
 
-    let mut ids = Vec::new();
-    for i in 0..6 {
-        ids.push(user.submit_accepted(&format!("Kotlin developer {i}")).await);
-    }
     // Two jobs in hand (mid-way, held at the gate); the other four prefetched by the worker.
-    gate.wait_for(2).await;
+    let ids = gate.hold_two_of_six(&user, "Kotlin developer").await;
     assert_eq!(inspect::ready_messages(&f.amqp_url, &f.queue).await, 0);
 
     stopping.signal("TERM");
@@ -47,7 +43,7 @@ async fn sigterm_makes_a_worker_finish_its_jobs_in_hand_and_return_the_prefetche
             other => panic!("{id}: {other:?}"),
         }
     }
-    assert_eq!(in_hand.len(), 2, "the jobs in hand were finished");
+    assert_eq!(in_hand, ids[..2], "the jobs in hand were finished");
     // What it finished it also acknowledged: the queue holds exactly the four others.
     assert_eq!(inspect::ready_messages(&f.amqp_url, &f.queue).await, 4);
 

@@ -29,12 +29,9 @@ async fn a_worker_killed_mid_job_has_its_jobs_redelivered_and_each_completed_exa
     let gate = FinishGate::install(&f.db_url).await;
     let mut doomed = f.deployment.worker("worker-doomed").await;
 
-    let mut ids = Vec::new();
-    for i in 0..6 {
-        ids.push(user.submit_accepted(&format!("Rust developer {i}")).await);
-    }
-    // Both worker tasks are mid-job: started, result computed, not committed.
-    gate.wait_for(2).await;
+    // Both worker tasks are mid-job (started, result computed, not committed); the other four
+    // jobs wait at the worker.
+    let ids = gate.hold_two_of_six(&user, "Rust developer").await;
     let db = inspect::connect(&f.db_url).await;
     let mut mid_job = Vec::new();
     for id in &ids {
@@ -42,7 +39,7 @@ async fn a_worker_killed_mid_job_has_its_jobs_redelivered_and_each_completed_exa
             mid_job.push(id.clone());
         }
     }
-    assert_eq!(mid_job.len(), 2, "two jobs should be mid-way");
+    assert_eq!(mid_job, ids[..2], "two jobs should be mid-way");
 
     doomed.kill();
     // The database ends the dead worker's half-done statements by itself.

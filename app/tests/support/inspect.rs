@@ -14,6 +14,7 @@ use amqprs::channel::QueueDeclareArguments;
 use amqprs::connection::{Connection, OpenConnectionArguments};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
+use super::client::User;
 use super::eventually;
 
 /// Creates database `name` next to `admin_url`'s and returns its URL.
@@ -152,6 +153,22 @@ impl FinishGate {
             || async { (self.waiting().await == n).then_some(()) },
         )
         .await;
+    }
+
+    /// Submits six predictions as `user` so that each of a worker's two tasks holds one of
+    /// them mid-job, waiting here, and the other four reach the worker and wait unstarted: one
+    /// at a time until its task waits at the gate, then four. (Submitted at once, they could
+    /// reach the worker together and, with batches, all be taken by one task.) Returns the ids
+    /// in order, the two held first.
+    pub async fn hold_two_of_six(&self, user: &User, title: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(user.submit_accepted(&format!("{title} {i}")).await);
+            if i < 2 {
+                self.wait_for(i + 1).await;
+            }
+        }
+        ids
     }
 
     /// Opens the gate for good.
