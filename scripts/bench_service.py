@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Side-by-side load benchmark of payrange builds: submit-and-wait predictions (tests/src/bin/
+loadgen.rs) against the embedded default and the production topology (deploy/local-cluster.sh
+on the local PostgreSQL and RabbitMQ), alternating the variants round by round, with a fresh
+database and queue per run. For each run it records what loadgen reports (requests/s, p50,
+p90, p99, errors), PostgreSQL transactions per answered request (each statement outside a
+transaction is one; the time spent registering users included), the CPU each process used per answered request (utime + stime from
+/proc/<pid>/stat; PostgreSQL is every `postgres` process, RabbitMQ every `beam.smp`, both
+including whatever else used the shared servers meanwhile) and each payrange process's peak
+RSS (VmHWM). Prints one JSON line per run, then medians per variant, mode and concurrency.
+
+    scripts/bench_service.py --rounds 3 old=/tmp/old/payrange new=target/release/payrange \\
+        'new-b1=target/release/payrange,PAYRANGE_WORKER_BATCH=1'
+
+A variant is LABEL=BINARY[,VAR=VALUE...]; the variables are set for its payrange processes.
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def pids_named(name):
+    out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def peak_rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def wait_ready(port):
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/ready", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} never became ready")
+
+
+def psql(sql):
+    subprocess.run(["psql", PG_ADMIN, "-qc", sql], check=True, capture_output=True)
+
+
+class Deployment:
+    """The processes of one run: {role: Popen}."""
+
+    def __init__(self, mode, binary, env, workdir, port, workers):
+        self.procs = {}
+        self.base = port
+        tag = f"bench{port}"
+        common = {
+            k: v for k, v in os.environ.items() if not k.startswith("PAYRANGE_")
+        }
+        common.update(
+            PAYRANGE_TOKEN_KEY="5a" * 32,
+            PAYRANGE_SUBMIT_QUOTA="0",
+            PAYRANGE_LOG="warn",
+        )
+        if mode == "embedded":
+            common["PAYRANGE_DATABASE_URL"] = f"sqlite://{workdir}/p.db?mode=rwc"
+        else:
+            psql(f"DROP DATABASE IF EXISTS {tag} WITH (FORCE)")
+            psql(f"CREATE DATABASE {tag}")
+            for q in (tag, f"{tag}.dead"):
+                subprocess.run(["rabbitmqctl", "-q", "delete_queue", q], capture_output=True)
+            common.update(
+                PAYRANGE_DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{tag}",
+                PAYRANGE_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f",
+                PAYRANGE_AMQP_QUEUE=tag,
+            )
+        common.update(env)
+        self.tag, self.mode, self.common = tag, mode, common
+
+        def start(role, args, extra):
+            log = open(os.path.join(workdir, f"{role}.log"), "w")
+            self.procs[role] = subprocess.Popen(
+                [binary, *args], env={**common, **extra}, stdout=log, stderr=log
+            )
+
+        if mode == "embedded":
+            start("serve-0", ["serve"], {"PAYRANGE_BIND": f"127.0.0.1:{port}"})
+            wait_ready(port)
+        else:
+            subprocess.run([binary, "migrate"], env=common, check=True, capture_output=True)
+            for i in range(2):
+                start(f"serve-{i}", ["serve"], {"PAYRANGE_BIND": f"127.0.0.1:{port + i}"})
+            for i in range(workers):
+                start(f"worker-{i}", ["worker"], {"PAYRANGE_WORKER_BIND": f"127.0.0.1:{port + 10 + i}"})
+            for i in range(2):
+                wait_ready(port + i)
+
+    def transactions(self):
+        """Transactions committed or rolled back in the run's database so far (each statement
+        outside a transaction is one), from PostgreSQL's statistics; None when embedded."""
+        if self.mode == "embedded":
+            return None
+        out = subprocess.run(
+            ["psql", PG_ADMIN, "-qtAc",
+             "SELECT pg_stat_clear_snapshot(); SELECT xact_commit + xact_rollback "
+             f"FROM pg_stat_database WHERE datname = '{self.tag}'"],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()
+        return int(out[-1])
+
+    def cpu(self):
+        """Ticks by process group: each payrange role, postgres, rabbitmq."""
+        out = {role: ticks(p.pid) for role, p in self.procs.items()}
+        if self.mode != "embedded":
+            out["postgres"] = sum(ticks(p) for p in pids_named("postgres"))
+            out["rabbitmq"] = sum(ticks(p) for p in pids_named("beam.smp"))
+        return out
+
+    def stop(self):
+        peaks = {role: peak_rss_mib(p.pid) for role, p in self.procs.items()}
+        for p in self.procs.values():
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if self.mode != "embedded":
+            psql(f"DROP DATABASE IF EXISTS {self.tag} WITH (FORCE)")
+            for q in (self.tag, f"{self.tag}.dead"):
+                subprocess.run(["rabbitmqctl", "-q", "delete_queue", q], capture_output=True)
+        return peaks
+
+
+def load(loadgen, port, concurrency, seconds, users):
+    before = os.times()
+    out = subprocess.run(
+        [loadgen, "--base", f"http://127.0.0.1:{port}", "--concurrency", str(concurrency),
+         "--seconds", str(seconds), "--users", str(users)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    after = os.times()
+    result = json.loads(out.strip().splitlines()[-1])
+    result["loadgen_ticks"] = round(
+        (after.children_user + after.children_system
+         - before.children_user - before.children_system) * TICK
+    )
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("variants", nargs="+")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--modes", nargs="+", default=["cluster", "embedded"])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--port", type=int, default=18400)
+    ap.add_argument("--loadgen", default=os.path.join(ROOT, "target/release/loadgen"))
+    a = ap.parse_args()
+
+    variants = []
+    for v in a.variants:
+        label, rest = v.split("=", 1)
+        binary, *pairs = rest.split(",")
+        variants.append((label, os.path.abspath(binary), dict(p.split("=", 1) for p in pairs)))
+
+    runs = []
+    for rnd in range(1, a.rounds + 1):
+        for label, binary, env in variants:
+            for mode in a.modes:
+                with tempfile.TemporaryDirectory(prefix="payrange-bench-") as workdir:
+                    d = Deployment(mode, binary, env, workdir, a.port, a.workers)
+                    try:
+                        for c in a.concurrency:
+                            cpu0, tx0 = d.cpu(), d.transactions()
+                            r = load(a.loadgen, a.port, c, a.seconds, a.users)
+                            cpu1 = d.cpu()
+                            # Backends report their statistics at most once a second.
+                            time.sleep(0 if tx0 is None else 1.5)
+                            tx1 = d.transactions()
+                            if tx0 is not None:
+                                r["transactions_per_request"] = round((tx1 - tx0) / max(r["ok"], 1), 2)
+                            per = {k: (cpu1[k] - cpu0[k]) * 1000 / TICK / max(r["ok"], 1) for k in cpu0}
+                            per["loadgen"] = r.pop("loadgen_ticks") * 1000 / TICK / max(r["ok"], 1)
+                            per["total"] = sum(per.values())
+                            run = {"round": rnd, "variant": label, "mode": mode, **r,
+                                   "cpu_ms_per_request": {k: round(v, 3) for k, v in per.items()}}
+                            runs.append(run)
+                            print(json.dumps(run), flush=True)
+                    finally:
+                        peaks = d.stop()
+                    print(json.dumps({"round": rnd, "variant": label, "mode": mode,
+                                      "peak_rss_mib": {k: round(v, 1) for k, v in peaks.items() if v}}),
+                          flush=True)
+
+    print("\nmedians over rounds:", file=sys.stderr)
+    for label, _, _ in variants:
+        for mode in a.modes:
+            for c in a.concurrency:
+                rs = [r for r in runs if r["variant"] == label and r["mode"] == mode and r["concurrency"] == c]
+                if not rs:
+                    continue
+                med = lambda k: statistics.median(r[k] for r in rs)
+                cpu = statistics.median(r["cpu_ms_per_request"]["total"] for r in rs)
+                print(f"{label:>12} {mode:>8} c{c:<3} {med('rps'):7.0f} req/s  p50 {med('p50_ms'):6.1f}  "
+                      f"p90 {med('p90_ms'):6.1f}  p99 {med('p99_ms'):6.1f} ms  errors {med('errors'):.0f}  "
+                      f"CPU {cpu:.2f} ms/req  (runs: {', '.join(str(round(r['rps'])) for r in rs)})",
+                      file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
