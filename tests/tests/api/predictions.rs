@@ -257,3 +257,51 @@ async fn submissions_beyond_the_quota_get_429_with_retry_after() {
         StatusCode::ACCEPTED
     );
 }
+
+/// A client that gives up while its submission is being stored (here: the insert waits for
+/// a write lock held by the test) must not leave the stored row without its job: the row is
+/// still published and finished, never left `queued`. (poem does not drop a handler whose
+/// HTTP/1 client left, so the submission runs to its end; were that to change, the store
+/// would still write the row, which joined inserts run apart from the caller, while the
+/// publish would be skipped, and this test would fail.)
+#[tokio::test]
+async fn a_submission_whose_client_went_away_mid_insert_still_gets_its_job() {
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let mut options = ConnectOptions::new(app.database_url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    let lock = Database::connect(options).await.unwrap();
+    lock.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(app.url("/api/v1/predictions?wait=5"))
+        .bearer_auth(&user.token)
+        .json(&vacancy("Data engineer"))
+        .send()
+        .await;
+    assert!(
+        gave_up.as_ref().is_err_and(reqwest::Error::is_timeout),
+        "the client should have given up: {gave_up:?}"
+    );
+    // The connection is gone; now let the insert through.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    lock.execute_unprepared("COMMIT").await.unwrap();
+
+    let mut listed = Value::Null;
+    for _ in 0..200 {
+        listed = json_of(app.get("/api/v1/predictions", Some(&user.token)).await).await;
+        if listed["items"][0]["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the row was stored: {listed}");
+    assert_eq!(items[0]["status"], "done", "and its job ran: {listed}");
+}
