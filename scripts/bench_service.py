@@ -73,7 +73,7 @@ def psql(sql):
 class Deployment:
     """The processes of one run: {role: Popen}."""
 
-    def __init__(self, mode, binary, env, workdir, port, workers):
+    def __init__(self, mode, binary, env, workdir, port, workers, pg_params):
         self.procs = {}
         self.base = port
         tag = f"bench{port}"
@@ -93,7 +93,7 @@ class Deployment:
             for q in (tag, f"{tag}.dead"):
                 subprocess.run(["rabbitmqctl", "-q", "delete_queue", q], capture_output=True)
             common.update(
-                PAYRANGE_DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{tag}",
+                PAYRANGE_DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{tag}{pg_params}",
                 PAYRANGE_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f",
                 PAYRANGE_AMQP_QUEUE=tag,
             )
@@ -181,6 +181,10 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--port", type=int, default=18400)
+    ap.add_argument("--pg-params", default="?sslmode=disable",
+                    help="appended to the database URL; the default turns off TLS, as "
+                         "deploy/local-cluster.sh does on one machine ('' keeps sqlx's default, "
+                         "which uses TLS when the server offers it, as the shared one does)")
     ap.add_argument("--loadgen", default=os.path.join(ROOT, "target/release/loadgen"))
     a = ap.parse_args()
 
@@ -195,7 +199,7 @@ def main():
         for label, binary, env in variants:
             for mode in a.modes:
                 with tempfile.TemporaryDirectory(prefix="payrange-bench-") as workdir:
-                    d = Deployment(mode, binary, env, workdir, a.port, a.workers)
+                    d = Deployment(mode, binary, env, workdir, a.port, a.workers, a.pg_params)
                     try:
                         for c in a.concurrency:
                             cpu0, tx0 = d.cpu(), d.transactions()
