@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use amqprs::channel::{ExchangeDeleteArguments, QueueDeleteArguments};
+use amqprs::connection::{Connection, OpenConnectionArguments};
 use payrange_app::Settings;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -29,7 +31,7 @@ fn services() -> Option<(String, String)> {
 }
 
 /// Creates a fresh database next to `admin_url`'s and returns its URL.
-async fn fresh_database(admin_url: &str) -> String {
+async fn fresh_database(admin_url: &str) -> (String, String) {
     let name = format!("payrange_api_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(admin_url).await.unwrap();
     admin
@@ -37,7 +39,53 @@ async fn fresh_database(admin_url: &str) -> String {
         .await
         .unwrap();
     let base = admin_url.rsplit_once('/').unwrap().0;
-    format!("{base}/{name}")
+    (format!("{base}/{name}"), name)
+}
+
+/// Drops the test's database and deletes its queues and dead-letter exchange when the test
+/// ends, also when it panicked, so that runs leave nothing behind on the shared servers.
+struct Cleanup {
+    admin_url: String,
+    database: String,
+    amqp_url: String,
+    queue: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let admin_url = std::mem::take(&mut self.admin_url);
+        let database = std::mem::take(&mut self.database);
+        let amqp_url = std::mem::take(&mut self.amqp_url);
+        let queue = std::mem::take(&mut self.queue);
+        // Drop runs inside the test's runtime: use one of our own on another thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().ok()?;
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+                    let _ = admin.execute_unprepared(&sql).await;
+                }
+                let mut args = OpenConnectionArguments::try_from(amqp_url.as_str()).ok()?;
+                // amqprs does not percent-decode the vhost (`%2f` is `/`).
+                let vhost = args
+                    .get_virtual_host()
+                    .replace("%2f", "/")
+                    .replace("%2F", "/");
+                args.virtual_host(&vhost);
+                let connection = Connection::open(&args).await.ok()?;
+                let channel = connection.open_channel(None).await.ok()?;
+                let dead = format!("{queue}.dead");
+                for q in [&queue, &dead] {
+                    let _ = channel.queue_delete(QueueDeleteArguments::new(q)).await;
+                }
+                let _ = channel
+                    .exchange_delete(ExchangeDeleteArguments::new(&dead))
+                    .await;
+                connection.close().await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 fn production(settings: &mut Settings, db: &str, amqp: &str, queue: &str) {
@@ -52,8 +100,14 @@ async fn serve_publishes_and_a_separate_worker_completes_on_postgres_and_rabbitm
     let Some((admin, amqp)) = services() else {
         return;
     };
-    let db = fresh_database(&admin).await;
+    let (db, database) = fresh_database(&admin).await;
     let queue = format!("payrange.test.{}", uuid::Uuid::new_v4().simple());
+    let _cleanup = Cleanup {
+        admin_url: admin.clone(),
+        database,
+        amqp_url: amqp.clone(),
+        queue: queue.clone(),
+    };
     let (db2, amqp2, queue2) = (db.clone(), amqp.clone(), queue.clone());
     let app = TestApp::spawn_with(move |s| production(s, &db2, &amqp2, &queue2)).await;
     let user = app.user().await;
