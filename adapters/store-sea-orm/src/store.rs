@@ -1,13 +1,13 @@
 //! The store itself: connecting (with the SQLite pragmas a server needs), migrating and the
 //! readiness check. The port implementations live in `users`, `sessions` and `predictions`.
 
+use std::sync::Arc;
+
 use payrange_domain::models::{Cursor, Page, PageRequest};
 use payrange_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use sea_orm_migration::MigratorTrait;
-
-use std::sync::Arc;
 
 use crate::coalesce::Coalescer;
 use crate::entity::prediction;
@@ -71,6 +71,10 @@ impl SeaOrmStore {
     /// the store recovers by itself, without a liveness round trip before every statement
     /// (see `pool`); while the database is down, calls fail within `acquire_timeout` with
     /// [`StoreError::Unavailable`].
+    ///
+    /// Spawns, on the current Tokio runtime, the tasks that join the session lookups and
+    /// prediction inserts of concurrent calls (see `coalesce`); they end when the last clone
+    /// of the store is dropped.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the database cannot be reached now,

@@ -19,7 +19,12 @@ async fn sigterm_makes_a_worker_finish_its_jobs_in_hand_and_return_the_prefetche
 
     // Two jobs in hand (mid-way, held at the gate); the other four prefetched by the worker.
     let ids = gate.hold_two_of_six(&user, "Kotlin developer").await;
-    assert_eq!(inspect::ready_messages(&f.amqp_url, &f.queue).await, 0);
+    eventually(
+        "the last four jobs to reach the worker",
+        Duration::from_secs(10),
+        || async { (inspect::ready_messages(&f.amqp_url, &f.queue).await == 0).then_some(()) },
+    )
+    .await;
 
     stopping.signal("TERM");
     // It hands the four it had not started back to the queue at once and keeps the two.
