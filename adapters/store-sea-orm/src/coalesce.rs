@@ -39,7 +39,7 @@ impl<K: Send + 'static, V: Send + 'static> Coalescer<K, V> {
     pub(crate) fn spawn<F, Fut>(runners: usize, max_batch: usize, run: F) -> Self
     where
         F: Fn(Vec<K>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Vec<Result<V, StoreError>>> + Send,
+        Fut: Future<Output = Vec<Result<V, StoreError>>> + Send + 'static,
     {
         let (calls, backlog) = mpsc::unbounded_channel::<(K, Reply<V>)>();
         let backlog = Arc::new(Mutex::new(backlog));
@@ -67,11 +67,20 @@ impl<K: Send + 'static, V: Send + 'static> Coalescer<K, V> {
                     };
                     let (keys, replies): (Vec<K>, Vec<Reply<V>>) = batch.into_iter().unzip();
                     let expected = keys.len();
-                    let mut results = run(keys).await.into_iter();
+                    // A task of its own, so that a panic fails this batch's calls and not
+                    // the runner (and with it every later call).
+                    let results = match tokio::spawn(run(keys)).await {
+                        Ok(results) => results,
+                        Err(e) => {
+                            tracing::error!(error = %e, "a batch of store calls panicked");
+                            Vec::new()
+                        }
+                    };
+                    let mut results = results.into_iter();
                     for reply in replies {
                         let result = results.next().unwrap_or_else(|| {
                             Err(StoreError::Internal(
-                                format!("a batch of {expected} calls was answered short").into(),
+                                format!("a batch of {expected} calls was not answered").into(),
                             ))
                         });
                         // The caller may have gone away meanwhile; its result is not needed.
@@ -189,6 +198,21 @@ mod tests {
             }
         }
         assert_eq!(peak.load(Ordering::SeqCst), 3, "three runners at once");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_batch_fails_its_calls_and_the_runner_goes_on() {
+        let coalescer = Coalescer::spawn(1, 8, |keys: Vec<u32>| async move {
+            assert!(!keys.contains(&13), "unlucky");
+            keys.into_iter().map(Ok).collect::<Vec<_>>()
+        });
+        let failed = coalescer.call(13).await;
+        assert!(matches!(failed, Err(StoreError::Internal(_))), "{failed:?}");
+        assert_eq!(
+            coalescer.call(7).await.unwrap(),
+            7,
+            "the only runner still works"
+        );
     }
 
     #[test]
