@@ -6,8 +6,9 @@
 //! free runner takes all of them (up to a maximum). An idle service therefore runs each call
 //! alone, as before; a busy one forms batches as large as its backlog.
 //!
-//! Every call still runs its own statement *after* it was made: a session revoked before a
-//! request arrived is seen as revoked (no cache, nothing read earlier is reused).
+//! Every call is answered by a statement that started *after* the call was made: a session
+//! revoked before a request arrived is seen as revoked (no cache, nothing read earlier is
+//! reused).
 //!
 //! Written by hand: the batching crates found (`dataloader`, `batched-fn`) collect a batch by
 //! waiting (a delay or a number of task yields), which adds latency to every call when idle,
