@@ -13,7 +13,7 @@ use crate::models::{
 };
 use crate::ports::{
     Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome, StoreError,
-    UserStore,
+    UnstartedFinish, UserStore,
 };
 
 #[derive(Default)]
@@ -229,18 +229,33 @@ impl LogStore for MemoryStore {
         let Some(p) = s.predictions.get_mut(&id).filter(|p| !p.status.is_final()) else {
             return Ok(false);
         };
-        match outcome {
-            Ok(estimate) => {
-                p.status = PredictionStatus::Done;
-                p.result = Some(estimate.clone());
-            }
-            Err(reason) => {
-                p.status = PredictionStatus::Failed;
-                p.error = Some(reason.to_owned());
-            }
-        }
-        p.finished_at = Some(at);
+        finish(p, outcome, at);
         Ok(true)
+    }
+
+    async fn finish_unstarted(
+        &self,
+        finishes: &[UnstartedFinish<'_>],
+        started: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut s = self.lock();
+        Ok(finishes
+            .iter()
+            .map(|f| {
+                let Some(p) = s
+                    .predictions
+                    .get_mut(&f.id)
+                    .filter(|p| !p.status.is_final() && p.attempts == f.attempts)
+                else {
+                    return false;
+                };
+                p.attempts += 1;
+                p.started_at = Some(started);
+                finish(p, f.outcome, at);
+                true
+            })
+            .collect())
     }
 
     async fn unfinished_predictions(
@@ -297,4 +312,19 @@ impl JobQueue for RecordingQueue {
     async fn check(&self) -> Result<(), QueueError> {
         Ok(())
     }
+}
+
+/// Makes `p` final with `outcome` at `at`.
+fn finish(p: &mut Prediction, outcome: Result<&SalaryEstimate, &str>, at: OffsetDateTime) {
+    match outcome {
+        Ok(estimate) => {
+            p.status = PredictionStatus::Done;
+            p.result = Some(estimate.clone());
+        }
+        Err(reason) => {
+            p.status = PredictionStatus::Failed;
+            p.error = Some(reason.to_owned());
+        }
+    }
+    p.finished_at = Some(at);
 }

@@ -16,6 +16,7 @@
 
 mod contracts {
     mod batches;
+    mod first_deliveries;
     pub mod fixtures;
     mod lifecycle;
     mod predictions;

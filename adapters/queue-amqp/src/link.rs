@@ -197,7 +197,10 @@ async fn forward(
                     channel: channel.clone(),
                     tag,
                     job,
-                    redeliveries: wire::delivery_count(&props),
+                    // The quorum queue's count, or at least one if the broker flags the
+                    // message as delivered before.
+                    redeliveries: wire::delivery_count(&props)
+                        .max(u32::from(deliver.redelivered())),
                     death_reason: wire::death_reason(&props),
                 };
                 if tx.send(incoming).is_err() {

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 struct WireJob {
     prediction_id: String,
     request_id: Option<String>,
+    /// Left out when false, so that first publishes keep the original two-field body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    seen_before: bool,
 }
 
 /// Why a message body could not be read as a job.
@@ -29,6 +32,7 @@ pub(crate) fn encode(job: &Job) -> Vec<u8> {
     let wire = WireJob {
         prediction_id: job.prediction_id.to_string(),
         request_id: job.request_id.clone(),
+        seen_before: job.seen_before,
     };
     // Serializing two strings cannot fail; fall back to an empty object rather than panic.
     serde_json::to_vec(&wire).unwrap_or_default()
@@ -41,6 +45,7 @@ pub(crate) fn decode(body: &[u8]) -> Result<Job, DecodeError> {
     Ok(Job {
         prediction_id: PredictionId::from_uuid(id),
         request_id: wire.request_id,
+        seen_before: wire.seen_before,
     })
 }
 
@@ -104,16 +109,24 @@ mod tests {
         let job = Job {
             prediction_id: PredictionId::generate(),
             request_id: Some("req-1".into()),
+            seen_before: false,
         };
         assert_eq!(decode(&encode(&job)).unwrap(), job);
         let body: serde_json::Value = serde_json::from_slice(&encode(&job)).unwrap();
         assert_eq!(body["prediction_id"], job.prediction_id.to_string());
+        // A first publish keeps the two-field body older consumers read.
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
         let anonymous = Job {
             request_id: None,
-            ..job
+            ..job.clone()
         };
         let body: serde_json::Value = serde_json::from_slice(&encode(&anonymous)).unwrap();
         assert!(body["request_id"].is_null());
+        let republished = Job {
+            seen_before: true,
+            ..job
+        };
+        assert_eq!(decode(&encode(&republished)).unwrap(), republished);
     }
 
     #[test]

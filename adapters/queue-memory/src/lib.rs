@@ -193,6 +193,7 @@ mod tests {
         Job {
             prediction_id: PredictionId::generate(),
             request_id: None,
+            seen_before: false,
         }
     }
 

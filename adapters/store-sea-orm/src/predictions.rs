@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use payrange_domain::models::{
     Page, PageRequest, Prediction, PredictionFilter, PredictionId, PredictionStatus, SalaryEstimate,
 };
-use payrange_domain::ports::{LogStore, StartOutcome, StoreError};
+use payrange_domain::ports::{LogStore, StartOutcome, StoreError, UnstartedFinish};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Value};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
@@ -17,7 +17,6 @@ use crate::coalesce::shared;
 use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
-use crate::finished::announcing;
 use crate::pool::Pool;
 use crate::store::{SeaOrmStore, page_from_rows};
 
@@ -72,6 +71,26 @@ pub(crate) fn finish_update(
             )
             .col_expr(Column::Error, Expr::value(reason)),
     })
+}
+
+/// `f.attempts` as stored.
+pub(crate) fn stored_attempts(f: &UnstartedFinish<'_>) -> Result<i32, StoreError> {
+    i32::try_from(f.attempts)
+        .map_err(|_| corrupt(format!("prediction {}: attempts out of range", f.id)))
+}
+
+/// The conditional `UPDATE` that finishes a prediction read but not started (see
+/// [`LogStore::finish_unstarted`]): [`finish_update`], only while its `attempts` are still as
+/// read, and recording the attempt (`attempts + 1`, `started_at`).
+pub(crate) fn finish_unstarted_update(
+    f: &UnstartedFinish<'_>,
+    started: OffsetDateTime,
+    at: OffsetDateTime,
+) -> Result<UpdateMany<Entity>, StoreError> {
+    Ok(finish_update(f.id, f.outcome, at)?
+        .filter(Column::Attempts.eq(stored_attempts(f)?))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::StartedAt, Expr::value(stored_time(started))))
 }
 
 /// Inserts `rows` in one statement (one commit), each row's answer in order. If that fails
@@ -193,18 +212,23 @@ impl LogStore for SeaOrmStore {
         outcome: Result<&SalaryEstimate, &str>,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let update = finish_update(id, outcome, at)?;
-        if self.db.get_database_backend() == DbBackend::Postgres {
-            // Announce the finish in the same statement, hence the same commit: listeners
-            // (see `finished`) hear of it exactly when the row is visible, at no extra
-            // round trip.
-            let mut statement = DbBackend::Postgres.build(&update.into_query());
-            statement.sql = announcing(&statement.sql);
-            let rows = self.writer.query_all_raw(statement).await.map_err(db_err)?;
-            return Ok(rows.len() == 1);
-        }
-        let result = update.exec(&self.writer).await.map_err(db_err)?;
-        Ok(result.rows_affected == 1)
+        self.finish_one(finish_update(id, outcome, at)?).await
+    }
+
+    async fn predictions(
+        &self,
+        ids: &[PredictionId],
+    ) -> Result<Vec<Option<Prediction>>, StoreError> {
+        self.find_many(ids).await
+    }
+
+    async fn finish_unstarted(
+        &self,
+        finishes: &[UnstartedFinish<'_>],
+        started: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.finish_unstarted_many(finishes, started, at).await
     }
 
     async fn start_predictions(

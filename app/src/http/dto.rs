@@ -117,7 +117,8 @@ pub struct VacancyDto {
 pub enum StatusDto {
     /// Waiting for a worker.
     Queued,
-    /// Being computed.
+    /// Being computed again after an interrupted attempt (a first attempt goes from `queued`
+    /// straight to `done` or `failed`).
     Running,
     /// Finished with a range.
     Done,
@@ -191,7 +192,8 @@ pub struct PredictionDto {
     /// Why it failed (when failed).
     #[oai(nullable)]
     pub error: Option<String>,
-    /// How many times a worker started it.
+    /// Recorded attempts: each one that finished it, and each retry after an interrupted
+    /// delivery. An attempt cut short on the first delivery is not recorded.
     pub attempts: u32,
     /// When it was accepted.
     pub created_at: OffsetDateTime,

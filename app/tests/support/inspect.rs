@@ -2,10 +2,10 @@
 //! test's own database with triggers (the service's code is not changed for tests):
 //!
 //! - [`FinishGate`]: holds every finishing `UPDATE` (a prediction becoming `done` or `failed`)
-//!   until released, so a test can catch a worker *mid-job*: the job is started (the row is
-//!   `running`, its attempt counted), its result computed but not yet committed.
-//! - [`poison`]: makes starting a chosen prediction fail in the database, so its job fails on
-//!   every delivery.
+//!   until released, so a test can catch a worker *mid-job*: the job taken, its result
+//!   computed but not yet committed (on a first delivery, its attempt is committed with it).
+//! - [`poison`]: makes starting or completing a chosen prediction fail in the database, so its
+//!   job fails on every delivery.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -180,15 +180,15 @@ impl FinishGate {
     }
 }
 
-/// Makes starting any prediction whose vacancy is named `name` fail in the database (the
-/// worker's `UPDATE ... SET status = 'running'` raises an error), so its job fails on every
-/// delivery. Finishing it (as failed) still works.
+/// Makes starting or completing any prediction whose vacancy is named `name` fail in the
+/// database (a worker's `UPDATE ... SET status = 'running'` or `'done'` raises an error), so
+/// its job fails on every delivery. Finishing it as failed still works.
 pub async fn poison(url: &str, name: &str) {
     let db = connect(url).await;
     db.execute_unprepared(&format!(
         "CREATE FUNCTION payrange_test_poison() RETURNS trigger AS $$
          BEGIN
-           IF NEW.status = 'running' AND NEW.name = '{name}' THEN
+           IF NEW.status IN ('running', 'done') AND NEW.name = '{name}' THEN
              RAISE EXCEPTION 'injected failure for a test';
            END IF;
            RETURN NEW;

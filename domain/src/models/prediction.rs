@@ -15,13 +15,15 @@ pub fn to_storage_precision(t: OffsetDateTime) -> OffsetDateTime {
 
 /// Where a prediction is in its life cycle.
 ///
-/// `Queued -> Running -> Done | Failed`; a job redelivered after a crash may go
-/// `Running -> Running`. `Done` and `Failed` are final.
+/// On a job's first delivery, `Queued -> Done | Failed`: the worker records its attempt with
+/// the outcome. A job delivered again (after a crash or a failed attempt) or republished is
+/// started first, recording its attempt: `Queued | Running -> Running -> Done | Failed`.
+/// `Done` and `Failed` are final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PredictionStatus {
     /// Accepted and waiting for a worker.
     Queued,
-    /// A worker is computing it.
+    /// A worker is computing it again, its attempt recorded first (see above).
     Running,
     /// Finished with a result.
     Done,
@@ -142,7 +144,9 @@ pub struct Prediction {
     pub result: Option<SalaryEstimate>,
     /// Why it failed, when `Failed`. Written for the owner: never internal details.
     pub error: Option<String>,
-    /// How many times a worker started it.
+    /// Recorded attempts: each one that finished it, and each start of a job delivered again.
+    /// An attempt cut short on the job's first delivery is not recorded (the queue counts the
+    /// delivery towards its limit).
     pub attempts: u32,
     /// Id of the HTTP request that created it, for tracing across processes.
     pub request_id: Option<String>,

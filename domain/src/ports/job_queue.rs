@@ -13,6 +13,13 @@ pub struct Job {
     pub prediction_id: PredictionId,
     /// The HTTP request that created it, so logs can follow it across processes.
     pub request_id: Option<String>,
+    /// Whether this job may have reached a worker before: a republish of an unfinished
+    /// prediction (publishers set it), or a redelivery (workers also treat any delivery with
+    /// [`Delivery::redeliveries`] > 0 so). A worker records the attempt of such a job before
+    /// computing it, so that a job whose attempts crash workers is given up after
+    /// `max_attempts`; a job certainly on its first delivery has its attempt recorded together
+    /// with its outcome, in one write (see `Worker::process_batch`).
+    pub seen_before: bool,
 }
 
 /// What a queue adapter may report.

@@ -19,6 +19,18 @@ pub enum StartOutcome {
     Missing,
 }
 
+/// One outcome for [`LogStore::finish_unstarted`]: a prediction read (not started) with
+/// `attempts` recorded attempts, to be finished with `outcome`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UnstartedFinish<'a> {
+    /// The prediction.
+    pub id: PredictionId,
+    /// Its `attempts` when it was read: the finish is written only if they are still so.
+    pub attempts: u32,
+    /// `Ok(estimate)` makes it done, `Err(reason)` failed.
+    pub outcome: Result<&'a SalaryEstimate, &'a str>,
+}
+
 /// Stores predictions. Every state change is conditional on the current state, so that any
 /// number of workers and redeliveries can race without writing a result twice.
 #[async_trait]
@@ -110,6 +122,56 @@ pub trait LogStore: Send + Sync {
             written.push(self.finish_prediction(*id, *outcome, at).await?);
         }
         Ok(written)
+    }
+
+    /// The predictions of `ids`, in order (`None` for an unknown id), whoever owns them.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    async fn predictions(
+        &self,
+        ids: &[PredictionId],
+    ) -> Result<Vec<Option<Prediction>>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.push(self.prediction(*id).await?);
+        }
+        Ok(found)
+    }
+
+    /// Finishes predictions that were read but never started by this attempt (a job's first
+    /// delivery), recording the attempt in the same write: each one still unfinished whose
+    /// `attempts` still equal [`UnstartedFinish::attempts`] (no worker started it since it was
+    /// read) becomes finished with its outcome, with `attempts + 1` and `started_at =
+    /// started`; the others are not written. Returns for each, in order, whether it was
+    /// written. Ids MUST NOT repeat; adapters commit them together where they can.
+    ///
+    /// The default starts them ([`LogStore::start_predictions`]) and finishes the ones it
+    /// started ([`LogStore::finish_predictions`]): two writes instead of one, and no check of
+    /// `attempts`, since the start counts the attempt itself.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; then none was written, unless
+    /// the adapter cannot commit them together.
+    async fn finish_unstarted(
+        &self,
+        finishes: &[UnstartedFinish<'_>],
+        started: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<Vec<bool>, StoreError> {
+        let ids: Vec<PredictionId> = finishes.iter().map(|f| f.id).collect();
+        let outcomes = self.start_predictions(&ids, started).await?;
+        let startable: Vec<_> = finishes
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o, StartOutcome::Started(_)))
+            .map(|(f, _)| (f.id, f.outcome))
+            .collect();
+        let mut written = self.finish_predictions(&startable, at).await?.into_iter();
+        Ok(outcomes
+            .iter()
+            .map(|o| matches!(o, StartOutcome::Started(_)) && written.next().unwrap_or(false))
+            .collect())
     }
 
     /// Unfinished predictions created before `before`, oldest first, at most `limit`: the jobs

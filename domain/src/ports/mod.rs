@@ -13,7 +13,7 @@ mod token_codec;
 mod user_store;
 
 pub use job_queue::{Delivery, Job, JobQueue, QueueError};
-pub use log_store::{LogStore, StartOutcome};
+pub use log_store::{LogStore, StartOutcome, UnstartedFinish};
 pub use password_hasher::{HashError, PasswordHasher, Verification};
 pub use salary_predictor::{PredictError, SalaryPredictor};
 pub use session_store::SessionStore;

@@ -92,6 +92,7 @@ impl LogStore for FlakyStore {
 /// A delivery that records how it was settled.
 struct Recorded {
     job: Job,
+    redeliveries: u32,
     settled: Arc<Mutex<Vec<(PredictionId, &'static str)>>>,
 }
 
@@ -110,7 +111,7 @@ impl Delivery for Recorded {
         &self.job
     }
     fn redeliveries(&self) -> u32 {
-        0
+        self.redeliveries
     }
     async fn ack(self: Box<Self>) -> Result<(), QueueError> {
         self.settle("ack");
@@ -169,7 +170,9 @@ impl Setup {
                     job: Job {
                         prediction_id: *id,
                         request_id: None,
+                        seen_before: false,
                     },
+                    redeliveries: 0,
                     settled: self.settled.clone(),
                 }) as Box<dyn Delivery>
             })
@@ -237,4 +240,51 @@ async fn while_storage_is_down_every_job_of_a_batch_goes_back_untouched() {
         let p = s.store.prediction(*id).await.unwrap().unwrap();
         assert_eq!(p.status, PredictionStatus::Queued);
     }
+}
+
+#[tokio::test]
+async fn a_job_delivered_before_has_its_attempt_recorded_before_it_is_computed() {
+    let s = setup(0).await;
+    let owner = UserId::generate();
+    let mut ids = Vec::new();
+    for name in ["crash once", "crash again"] {
+        let vacancy = Vacancy::new(name, "Build services", None).unwrap();
+        let p = Prediction::queued(owner, vacancy, None, OffsetDateTime::now_utc());
+        s.store.insert_prediction(&p).await.unwrap();
+        ids.push(p.id);
+    }
+    // The first on its first delivery, the second delivered before (the queue says so; the
+    // job itself does not).
+    let deliveries: Vec<Box<dyn Delivery>> = ids
+        .iter()
+        .zip([0, 2])
+        .map(|(id, redeliveries)| {
+            Box::new(Recorded {
+                job: Job {
+                    prediction_id: *id,
+                    request_id: None,
+                    seen_before: false,
+                },
+                redeliveries,
+                settled: s.settled.clone(),
+            }) as Box<dyn Delivery>
+        })
+        .collect();
+    let worker = s.worker.clone();
+    // The worker dies computing them.
+    let died = tokio::spawn(async move { worker.handle_batch(deliveries).await }).await;
+    assert!(died.unwrap_err().is_panic());
+    let first = s.store.prediction(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (first.status, first.attempts, first.started_at),
+        (PredictionStatus::Queued, 0, None),
+        "a first delivery writes its attempt only with its outcome"
+    );
+    let again = s.store.prediction(ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        (again.status, again.attempts),
+        (PredictionStatus::Running, 1),
+        "a redelivery's attempt counts even though it never finished"
+    );
+    assert!(again.started_at.is_some());
 }

@@ -73,6 +73,12 @@ impl SalaryPredictor for LengthPredictor {
         if v.name().contains("fail") {
             return Err(PredictError::Unpredictable("cannot".into()));
         }
+        // Stands for a worker that dies computing (the process would be gone).
+        assert!(
+            !v.name().contains("crash"),
+            "crashed computing {}",
+            v.name()
+        );
         let n = v.name().chars().count() as f64;
         Ok(SalaryEstimate {
             salary_from: 1000.0 * n,

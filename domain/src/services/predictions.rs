@@ -108,6 +108,7 @@ impl PredictionService {
         let job = Job {
             prediction_id: prediction.id,
             request_id: prediction.request_id.clone(),
+            seen_before: false,
         };
         if let Err(e) = self.queue.publish(&job).await {
             self.logs
@@ -156,6 +157,8 @@ impl PredictionService {
             let job = Job {
                 prediction_id: p.id,
                 request_id: p.request_id.clone(),
+                // A worker may have had it and crashed: its attempt must count.
+                seen_before: true,
             };
             self.queue
                 .publish(&job)

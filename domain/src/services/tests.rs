@@ -203,6 +203,39 @@ async fn a_job_started_too_often_is_given_up_with_a_reason() {
 }
 
 #[tokio::test]
+async fn a_republished_job_counts_its_attempt_even_if_the_worker_dies() {
+    let w = world();
+    let owner = crate::models::UserId::generate();
+    let vacancy = Vacancy::new("crash me", "d", None).unwrap();
+    let p = w.predictions.submit(owner, vacancy, None).await.unwrap();
+    let first = w.queue.take().remove(0);
+    assert!(!first.seen_before);
+    let crash = |job: crate::ports::Job| {
+        let worker = w.worker.clone();
+        tokio::spawn(async move { worker.process(&job).await })
+    };
+    assert!(crash(first).await.unwrap_err().is_panic());
+    let untouched = w.predictions.get(owner, p.id).await.unwrap();
+    assert_eq!(
+        (untouched.status, untouched.attempts, untouched.started_at),
+        (PredictionStatus::Queued, 0, None)
+    );
+    // After a restart, the unfinished prediction is republished, marked seen before.
+    let later = time::OffsetDateTime::now_utc() + Duration::seconds(1);
+    w.predictions.republish_unfinished(later, 10).await.unwrap();
+    let republished = w.queue.take().remove(0);
+    assert!(republished.seen_before);
+    for attempts in 1..=2 {
+        assert!(crash(republished.clone()).await.unwrap_err().is_panic());
+        let counted = w.predictions.get(owner, p.id).await.unwrap();
+        assert_eq!(
+            (counted.status, counted.attempts),
+            (PredictionStatus::Running, attempts)
+        );
+    }
+}
+
+#[tokio::test]
 async fn history_pages_are_newest_first_and_complete() {
     let w = world();
     let owner = crate::models::UserId::generate();
@@ -473,6 +506,7 @@ async fn a_batch_is_processed_as_its_jobs_one_by_one_and_a_repeat_writes_nothing
     let missing = crate::ports::Job {
         prediction_id: crate::models::PredictionId::generate(),
         request_id: None,
+        seen_before: false,
     };
     let batch = [&jobs[0], &jobs[1], &jobs[2], &jobs[0], &missing, &missing];
     let reports = w.worker.process_batch(&batch).await.unwrap();

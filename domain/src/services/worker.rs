@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 use crate::models::{
     Prediction, PredictionId, PredictionStatus, SalaryEstimate, to_storage_precision,
 };
-use crate::ports::{Delivery, Job, LogStore, SalaryPredictor, StartOutcome, StoreError};
+use crate::ports::{
+    Delivery, Job, LogStore, SalaryPredictor, StartOutcome, StoreError, UnstartedFinish,
+};
 
 /// What processing a job did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +22,8 @@ pub enum Processed {
     GaveUp,
     /// It was already finished (a redelivery); nothing was written.
     AlreadyFinished,
-    /// Another worker finished it between our start and our finish; nothing was written.
+    /// Another worker finished it between our start and our finish (or, on a first delivery,
+    /// started or finished it since we read it); nothing was written.
     LostRace,
     /// No such prediction; nothing to do.
     Missing,
@@ -78,108 +81,153 @@ impl Worker {
         }
     }
 
-    /// Processes one job and commits its outcome.
+    /// Processes one job and commits its outcome: [`Worker::process_batch`] of one.
     ///
     /// # Errors
     /// [`StoreError`] if the outcome could not be read or committed; the job should then be
     /// retried.
     pub async fn process(&self, job: &Job) -> Result<Report, StoreError> {
-        let skipped = |processed| Report {
-            processed,
-            queued_for: None,
-            finished: None,
-        };
-        let id: PredictionId = job.prediction_id;
-        let prediction = match self
-            .logs
-            .start_prediction(id, to_storage_precision(OffsetDateTime::now_utc()))
+        self.process_batch(&[job])
             .await?
-        {
-            StartOutcome::Started(p) => p,
-            StartOutcome::AlreadyFinished(_) => return Ok(skipped(Processed::AlreadyFinished)),
-            StartOutcome::Missing => return Ok(skipped(Processed::Missing)),
-        };
-        let (outcome, processed) = self.compute(&prediction);
-        // At the store's precision, so that the prediction built below equals the stored row.
-        let at = to_storage_precision(OffsetDateTime::now_utc());
-        let written = self
-            .logs
-            .finish_prediction(id, outcome.as_ref().map_err(String::as_str), at)
-            .await?;
-        Ok(Self::report(prediction, outcome, processed, written, at))
+            .pop()
+            .ok_or_else(|| StoreError::Internal("a processed job has no report".into()))
     }
 
-    /// Processes several jobs together: one store call starts them all, one commits all their
-    /// outcomes (see [`LogStore::start_predictions`] and [`LogStore::finish_predictions`]).
-    /// Each job is processed exactly as [`Worker::process`] would; a job whose prediction
-    /// appears earlier in `jobs` is not processed again and reports
-    /// [`Processed::AlreadyFinished`] (or [`Processed::Missing`]). Returns one report per job,
-    /// in order.
+    /// Processes several jobs together and commits all their outcomes. Returns one report per
+    /// job, in order.
+    ///
+    /// Each prediction is processed once: a job whose prediction appears earlier in `jobs` (a
+    /// job published twice) reports [`Processed::AlreadyFinished`] (or
+    /// [`Processed::Missing`]).
+    ///
+    /// Every attempt is recorded (`attempts`, `started_at`), in one of two ways:
+    /// - a job [seen before](Job::seen_before) is started first, all in one store call
+    ///   ([`LogStore::start_predictions`]), so that its attempt counts even if this process
+    ///   dies computing it; its outcome is committed by [`LogStore::finish_predictions`];
+    /// - a job on its first delivery is only read ([`LogStore::predictions`]); its outcome and
+    ///   its attempt are committed together by [`LogStore::finish_unstarted`], unless another
+    ///   worker started it meanwhile ([`Processed::LostRace`]). Had this process died before,
+    ///   the redelivery would be seen before and started first. One write per job instead of
+    ///   two: this is the common case, and the database's largest cost per prediction.
     ///
     /// # Errors
-    /// [`StoreError`] if the jobs could not be started or their outcomes not committed; all of
-    /// them should then be retried.
+    /// [`StoreError`] if the jobs could not be started or read, or their outcomes not
+    /// committed; all of them should then be retried (outcomes already committed are not
+    /// written again).
     pub async fn process_batch(&self, jobs: &[&Job]) -> Result<Vec<Report>, StoreError> {
         let skipped = |processed| Report {
             processed,
             queued_for: None,
             finished: None,
         };
-        // Each prediction once: a repeat in the same batch (a job published twice) would
-        // otherwise be started and finished twice in one statement.
-        let mut ids: Vec<PredictionId> = Vec::with_capacity(jobs.len());
+        // Each prediction once; seen before if any of its jobs was.
+        let mut ids: Vec<(PredictionId, bool)> = Vec::with_capacity(jobs.len());
         for job in jobs {
-            if !ids.contains(&job.prediction_id) {
-                ids.push(job.prediction_id);
+            match ids.iter_mut().find(|(id, _)| *id == job.prediction_id) {
+                Some((_, seen)) => *seen |= job.seen_before,
+                None => ids.push((job.prediction_id, job.seen_before)),
             }
         }
-        let started = self
-            .logs
-            .start_predictions(&ids, to_storage_precision(OffsetDateTime::now_utc()))
-            .await?;
-        let mut firsts: Vec<(Prediction, Result<SalaryEstimate, String>, Processed)> =
-            Vec::with_capacity(ids.len());
+        let (seen, first): (Vec<_>, Vec<_>) = ids.iter().partition(|(_, seen)| *seen);
+        let seen: Vec<PredictionId> = seen.into_iter().map(|&(id, _)| id).collect();
+        let first: Vec<PredictionId> = first.into_iter().map(|&(id, _)| id).collect();
+        let started = to_storage_precision(OffsetDateTime::now_utc());
+
+        // (prediction as it will be once finished by us, attempts as read if only read)
+        let mut work: Vec<(Prediction, Option<u32>)> = Vec::with_capacity(ids.len());
         let mut unstarted: Vec<(PredictionId, Processed)> = Vec::new();
-        for (id, outcome) in ids.iter().zip(started) {
-            let prediction = match outcome {
-                StartOutcome::Started(p) => p,
-                StartOutcome::AlreadyFinished(_) => {
-                    unstarted.push((*id, Processed::AlreadyFinished));
-                    continue;
+        if !seen.is_empty() {
+            let outcomes = self.logs.start_predictions(&seen, started).await?;
+            for (id, outcome) in seen.iter().zip(outcomes) {
+                match outcome {
+                    StartOutcome::Started(p) => work.push((p, None)),
+                    StartOutcome::AlreadyFinished(_) => {
+                        unstarted.push((*id, Processed::AlreadyFinished));
+                    }
+                    StartOutcome::Missing => unstarted.push((*id, Processed::Missing)),
                 }
-                StartOutcome::Missing => {
-                    unstarted.push((*id, Processed::Missing));
-                    continue;
-                }
-            };
-            let (outcome, processed) = self.compute(&prediction);
-            firsts.push((prediction, outcome, processed));
+            }
         }
-        let at = to_storage_precision(OffsetDateTime::now_utc());
-        let finishes: Vec<_> = firsts
-            .iter()
-            .map(|(p, outcome, _)| (p.id, outcome.as_ref().map_err(String::as_str)))
+        if !first.is_empty() {
+            let found = self.logs.predictions(&first).await?;
+            for (id, found) in first.iter().zip(found) {
+                match found {
+                    None => unstarted.push((*id, Processed::Missing)),
+                    Some(p) if p.status.is_final() => {
+                        unstarted.push((*id, Processed::AlreadyFinished));
+                    }
+                    Some(mut p) => {
+                        // As `finish_unstarted` will store it.
+                        let read = p.attempts;
+                        p.attempts += 1;
+                        p.started_at = Some(started);
+                        work.push((p, Some(read)));
+                    }
+                }
+            }
+        }
+
+        let computed: Vec<_> = work
+            .into_iter()
+            .map(|(p, read)| {
+                let (outcome, processed) = self.compute(&p);
+                (p, read, outcome, processed)
+            })
             .collect();
-        let written = self.logs.finish_predictions(&finishes, at).await?;
+        let at = to_storage_precision(OffsetDateTime::now_utc());
+        let mut finishes = Vec::new();
+        let mut first_finishes = Vec::new();
+        for (p, read, outcome, _) in &computed {
+            let outcome = outcome.as_ref().map_err(String::as_str);
+            match read {
+                None => finishes.push((p.id, outcome)),
+                Some(attempts) => first_finishes.push(UnstartedFinish {
+                    id: p.id,
+                    attempts: *attempts,
+                    outcome,
+                }),
+            }
+        }
+        let mut written = Vec::new().into_iter();
+        let mut first_written = Vec::new().into_iter();
+        if !finishes.is_empty() {
+            written = self
+                .logs
+                .finish_predictions(&finishes, at)
+                .await?
+                .into_iter();
+        }
+        if !first_finishes.is_empty() {
+            first_written = self
+                .logs
+                .finish_unstarted(&first_finishes, started, at)
+                .await?
+                .into_iter();
+        }
+
         let mut reports: Vec<(PredictionId, Report)> = Vec::with_capacity(ids.len());
-        for ((prediction, outcome, processed), written) in firsts.into_iter().zip(written) {
-            let id = prediction.id;
+        for (prediction, read, outcome, processed) in computed {
+            let written = match read {
+                None => written.next(),
+                Some(_) => first_written.next(),
+            }
+            .unwrap_or(false);
             reports.push((
-                id,
+                prediction.id,
                 Self::report(prediction, outcome, processed, written, at),
             ));
         }
         for (id, processed) in unstarted {
             reports.push((id, skipped(processed)));
         }
-        let mut seen: Vec<PredictionId> = Vec::with_capacity(jobs.len());
+        let mut repeated: Vec<PredictionId> = Vec::with_capacity(jobs.len());
         Ok(jobs
             .iter()
             .map(|job| {
                 let id = job.prediction_id;
                 let first = reports.iter().find(|(r, _)| *r == id).map(|(_, r)| r);
-                let repeat = seen.contains(&id);
-                seen.push(id);
+                let repeat = repeated.contains(&id);
+                repeated.push(id);
                 match first {
                     Some(report) if !repeat => report.clone(),
                     Some(report) if report.processed == Processed::Missing => {
@@ -191,7 +239,7 @@ impl Worker {
             .collect())
     }
 
-    /// What the model (or the attempt limit) makes of a started prediction.
+    /// What the model (or the attempt limit) makes of a prediction in its current attempt.
     fn compute(&self, prediction: &Prediction) -> (Result<SalaryEstimate, String>, Processed) {
         if prediction.attempts > self.max_attempts {
             let reason = format!(
@@ -259,8 +307,8 @@ impl Worker {
             return vec![self.handle(delivery).await];
         }
         let processed = {
-            let jobs: Vec<&Job> = deliveries.iter().map(|d| d.job()).collect();
-            self.process_batch(&jobs).await
+            let jobs: Vec<Job> = deliveries.iter().map(|d| job_of(d.as_ref())).collect();
+            self.process_batch(&jobs.iter().collect::<Vec<_>>()).await
         };
         let mut results = Vec::with_capacity(deliveries.len());
         match processed {
@@ -294,7 +342,7 @@ impl Worker {
     /// # Errors
     /// The [`StoreError`] that made the job go back to the queue; callers should back off.
     pub async fn handle(&self, delivery: Box<dyn Delivery>) -> Result<Report, StoreError> {
-        match self.process(delivery.job()).await {
+        match self.process(&job_of(delivery.as_ref())).await {
             Ok(report) => {
                 // An ack lost to a broken connection means a redelivery, which is harmless.
                 let _ = delivery.ack().await;
@@ -306,4 +354,11 @@ impl Worker {
             }
         }
     }
+}
+
+/// The job of `delivery`, [seen before](Job::seen_before) also if the queue delivered it before.
+fn job_of(delivery: &dyn Delivery) -> Job {
+    let mut job = delivery.job().clone();
+    job.seen_before |= delivery.redeliveries() > 0;
+    job
 }

@@ -168,6 +168,7 @@ pub fn job() -> Job {
     Job {
         prediction_id,
         request_id: Some(format!("req-{prediction_id}")),
+        seen_before: false,
     }
 }
 
