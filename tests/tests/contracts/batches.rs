@@ -5,12 +5,12 @@
 //!
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
-use std::sync::Arc;
-
-use payrange_domain::models::{PredictionId, PredictionStatus};
+use payrange_domain::models::PredictionStatus;
 use payrange_domain::ports::StartOutcome;
 
-use super::fixtures::{TestStore, at, contract_tests, estimate, ids, queued, user};
+use super::fixtures::{
+    TestStore, at, contract_tests, estimate, four_racing_finishers, ids, queued, user,
+};
 
 contract_tests!(
     a_batch_start_starts_the_unfinished_and_reports_the_others,
@@ -136,43 +136,9 @@ async fn a_redelivered_batch_writes_nothing(s: &TestStore) {
 }
 
 async fn of_four_concurrent_batch_finishes_one_outcome_per_prediction_is_written(s: &TestStore) {
-    let ann = user(s, "ann@example.com").await;
-    let ids = ids(5);
-    for id in &ids {
-        s.insert_prediction(&queued(*id, ann.id, at(0)))
-            .await
-            .unwrap();
-    }
-    let tasks: Vec<_> = (0..4)
-        .map(|worker| {
-            let store = Arc::clone(&s.store);
-            // Each worker holds the predictions in another order.
-            let mut mine: Vec<PredictionId> = ids.clone();
-            mine.rotate_left(worker);
-            tokio::spawn(async move {
-                let reason = format!("worker {worker}");
-                let batch: Vec<_> = mine.iter().map(|id| (*id, Err(reason.as_str()))).collect();
-                let written = store.finish_predictions(&batch, at(1)).await.unwrap();
-                mine.into_iter()
-                    .zip(written)
-                    .filter(|(_, won)| *won)
-                    .map(|(id, _)| (id, reason.clone()))
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for task in tasks {
-        winners.extend(task.await.unwrap());
-    }
-    for id in &ids {
-        let won: Vec<_> = winners.iter().filter(|(w, _)| w == id).collect();
-        assert_eq!(won.len(), 1, "{id}: {winners:?}");
-        let stored = s.prediction(*id).await.unwrap().unwrap();
-        assert_eq!(
-            stored.error.as_ref(),
-            Some(&won[0].1),
-            "the winner's outcome"
-        );
-    }
+    four_racing_finishers(s, |store, mine, reason| async move {
+        let batch: Vec<_> = mine.iter().map(|id| (*id, Err(reason.as_str()))).collect();
+        store.finish_predictions(&batch, at(1)).await.unwrap()
+    })
+    .await;
 }

@@ -291,3 +291,50 @@ fn the_test_database_url_keeps_server_and_query() {
         "postgres://u@h/x?sslmode=disable"
     );
 }
+
+/// Races four workers to finish `ids` (queued for a new user), each holding them in another
+/// order and failing them with the reason `worker N`: `finish(store, ids, reason)` is one
+/// worker's batch call, returning what it wrote. Checks that each prediction was written by
+/// exactly one worker, with that worker's outcome, and returns the stored predictions.
+pub async fn four_racing_finishers<F, Fut>(s: &TestStore, finish: F) -> Vec<Prediction>
+where
+    F: Fn(Arc<dyn Store>, Vec<PredictionId>, String) -> Fut,
+    Fut: std::future::Future<Output = Vec<bool>> + Send + 'static,
+{
+    let ann = user(s, "ann@example.com").await;
+    let ids = ids(5);
+    for id in &ids {
+        s.insert_prediction(&queued(*id, ann.id, at(0)))
+            .await
+            .unwrap();
+    }
+    let tasks: Vec<_> = (0..4)
+        .map(|worker| {
+            let mut mine: Vec<PredictionId> = ids.clone();
+            mine.rotate_left(worker);
+            let reason = format!("worker {worker}");
+            let race = finish(Arc::clone(&s.store), mine.clone(), reason.clone());
+            tokio::spawn(async move {
+                let written = race.await;
+                mine.into_iter()
+                    .zip(written)
+                    .filter(|(_, won)| *won)
+                    .map(|(id, _)| (id, reason.clone()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        winners.extend(task.await.unwrap());
+    }
+    let mut stored = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let won: Vec<_> = winners.iter().filter(|(w, _)| w == id).collect();
+        assert_eq!(won.len(), 1, "{id}: {winners:?}");
+        let row = s.prediction(*id).await.unwrap().unwrap();
+        assert_eq!(row.error.as_ref(), Some(&won[0].1), "the winner's outcome");
+        stored.push(row);
+    }
+    stored
+}
