@@ -16,6 +16,9 @@ pub(crate) enum AmqpError {
     /// The broker URL cannot be used.
     #[error("invalid AMQP URL: {0}")]
     Url(String),
+    /// TLS to the broker cannot be set up as the URL asks (files, keys).
+    #[error("AMQP TLS setup: {0}")]
+    Tls(String),
     /// No connection to the broker right now.
     #[error("not connected to the broker")]
     NotConnected,

@@ -10,6 +10,7 @@
 //!   and consumes again. While disconnected, `publish`, `receive` and `check` return
 //!   [`QueueError::Unavailable`] at once (callers back off); deliveries of the dead connection
 //!   fail quietly when settled, and the broker redelivers them.
+//! - `amqps://` URLs connect over TLS and verify the broker's certificate (see `tls`).
 
 mod callbacks;
 mod delivery;
@@ -17,6 +18,7 @@ mod error;
 mod link;
 mod settings;
 mod shared;
+mod tls;
 mod topology;
 mod uri;
 mod wire;
@@ -135,6 +137,16 @@ impl Drop for AmqpJobQueue {
         // The supervisor sees this, tears the connection down and exits.
         self.shared.close();
     }
+}
+
+/// Connection arguments for an `amqp://` or `amqps://` URL by this adapter's rules
+/// (percent-decoded user, password and vhost; TLS options from the query), for tools that
+/// open their own connection to the same broker, such as an operator's queue inspection.
+///
+/// # Errors
+/// [`QueueError::Unavailable`] if the URL is invalid or a TLS file cannot be read.
+pub fn connection_arguments(url: &str) -> Result<OpenConnectionArguments, QueueError> {
+    Ok(uri::parse(url)?)
 }
 
 fn open_args(settings: &AmqpSettings) -> Result<OpenConnectionArguments, QueueError> {

@@ -1,19 +1,27 @@
 //! AMQP URI parsing (`amqp://user:password@host:port/vhost?heartbeat=n`), percent-decoding
 //! the user, password and vhost as the URI spec says (`%2f` is the vhost `/`); `amqprs`'s
-//! own parser passes them through undecoded.
+//! own parser passes them through undecoded. `amqps://` connects over TLS, with RabbitMQ's
+//! query parameters for it (`cacertfile`, `certfile`, `keyfile`, `server_name_indication`;
+//! see [`crate::tls`]).
 
 use amqprs::connection::OpenConnectionArguments;
 
 use crate::error::AmqpError;
 
-const DEFAULT_PORT: u16 = 5672;
+use crate::tls::TlsOptions;
 
-/// Connection arguments for `url`; only the plain `amqp` scheme (no TLS) is supported.
+const DEFAULT_PORT: u16 = 5672;
+const DEFAULT_TLS_PORT: u16 = 5671;
+
+/// Connection arguments for `url` (`amqp://` or, over TLS, `amqps://`). The TLS files are
+/// read here, so that a missing or broken one fails at start-up.
 pub(crate) fn parse(url: &str) -> Result<OpenConnectionArguments, AmqpError> {
     let invalid = |why: &str| AmqpError::Url(why.to_owned());
-    let rest = url
-        .strip_prefix("amqp://")
-        .ok_or_else(|| invalid("the scheme must be amqp://"))?;
+    let (rest, secure) = match (url.strip_prefix("amqp://"), url.strip_prefix("amqps://")) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest)) => (rest, true),
+        (None, None) => return Err(invalid("the scheme must be amqp:// or amqps://")),
+    };
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, vhost) = match rest.split_once('/') {
         Some((authority, vhost)) => (authority, decode(vhost)?),
@@ -36,6 +44,7 @@ pub(crate) fn parse(url: &str) -> Result<OpenConnectionArguments, AmqpError> {
             port.parse()
                 .map_err(|_| invalid("the port is not a number"))?,
         ),
+        None if secure => (hostport, DEFAULT_TLS_PORT),
         None => (hostport, DEFAULT_PORT),
     };
     if host.is_empty() {
@@ -43,13 +52,27 @@ pub(crate) fn parse(url: &str) -> Result<OpenConnectionArguments, AmqpError> {
     }
     let mut args = OpenConnectionArguments::new(host, port, &user, &password);
     args.virtual_host(&vhost);
+    let mut tls = TlsOptions::default();
     for (key, value) in query.split('&').filter_map(|kv| kv.split_once('=')) {
-        if key == "heartbeat" {
-            let seconds = value
-                .parse()
-                .map_err(|_| invalid("heartbeat is not a number"))?;
-            args.heartbeat(seconds);
+        match key {
+            "heartbeat" => {
+                let seconds = value
+                    .parse()
+                    .map_err(|_| invalid("heartbeat is not a number"))?;
+                args.heartbeat(seconds);
+            }
+            "cacertfile" => tls.ca_cert = Some(decode(value)?),
+            "certfile" => tls.client_cert = Some(decode(value)?),
+            "keyfile" => tls.client_key = Some(decode(value)?),
+            "server_name_indication" => tls.server_name = Some(decode(value)?),
+            // Other parameters of the URI spec (e.g. channel_max) keep the client's defaults.
+            _ => {}
         }
+    }
+    if secure {
+        args.tls_adaptor(tls.adaptor(host)?);
+    } else if tls.any() {
+        return Err(invalid("TLS options need the amqps:// scheme"));
     }
     Ok(args)
 }
@@ -90,9 +113,30 @@ mod tests {
     }
 
     #[test]
+    fn amqps_connects_over_tls_on_5671_by_default() {
+        let args = parse("amqps://ann:secret@rabbit/%2f").unwrap();
+        assert_eq!((args.get_host(), args.get_port()), ("rabbit", 5671));
+        assert!(args.get_tls_adaptor().is_some());
+        assert!(parse("amqp://rabbit/").unwrap().get_tls_adaptor().is_none());
+        let named = parse("amqps://10.0.0.7:5999/?server_name_indication=rabbit.internal").unwrap();
+        assert_eq!(named.get_port(), 5999);
+    }
+
+    #[test]
+    fn tls_files_are_read_at_parse_time_and_need_amqps() {
+        let missing = parse("amqps://rabbit/?cacertfile=%2Fnonexistent%2Fca.pem")
+            .err()
+            .unwrap();
+        assert!(
+            missing.to_string().contains("/nonexistent/ca.pem"),
+            "{missing}"
+        );
+        assert!(parse("amqp://rabbit/?cacertfile=/etc/ca.pem").is_err());
+    }
+
+    #[test]
     fn unsupported_or_broken_urls_are_errors() {
         for url in [
-            "amqps://rabbit/",
             "http://rabbit/",
             "amqp:///x",
             "amqp://h:port/",
