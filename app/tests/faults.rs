@@ -14,6 +14,7 @@ mod support;
 mod faults {
     mod batch_dead_letter;
     mod broker_restart;
+    mod broker_tls;
     mod database_restart;
     mod dead_letter;
     mod graceful_shutdown;

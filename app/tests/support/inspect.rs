@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use amqprs::channel::QueueDeclareArguments;
-use amqprs::connection::{Connection, OpenConnectionArguments};
+use amqprs::connection::Connection;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 use super::client::User;
@@ -201,14 +201,9 @@ pub async fn poison(url: &str, name: &str) {
     db.close().await.unwrap();
 }
 
-/// Opens an AMQP connection (amqprs does not percent-decode the vhost).
+/// Opens an AMQP connection, parsing the URL as the adapter does (TLS included).
 pub async fn amqp(url: &str) -> Connection {
-    let mut args = OpenConnectionArguments::try_from(url).unwrap();
-    let vhost = args
-        .get_virtual_host()
-        .replace("%2f", "/")
-        .replace("%2F", "/");
-    args.virtual_host(&vhost);
+    let args = payrange_queue_amqp::connection_arguments(url).unwrap();
     Connection::open(&args).await.unwrap()
 }
 

@@ -174,25 +174,62 @@ pub struct PrivateRabbit {
     node: String,
     port: u16,
     dist_port: u16,
+    /// The TLS listener's port, for a node started by [`PrivateRabbit::start_tls`].
+    tls_port: Option<u16>,
 }
 
 impl PrivateRabbit {
     /// Starts a node with no plugins and waits until it accepts AMQP connections.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// Starts a node that also listens for AMQP over TLS, with a certificate for 127.0.0.1
+    /// and `localhost` signed by a CA of its own ([`PrivateRabbit::ca_file`]), made with the
+    /// `openssl` command.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let dir = owned_dir("rabbitmq");
         let port = free_port();
         let rabbit = Self {
             node: format!("payrange-faults-{}-{port}@localhost", std::process::id()),
             port,
             dist_port: free_port(),
+            tls_port: tls.then(free_port),
             dir,
         };
         let conf = rabbit.dir.path().join("rabbitmq.conf");
         // Its own config replaces /etc/rabbitmq/rabbitmq.conf, whose listener is the shared
         // node's port; guest may connect over loopback as with the system node.
-        std::fs::write(&conf, format!("listeners.tcp.local = 127.0.0.1:{port}\n")).unwrap();
+        let mut config = format!("listeners.tcp.local = 127.0.0.1:{port}\n");
+        if let Some(tls_port) = rabbit.tls_port {
+            let dir = rabbit.dir.path();
+            make_certificates(dir);
+            let file = |name: &str| dir.join(name).display().to_string();
+            config.push_str(&format!(
+                "listeners.ssl.default = 127.0.0.1:{tls_port}\n\
+                 ssl_options.cacertfile = {}\n\
+                 ssl_options.certfile = {}\n\
+                 ssl_options.keyfile = {}\n\
+                 ssl_options.verify = verify_none\n\
+                 ssl_options.fail_if_no_peer_cert = false\n",
+                file("ca.pem"),
+                file("server.pem"),
+                file("server.key"),
+            ));
+        }
+        std::fs::write(&conf, config).unwrap();
         std::fs::write(rabbit.dir.path().join("enabled_plugins"), "").unwrap();
         std::fs::write(rabbit.dir.path().join("rabbitmq-env.conf"), "").unwrap();
+        if is_root() {
+            run(Command::new("chown")
+                .arg("-R")
+                .arg("rabbitmq")
+                .arg(rabbit.dir.path()));
+        }
         rabbit.start_again();
         rabbit
     }
@@ -200,6 +237,21 @@ impl PrivateRabbit {
     /// `amqp://guest:guest@127.0.0.1:PORT/%2f`.
     pub fn url(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// The TLS listener's port (a node from [`PrivateRabbit::start_tls`]).
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port.expect("a node started with start_tls")
+    }
+
+    /// The PEM file of the CA that signed the node's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// The PEM file of another CA, which signed nothing of the node's.
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.dir.path().join("other-ca.pem")
     }
 
     fn command(&self, program: &str) -> Command {
@@ -222,7 +274,8 @@ impl PrivateRabbit {
     /// AMQP connections (RabbitMQ opens its listener last, once it is ready).
     pub fn start_again(&self) {
         run(self.command("rabbitmq-server").arg("-detached"));
-        let address = format!("127.0.0.1:{}", self.port);
+        // The TLS listener, if any, opens after the plain one.
+        let address = format!("127.0.0.1:{}", self.tls_port.unwrap_or(self.port));
         wait_until_sync(
             "the private RabbitMQ to accept connections",
             Duration::from_secs(90),
@@ -240,6 +293,66 @@ impl PrivateRabbit {
             &self.dir.path().join("pid").display().to_string(),
         ]));
     }
+}
+
+/// A CA (`ca.pem`), a server certificate it signed for 127.0.0.1 and `localhost`
+/// (`server.pem`, `server.key`), and a second, unrelated CA (`other-ca.pem`), in `dir`.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| run(Command::new("openssl").args(args).current_dir(dir));
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    for (name, cn) in [
+        ("ca", "payrange test CA"),
+        ("other-ca", "payrange other CA"),
+    ] {
+        let (key, pem, subject) = (
+            format!("{name}.key"),
+            format!("{name}.pem"),
+            format!("/CN={cn}"),
+        );
+        let mut args = vec!["req", "-x509", "-days", "2", "-subj", &subject];
+        args.extend(ec);
+        args.extend(["-keyout", &key, "-out", &pem]);
+        openssl(&args);
+    }
+    let mut args = vec![
+        "req",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ];
+    args.extend(ec);
+    openssl(&args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
 }
 
 impl Drop for PrivateRabbit {

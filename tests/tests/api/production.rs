@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use amqprs::channel::{ExchangeDeleteArguments, QueueDeleteArguments};
-use amqprs::connection::{Connection, OpenConnectionArguments};
+use amqprs::connection::Connection;
 use payrange_app::Settings;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -65,13 +65,7 @@ impl Drop for Cleanup {
                     let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
                     let _ = admin.execute_unprepared(&sql).await;
                 }
-                let mut args = OpenConnectionArguments::try_from(amqp_url.as_str()).ok()?;
-                // amqprs does not percent-decode the vhost (`%2f` is `/`).
-                let vhost = args
-                    .get_virtual_host()
-                    .replace("%2f", "/")
-                    .replace("%2F", "/");
-                args.virtual_host(&vhost);
+                let args = payrange_queue_amqp::connection_arguments(&amqp_url).ok()?;
                 let connection = Connection::open(&args).await.ok()?;
                 let channel = connection.open_channel(None).await.ok()?;
                 let dead = format!("{queue}.dead");

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amqprs::channel::{ExchangeDeleteArguments, QueueDeclareArguments, QueueDeleteArguments};
-use amqprs::connection::{Connection, OpenConnectionArguments};
+use amqprs::connection::Connection;
 use payrange_domain::models::PredictionId;
 use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
 use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
@@ -127,7 +127,7 @@ impl Drop for AmqpCleanup {
                 channel
                     .exchange_delete(ExchangeDeleteArguments::new(&dead))
                     .await?;
-                connection.close().await
+                Ok::<(), Box<dyn std::error::Error + Send + Sync>>(connection.close().await?)
             })
         })
         .join();
@@ -137,16 +137,11 @@ impl Drop for AmqpCleanup {
     }
 }
 
-/// A plain client connection to the test broker (to inspect or tamper with queues).
-pub async fn open(url: &str) -> Result<Connection, amqprs::error::Error> {
-    let mut args = OpenConnectionArguments::try_from(url)?;
-    // amqprs does not percent-decode the vhost (`%2f` is `/`).
-    let vhost = args
-        .get_virtual_host()
-        .replace("%2f", "/")
-        .replace("%2F", "/");
-    args.virtual_host(&vhost);
-    Connection::open(&args).await
+/// A plain client connection to the test broker (to inspect or tamper with queues), its URL
+/// parsed as the adapter parses it.
+pub async fn open(url: &str) -> Result<Connection, Box<dyn std::error::Error + Send + Sync>> {
+    let args = payrange_queue_amqp::connection_arguments(url)?;
+    Ok(Connection::open(&args).await?)
 }
 
 /// Messages ready in `queue` (not counting unacknowledged ones).
