@@ -34,7 +34,8 @@ pub struct Settings {
     pub token_ttl_secs: u32,
     /// Whether the session cookie gets `Secure`; by default, unless bound to loopback.
     pub cookie_secure: Option<bool>,
-    /// `amqp://user:pass@host:5672/vhost`: use RabbitMQ as the job queue (production mode).
+    /// `amqp://user:pass@host:5672/vhost` (or `amqps://...` for TLS, with `?cacertfile=...`):
+    /// use RabbitMQ as the job queue (production mode).
     /// Unset: the in-process queue (embedded mode).
     #[serde(skip_serializing)]
     pub amqp_url: Option<SecretString>,
