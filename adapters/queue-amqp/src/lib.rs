@@ -1,7 +1,10 @@
 //! RabbitMQ [`JobQueue`] for payrange (AMQP 0-9-1 through `amqprs`).
 //!
 //! - Jobs go to a durable **quorum** queue as persistent JSON messages; `publish` returns only
-//!   after the broker's publisher confirm for that very message.
+//!   after the broker's publisher confirm for the message holding its job. Jobs published at
+//!   the same moment share one message (see `publish`); each is still delivered and settled
+//!   on its own (see `delivery::Message`), and a shared message that comes back is split into
+//!   one message per job.
 //! - Workers consume with manual acks and a prefetch window. A job returned more than
 //!   `max_deliveries` times, or rejected, is dead-lettered to `<queue>.dead`, which
 //!   [`AmqpJobQueue::receive_dead_letter`] reads so the application can fail the prediction.
@@ -16,6 +19,7 @@ mod callbacks;
 mod delivery;
 mod error;
 mod link;
+mod publish;
 mod settings;
 mod shared;
 mod tls;
@@ -25,8 +29,6 @@ mod wire;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use amqprs::BasicProperties;
-use amqprs::channel::BasicPublishArguments;
 use amqprs::connection::OpenConnectionArguments;
 use async_trait::async_trait;
 use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
@@ -77,6 +79,7 @@ impl AmqpJobQueue {
         if let Some(live) = &live {
             shared.set_live(Some(live.clone()));
         }
+        publish::Outbox::start(&shared);
         let supervisor = tokio::spawn(link::supervise(shared.clone(), live));
         Self {
             shared,
@@ -158,47 +161,17 @@ fn open_args(settings: &AmqpSettings) -> Result<OpenConnectionArguments, QueueEr
 #[async_trait]
 impl JobQueue for AmqpJobQueue {
     async fn publish(&self, job: &Job) -> Result<(), QueueError> {
-        let live = self.shared.live()?;
-        let settings = &self.shared.settings;
-        let id = job.prediction_id.to_string();
-        let props = BasicProperties::default()
-            .with_content_type("application/json")
-            .with_delivery_mode(amqprs::DELIVERY_MODE_PERSISTENT)
-            .with_message_id(&id)
-            .finish();
-        let (tag, confirmed) = {
-            let mut next_tag = live.next_tag.lock().await;
-            let tag = *next_tag;
-            let confirmed = live.confirms.expect(tag);
-            let args = BasicPublishArguments::new("", &settings.queue);
-            if let Err(e) = live
-                .publisher
-                .basic_publish(props, wire::encode(job), args)
-                .await
-            {
-                live.confirms.forget(tag);
-                return Err(AmqpError::from(e).into());
-            }
-            *next_tag += 1;
-            (tag, confirmed)
-        };
-        let outcome = match tokio::time::timeout(settings.confirm_timeout, confirmed).await {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(AmqpError::Nacked),
-            Ok(Err(_)) => Err(AmqpError::ConfirmLost),
-            Err(_) => {
-                live.confirms.forget(tag);
-                Err(AmqpError::ConfirmTimeout(settings.confirm_timeout))
-            }
-        };
-        match outcome {
+        // Fail fast while disconnected or closed.
+        self.shared.live()?;
+        let id = job.prediction_id;
+        match self.shared.outbox.publish(job.clone()).await {
             Ok(()) => {
-                tracing::debug!(prediction_id = %id, delivery_tag = tag, "job published");
+                tracing::debug!(prediction_id = %id, "job published");
                 Ok(())
             }
             Err(error) => {
                 tracing::warn!(prediction_id = %id, error = %error, "job not confirmed");
-                Err(error.into())
+                Err(QueueError::Unavailable(Box::new(error)))
             }
         }
     }

@@ -1,20 +1,22 @@
 //! One live connection to the broker (a *generation*): its channels, its consumers, and the
 //! supervisor task that replaces it with a new one, with exponential backoff, when it dies.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use amqprs::channel::{
-    BasicConsumeArguments, BasicQosArguments, BasicRejectArguments, Channel,
-    ConfirmSelectArguments, ConsumerMessage,
+    BasicAckArguments, BasicConsumeArguments, BasicNackArguments, BasicQosArguments,
+    BasicRejectArguments, Channel, ConfirmSelectArguments, ConsumerMessage,
 };
 use amqprs::connection::Connection;
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::callbacks::{Callbacks, Confirms};
+use crate::delivery::{Kind, Message};
 use crate::error::AmqpError;
+use crate::publish::{self, Target};
 use crate::shared::{Incoming, Shared, Status};
 use crate::{topology, wire};
 
@@ -123,15 +125,15 @@ async fn consume(
         Kind::Work => shared.jobs.0.clone(),
         Kind::DeadLetter => shared.dead.0.clone(),
     };
-    let forwarder = tokio::spawn(forward(rx, channel.clone(), generation, tx, kind));
+    let forwarder = tokio::spawn(forward(
+        Arc::downgrade(shared),
+        rx,
+        channel.clone(),
+        generation,
+        tx,
+        kind,
+    ));
     Ok((channel, tag, forwarder))
-}
-
-/// Which queue a consumer reads.
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Work,
-    DeadLetter,
 }
 
 /// Opens generation `generation`: connection, topology, publisher, consumers.
@@ -175,8 +177,10 @@ async fn open(shared: &Arc<Shared>, generation: u64) -> Result<Arc<Live>, AmqpEr
 }
 
 /// Turns raw deliveries into [`Incoming`] jobs until the channel closes. A body that is not a
-/// job is rejected (work queue: dead-lettered) or dropped (dead-letter queue), and logged.
+/// job is rejected (work queue: dead-lettered) or dropped (dead-letter queue), and logged. A
+/// work message of several jobs that comes again is split first (see [`split`]).
 async fn forward(
+    shared: Weak<Shared>,
     mut rx: mpsc::UnboundedReceiver<ConsumerMessage>,
     channel: Channel,
     generation: u64,
@@ -190,21 +194,31 @@ async fn forward(
             continue;
         };
         let tag = deliver.delivery_tag();
+        // The quorum queue's count, or at least one if the broker flags the message as
+        // delivered before.
+        let redeliveries = wire::delivery_count(&props).max(u32::from(deliver.redelivered()));
         match wire::decode(&body) {
-            Ok(job) => {
-                let incoming = Incoming {
+            Ok(jobs) if kind == Kind::Work && jobs.len() > 1 && redeliveries > 0 => {
+                split(&shared, generation, &channel, tag, jobs, redeliveries).await;
+            }
+            Ok(jobs) => {
+                let message = Arc::new(Message::new(
                     generation,
-                    channel: channel.clone(),
+                    channel.clone(),
                     tag,
-                    job,
-                    // The quorum queue's count, or at least one if the broker flags the
-                    // message as delivered before.
-                    redeliveries: wire::delivery_count(&props)
-                        .max(u32::from(deliver.redelivered())),
-                    death_reason: wire::death_reason(&props),
-                };
-                if tx.send(incoming).is_err() {
-                    break;
+                    kind,
+                    wire::death_reason(&props),
+                    jobs.len(),
+                ));
+                for decoded in jobs {
+                    let incoming = Incoming {
+                        message: message.clone(),
+                        job: decoded.job,
+                        redeliveries: redeliveries + decoded.carried,
+                    };
+                    if tx.send(incoming).is_err() {
+                        break;
+                    }
                 }
             }
             Err(error) => {
@@ -226,6 +240,55 @@ async fn forward(
         }
     }
     tracing::debug!(generation, ?kind, "consumer stream ended");
+}
+
+/// A message of several jobs delivered again (a worker holding it died, or it was requeued
+/// whole) is published again as one message per job, marked seen before and carrying its
+/// deliveries, and then acked: a job that crashes workers is then given up on alone (by the
+/// attempt count, or the broker's delivery limit), never together with the jobs it shared a
+/// message with. If that fails, the message goes back to the queue as it was.
+async fn split(
+    shared: &Weak<Shared>,
+    generation: u64,
+    channel: &Channel,
+    tag: u64,
+    jobs: Vec<wire::Decoded>,
+    redeliveries: u32,
+) {
+    let republished = async {
+        let shared = shared.upgrade().ok_or(AmqpError::NotConnected)?;
+        let live = shared.live().map_err(|_| AmqpError::NotConnected)?;
+        if live.generation != generation {
+            return Err(AmqpError::StaleDelivery);
+        }
+        let alone: Vec<_> = jobs
+            .into_iter()
+            .map(|decoded| {
+                let mut job = decoded.job;
+                job.seen_before = true;
+                (job, redeliveries + decoded.carried, None)
+            })
+            .collect();
+        publish::each_alone(&live, &shared.settings, Target::Work, &alone).await?;
+        tracing::info!(
+            jobs = alone.len(),
+            redeliveries,
+            "message of several jobs redelivered; published them one by one"
+        );
+        Ok(())
+    };
+    let settled = match republished.await {
+        Ok(()) => channel.basic_ack(BasicAckArguments::new(tag, false)).await,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not split a redelivered message; returning it");
+            channel
+                .basic_nack(BasicNackArguments::new(tag, false, true))
+                .await
+        }
+    };
+    if let Err(error) = settled {
+        tracing::debug!(error = %error, "could not settle a split message");
+    }
 }
 
 /// Keeps the adapter connected until it is closed: waits for the current generation to die,

@@ -11,8 +11,12 @@ pub struct AmqpSettings {
     pub url: String,
     /// The work queue; its dead letters go to `<queue>.dead`.
     pub queue: String,
-    /// How many unsettled deliveries the broker may push to this process at once.
+    /// How many unsettled messages the broker may push to this process at once (each holds
+    /// up to `jobs_per_message` jobs).
     pub prefetch: u16,
+    /// The most jobs published together in one message (jobs published at the same moment
+    /// share one; 1 publishes every job alone).
+    pub jobs_per_message: usize,
     /// A job returned to the queue more often than this is dead-lettered (quorum queue
     /// `x-delivery-limit`).
     pub max_deliveries: u32,
@@ -45,6 +49,7 @@ impl Default for AmqpSettings {
             url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
             queue: "payrange.predictions".to_owned(),
             prefetch: 16,
+            jobs_per_message: 16,
             max_deliveries: 5,
             confirm_timeout: Duration::from_secs(5),
             connection_name: "payrange".to_owned(),
@@ -58,6 +63,7 @@ impl fmt::Debug for AmqpSettings {
             .field("url", &redacted(&self.url))
             .field("queue", &self.queue)
             .field("prefetch", &self.prefetch)
+            .field("jobs_per_message", &self.jobs_per_message)
             .field("max_deliveries", &self.max_deliveries)
             .field("confirm_timeout", &self.confirm_timeout)
             .field("connection_name", &self.connection_name)

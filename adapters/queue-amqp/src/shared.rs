@@ -3,13 +3,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 
-use amqprs::channel::{BasicCancelArguments, BasicNackArguments, Channel};
+use amqprs::channel::BasicCancelArguments;
 use amqprs::connection::OpenConnectionArguments;
 use payrange_domain::ports::{Job, QueueError};
 use tokio::sync::{Mutex, mpsc, watch};
 
+use crate::delivery::{Message, Settle};
 use crate::error::AmqpError;
 use crate::link::Live;
+use crate::publish::Outbox;
 use crate::settings::AmqpSettings;
 
 /// How long [`Shared::stop_receiving`] waits for deliveries sent before the cancel.
@@ -26,14 +28,12 @@ pub(crate) enum Status {
     Closed,
 }
 
-/// A delivery read off a consumer channel, not yet handed to a caller.
+/// A job read off a consumer channel, not yet handed to a caller: one of the jobs of
+/// `message`.
 pub(crate) struct Incoming {
-    pub(crate) generation: u64,
-    pub(crate) channel: Channel,
-    pub(crate) tag: u64,
+    pub(crate) message: Arc<Message>,
     pub(crate) job: Job,
     pub(crate) redeliveries: u32,
-    pub(crate) death_reason: Option<String>,
 }
 
 type Stream = (
@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) closing: watch::Sender<bool>,
     pub(crate) jobs: Stream,
     pub(crate) dead: Stream,
+    /// Jobs waiting to be published.
+    pub(crate) outbox: Outbox,
     pub(crate) wants_dead_letters: AtomicBool,
     /// Set by the first `receive`: consume the work queue (now and after reconnects).
     pub(crate) wants_jobs: AtomicBool,
@@ -73,6 +75,7 @@ impl Shared {
             closing: watch::Sender::new(false),
             jobs: stream(),
             dead: stream(),
+            outbox: Outbox::new(),
             wants_dead_letters: AtomicBool::new(false),
             wants_jobs: AtomicBool::new(false),
             draining: AtomicBool::new(false),
@@ -119,12 +122,15 @@ impl Shared {
         self.draining.load(Ordering::SeqCst)
     }
 
-    /// Nacks (requeues) every delivery of `stream` that no caller took.
+    /// Returns to the queue every job of `stream` that no caller took.
     async fn return_prefetched(&self, stream: &Stream) {
         let mut rx = stream.1.lock().await;
         while let Ok(incoming) = rx.try_recv() {
-            let args = BasicNackArguments::new(incoming.tag, false, true);
-            if let Err(error) = incoming.channel.basic_nack(args).await {
+            let returned = incoming
+                .message
+                .settle(self, &incoming.job, incoming.redeliveries, Settle::Requeue)
+                .await;
+            if let Err(error) = returned {
                 tracing::debug!(error = %error, "could not return a prefetched delivery");
             }
         }
@@ -191,9 +197,9 @@ impl Shared {
             };
             tokio::select! {
                 incoming = rx.recv() => match incoming {
-                    Some(incoming) if incoming.generation == generation => return Ok(incoming),
+                    Some(incoming) if incoming.message.generation == generation => return Ok(incoming),
                     Some(stale) => {
-                        tracing::debug!(generation = stale.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
+                        tracing::debug!(generation = stale.message.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
                     }
                     None => return Err(QueueError::Closed),
                 },
@@ -222,9 +228,11 @@ impl Shared {
                 return Ok(None);
             };
             match rx.try_recv() {
-                Ok(incoming) if incoming.generation == generation => return Ok(Some(incoming)),
+                Ok(incoming) if incoming.message.generation == generation => {
+                    return Ok(Some(incoming));
+                }
                 Ok(stale) => {
-                    tracing::debug!(generation = stale.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
+                    tracing::debug!(generation = stale.message.generation, prediction_id = %stale.job.prediction_id, "dropping a delivery of a dead connection");
                 }
                 Err(_) => return Ok(None),
             }

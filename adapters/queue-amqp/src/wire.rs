@@ -1,5 +1,6 @@
-//! The message format on the wire: a small JSON document per job, plus the headers the broker
-//! adds (`x-delivery-count`, `x-first-death-reason`).
+//! The message format on the wire: a small JSON document per job, or `{"jobs": [...]}` for
+//! several jobs published in one message, plus the headers the broker adds
+//! (`x-delivery-count`, `x-first-death-reason`).
 
 use amqprs::{BasicProperties, FieldName, FieldTable, FieldValue};
 use payrange_domain::models::PredictionId;
@@ -14,6 +15,34 @@ struct WireJob {
     /// Left out when false, so that first publishes keep the original two-field body.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     seen_before: bool,
+    /// Deliveries of the message this job was republished from (split off a message with
+    /// other jobs); left out when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    deliveries: u32,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A message body: one job (the original format) or several.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum WireBody {
+    Many { jobs: Vec<WireJob> },
+    One(WireJob),
+}
+
+/// A job read off the wire, with the deliveries its body carries over.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    pub(crate) job: Job,
+    /// Earlier deliveries of the message it was split from (0 unless republished).
+    pub(crate) carried: u32,
 }
 
 /// Why a message body could not be read as a job.
@@ -25,28 +54,53 @@ pub(crate) enum DecodeError {
     /// The prediction id is not a UUID.
     #[error("malformed prediction id")]
     Id(#[from] uuid::Error),
+    /// A message of several jobs with none.
+    #[error("no job in the message")]
+    Empty,
 }
 
-/// The body published for `job`.
-pub(crate) fn encode(job: &Job) -> Vec<u8> {
-    let wire = WireJob {
+fn wire(job: &Job, carried: u32) -> WireJob {
+    WireJob {
         prediction_id: job.prediction_id.to_string(),
         request_id: job.request_id.clone(),
         seen_before: job.seen_before,
-    };
-    // Serializing two strings cannot fail; fall back to an empty object rather than panic.
-    serde_json::to_vec(&wire).unwrap_or_default()
+        deliveries: carried,
+    }
 }
 
-/// The job in a message body.
-pub(crate) fn decode(body: &[u8]) -> Result<Job, DecodeError> {
-    let wire: WireJob = serde_json::from_slice(body)?;
-    let id = uuid::Uuid::parse_str(&wire.prediction_id)?;
-    Ok(Job {
-        prediction_id: PredictionId::from_uuid(id),
-        request_id: wire.request_id,
-        seen_before: wire.seen_before,
-    })
+/// The body published for `jobs`: one job in the original format, several as `{"jobs": [...]}`.
+/// `carried` is the earlier deliveries of a job republished alone (0 otherwise).
+pub(crate) fn encode(jobs: &[Job], carried: u32) -> Vec<u8> {
+    let body = match jobs {
+        [job] => WireBody::One(wire(job, carried)),
+        _ => WireBody::Many {
+            jobs: jobs.iter().map(|job| wire(job, carried)).collect(),
+        },
+    };
+    // Serializing strings cannot fail; fall back to an empty object rather than panic.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// The jobs in a message body (at least one).
+pub(crate) fn decode(body: &[u8]) -> Result<Vec<Decoded>, DecodeError> {
+    let jobs = match serde_json::from_slice(body)? {
+        WireBody::One(job) => vec![job],
+        WireBody::Many { jobs } if jobs.is_empty() => return Err(DecodeError::Empty),
+        WireBody::Many { jobs } => jobs,
+    };
+    jobs.into_iter()
+        .map(|wire| {
+            let id = uuid::Uuid::parse_str(&wire.prediction_id)?;
+            Ok(Decoded {
+                job: Job {
+                    prediction_id: PredictionId::from_uuid(id),
+                    request_id: wire.request_id,
+                    seen_before: wire.seen_before,
+                },
+                carried: wire.deliveries,
+            })
+        })
+        .collect()
 }
 
 /// The start of a body, for logs.
@@ -111,8 +165,16 @@ mod tests {
             request_id: Some("req-1".into()),
             seen_before: false,
         };
-        assert_eq!(decode(&encode(&job)).unwrap(), job);
-        let body: serde_json::Value = serde_json::from_slice(&encode(&job)).unwrap();
+        let one = |job: &Job| decode(&encode(std::slice::from_ref(job), 0)).unwrap();
+        assert_eq!(
+            one(&job),
+            [Decoded {
+                job: job.clone(),
+                carried: 0
+            }]
+        );
+        let body: serde_json::Value =
+            serde_json::from_slice(&encode(std::slice::from_ref(&job), 0)).unwrap();
         assert_eq!(body["prediction_id"], job.prediction_id.to_string());
         // A first publish keeps the two-field body older consumers read.
         assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
@@ -120,13 +182,33 @@ mod tests {
             request_id: None,
             ..job.clone()
         };
-        let body: serde_json::Value = serde_json::from_slice(&encode(&anonymous)).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_slice(&encode(std::slice::from_ref(&anonymous), 0)).unwrap();
         assert!(body["request_id"].is_null());
         let republished = Job {
             seen_before: true,
             ..job
         };
-        assert_eq!(decode(&encode(&republished)).unwrap(), republished);
+        assert_eq!(one(&republished)[0].job, republished);
+    }
+
+    #[test]
+    fn several_jobs_share_a_message_and_a_split_off_job_carries_its_deliveries() {
+        let jobs: Vec<Job> = (0..3)
+            .map(|i| Job {
+                prediction_id: PredictionId::generate(),
+                request_id: Some(format!("req-{i}")),
+                seen_before: false,
+            })
+            .collect();
+        let body = encode(&jobs, 0);
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["jobs"].as_array().unwrap().len(), 3, "{value}");
+        let decoded: Vec<Job> = decode(&body).unwrap().into_iter().map(|d| d.job).collect();
+        assert_eq!(decoded, jobs);
+        let again = decode(&encode(&jobs[..1], 2)).unwrap();
+        assert_eq!(again[0].carried, 2);
+        assert!(decode(br#"{"jobs": []}"#).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use amqprs::BasicProperties;
 use amqprs::channel::BasicPublishArguments;
-use payrange_domain::ports::{JobQueue, QueueError};
+use payrange_domain::ports::{Job, JobQueue, QueueError};
 use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings, DeadLetter};
 
 use super::fixtures::{
@@ -91,6 +91,144 @@ async fn a_malformed_message_is_dead_lettered_and_the_next_job_still_comes() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    q.close().await;
+}
+
+/// Publishes `jobs` as one message in the adapter's format for several jobs, from a client
+/// of its own.
+async fn published_together(settings: &AmqpSettings, jobs: &[Job]) {
+    let body = serde_json::json!({
+        "jobs": jobs
+            .iter()
+            .map(|j| serde_json::json!({
+                "prediction_id": j.prediction_id.to_string(),
+                "request_id": j.request_id,
+            }))
+            .collect::<Vec<_>>(),
+    });
+    let connection = open(&settings.url).await.unwrap();
+    let channel = connection.open_channel(None).await.unwrap();
+    channel
+        .basic_publish(
+            BasicProperties::default()
+                .with_delivery_mode(amqprs::DELIVERY_MODE_PERSISTENT)
+                .finish(),
+            serde_json::to_vec(&body).unwrap(),
+            BasicPublishArguments::new("", &settings.queue),
+        )
+        .await
+        .unwrap();
+    channel.close().await.unwrap();
+    connection.close().await.unwrap();
+}
+
+fn seen_before(job: &Job) -> Job {
+    Job {
+        seen_before: true,
+        ..job.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_published_at_the_same_time_share_messages_and_each_comes_once() {
+    let (q, settings) = amqp_queue!();
+    let jobs: Vec<Job> = (0..40).map(|_| super::fixtures::job()).collect();
+    let mut publishing = tokio::task::JoinSet::new();
+    for j in jobs.clone() {
+        let queue = q.queue.clone();
+        publishing.spawn(async move { queue.publish(&j).await });
+    }
+    while let Some(published) = publishing.join_next().await {
+        published.unwrap().unwrap();
+    }
+    // Nobody consumes yet: every job is in the queue, in fewer messages than jobs.
+    let messages = ready_messages(&settings.url, &settings.queue).await;
+    let most = jobs.len().div_ceil(settings.jobs_per_message) as u32;
+    assert!((most..40).contains(&messages), "{messages} messages");
+
+    let mut received = Vec::new();
+    for _ in &jobs {
+        let d = next(&*q).await;
+        assert_eq!(d.redeliveries(), 0);
+        received.push(d.job().clone());
+        d.ack().await.unwrap();
+    }
+    received.sort_by_key(|j| j.prediction_id);
+    let mut sorted = jobs;
+    sorted.sort_by_key(|j| j.prediction_id);
+    assert_eq!(received, sorted);
+    assert_nothing_comes(&*q).await;
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_of_one_message_are_settled_each_on_its_own() {
+    let (q, settings) = amqp_queue!();
+    let jobs: Vec<Job> = (0..3).map(|_| super::fixtures::job()).collect();
+    published_together(&settings, &jobs).await;
+    let (acked, retried, rejected) = (next(&*q).await, next(&*q).await, next(&*q).await);
+    assert_eq!(
+        [acked.job(), retried.job(), rejected.job()],
+        [&jobs[0], &jobs[1], &jobs[2]]
+    );
+    acked.ack().await.unwrap();
+    retried.retry().await.unwrap();
+    rejected.reject().await.unwrap();
+
+    // The retried job comes back alone, as a job delivered before; the rejected one is
+    // dead-lettered as the broker would have dead-lettered it alone; the acked one is gone.
+    let again = next(&*q).await;
+    assert_eq!(
+        (again.job(), again.redeliveries()),
+        (&seen_before(&jobs[1]), 1)
+    );
+    again.ack().await.unwrap();
+    let dead = dead_letter(&q).await;
+    assert_eq!((dead.job(), dead.reason()), (&jobs[2], Some("rejected")));
+    dead.ack().await.unwrap();
+    assert_nothing_comes(&*q).await;
+    q.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_of_several_jobs_delivered_again_comes_back_as_one_message_per_job() {
+    let (q, settings) = amqp_queue!(max_deliveries: 2);
+    let jobs: Vec<Job> = (0..2).map(|_| super::fixtures::job()).collect();
+    published_together(&settings, &jobs).await;
+    // Both returned, as a worker that lost its database would: the message goes back whole.
+    let (first, second) = (next(&*q).await, next(&*q).await);
+    first.retry().await.unwrap();
+    drop(second);
+
+    // Delivered again, it is split: each job comes on its own, marked as seen before, and
+    // is retried and dead-lettered alone from then on.
+    let mut again = Vec::new();
+    for _ in &jobs {
+        let d = next(&*q).await;
+        assert_eq!(d.redeliveries(), 1, "{:?}", d.job());
+        again.push(d);
+    }
+    assert_eq!(
+        [again[0].job(), again[1].job()],
+        [&seen_before(&jobs[0]), &seen_before(&jobs[1])]
+    );
+    let kept = again.remove(0);
+    kept.ack().await.unwrap();
+    let mut poison = again.remove(0);
+    loop {
+        poison.retry().await.unwrap();
+        match tokio::time::timeout(Duration::from_secs(2), q.receive()).await {
+            Ok(Ok(d)) => poison = d,
+            _ => break,
+        }
+    }
+    let dead = dead_letter(&q).await;
+    assert_eq!(
+        (dead.job(), dead.reason()),
+        (&seen_before(&jobs[1]), Some("delivery_limit"))
+    );
+    dead.ack().await.unwrap();
+    assert_nothing_comes(&*q).await;
     q.close().await;
 }
 
