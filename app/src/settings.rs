@@ -41,8 +41,12 @@ pub struct Settings {
     pub amqp_url: Option<SecretString>,
     /// RabbitMQ queue name.
     pub amqp_queue: String,
-    /// Jobs a worker process takes from RabbitMQ ahead of finishing the current ones.
+    /// Messages a worker process takes from RabbitMQ ahead of finishing the current ones
+    /// (each holds up to `amqp_jobs_per_message` jobs).
     pub amqp_prefetch: u16,
+    /// Most jobs `serve` publishes together in one RabbitMQ message: jobs accepted while the
+    /// previous message awaits its confirm share the next one. 1 publishes each alone.
+    pub amqp_jobs_per_message: usize,
     /// Worker tasks per process (`payrange worker`, or `serve` when it also works).
     pub workers: usize,
     /// Most jobs a worker task handles together: the one it waited for and those already
@@ -89,6 +93,9 @@ pub enum LogFormat {
 /// Largest `worker_batch` allowed.
 pub const MAX_WORKER_BATCH: usize = 256;
 
+/// Largest `amqp_jobs_per_message` allowed.
+pub const MAX_JOBS_PER_MESSAGE: usize = 256;
+
 /// Longest token lifetime allowed: 12 hours.
 pub const MAX_TOKEN_TTL_SECS: u32 = 12 * 3600;
 
@@ -106,6 +113,7 @@ impl Default for Settings {
             amqp_url: None,
             amqp_queue: "payrange.predictions".into(),
             amqp_prefetch: 16,
+            amqp_jobs_per_message: 16,
             workers: 2,
             worker_batch: 16,
             work_in_serve: None,
@@ -152,6 +160,10 @@ impl Settings {
         anyhow::ensure!(
             (1..=MAX_WORKER_BATCH).contains(&self.worker_batch),
             "worker_batch must be between 1 and {MAX_WORKER_BATCH}"
+        );
+        anyhow::ensure!(
+            (1..=MAX_JOBS_PER_MESSAGE).contains(&self.amqp_jobs_per_message),
+            "amqp_jobs_per_message must be between 1 and {MAX_JOBS_PER_MESSAGE}"
         );
         anyhow::ensure!(
             self.max_body_bytes >= 1024,
@@ -214,6 +226,22 @@ mod tests {
             ..Settings::default()
         };
         assert!(too_big.validate().is_err());
+    }
+
+    #[test]
+    fn jobs_per_message_are_between_one_and_the_maximum() {
+        for (jobs, ok) in [
+            (0, false),
+            (1, true),
+            (MAX_JOBS_PER_MESSAGE, true),
+            (MAX_JOBS_PER_MESSAGE + 1, false),
+        ] {
+            let s = Settings {
+                amqp_jobs_per_message: jobs,
+                ..Settings::default()
+            };
+            assert_eq!(s.validate().is_ok(), ok, "{jobs}");
+        }
     }
 
     #[test]

@@ -127,6 +127,7 @@ impl App {
                 let mut amqp = AmqpSettings::new(url.expose_secret());
                 amqp.queue.clone_from(&settings.amqp_queue);
                 amqp.prefetch = settings.amqp_prefetch;
+                amqp.jobs_per_message = settings.amqp_jobs_per_message;
                 amqp.max_deliveries = settings.max_attempts + 1;
                 // Lazy: the service starts (and reports not ready) while the broker is down.
                 QueueKind::Amqp(Arc::new(AmqpJobQueue::connect_lazy(amqp)?))

@@ -22,9 +22,11 @@ use support::{Fixture, eventually, inspect};
 
 const USERS: usize = 20;
 const PER_USER: usize = 100;
-/// Most jobs a `payrange worker` process holds unacknowledged: the prefetch window
-/// (`PAYRANGE_AMQP_PREFETCH`, default 16), which its tasks' batches share.
-const PREFETCH: usize = 16;
+/// Most jobs a `payrange worker` process has in hand, committed perhaps but not yet logged:
+/// its tasks' batches (`PAYRANGE_WORKERS` 2 x `PAYRANGE_WORKER_BATCH` 16, the defaults). With
+/// one job per message the prefetch window (16 messages) was the tighter bound; a message
+/// now holds up to 16 jobs.
+const IN_HAND: usize = 2 * 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_serves_and_three_workers_complete_2000_concurrent_predictions_once_despite_a_killed_worker()
@@ -127,8 +129,8 @@ async fn two_serves_and_three_workers_complete_2000_concurrent_predictions_once_
             let seen = outcomes(&worker_refs);
             let logged = seen.values().filter(|o| o.contains_key("done")).count();
             // The killed worker may have died between committing results and logging them,
-            // with at most its prefetch window of jobs in hand (its tasks' batches).
-            async move { (logged + PREFETCH >= total).then_some(seen) }
+            // with at most its tasks' batches in hand.
+            async move { (logged + IN_HAND >= total).then_some(seen) }
         },
     )
     .await;
