@@ -13,6 +13,7 @@ RSS (VmHWM). Prints one JSON line per run, then medians per variant, mode and co
         'new-b1=target/release/payrange,PAYRANGE_WORKER_BATCH=1'
 
 A variant is LABEL=BINARY[,VAR=VALUE...]; the variables are set for its payrange processes.
+Production load goes to serve-0 only, unless --spread sends it to both serve processes.
 """
 
 import argparse
@@ -155,10 +156,11 @@ class Deployment:
         return peaks
 
 
-def load(loadgen, port, concurrency, seconds, users):
+def load(loadgen, ports, concurrency, seconds, users):
     before = os.times()
+    bases = [arg for port in ports for arg in ("--base", f"http://127.0.0.1:{port}")]
     out = subprocess.run(
-        [loadgen, "--base", f"http://127.0.0.1:{port}", "--concurrency", str(concurrency),
+        [loadgen, *bases, "--concurrency", str(concurrency),
          "--seconds", str(seconds), "--users", str(users)],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -181,6 +183,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--port", type=int, default=18400)
+    ap.add_argument("--spread", action="store_true",
+                    help="production: send the load to both serve processes in turn "
+                         "(as a round-robin balancer would), not only to serve-0")
     ap.add_argument("--pg-params", default="?sslmode=disable",
                     help="appended to the database URL; the default turns off TLS, as "
                          "deploy/local-cluster.sh does on one machine ('' keeps sqlx's default, "
@@ -203,7 +208,8 @@ def main():
                     try:
                         for c in a.concurrency:
                             cpu0, tx0 = d.cpu(), d.transactions()
-                            r = load(a.loadgen, a.port, c, a.seconds, a.users)
+                            ports = [a.port, a.port + 1] if a.spread and mode == "cluster" else [a.port]
+                            r = load(a.loadgen, ports, c, a.seconds, a.users)
                             cpu1 = d.cpu()
                             # Backends report their statistics at most once a second.
                             time.sleep(0 if tx0 is None else 1.5)

@@ -1,6 +1,8 @@
 //! Load generator for payrange: registers users, then has `--concurrency` clients submit
 //! vacancies with `?wait=30` (submit-and-wait) for `--seconds`, and prints one JSON line with
 //! requests/s, p50/p90/p99 latency and errors. Bounded in time and count; loopback only.
+//! `--base` may be given several times (e.g. every `serve` of a cluster): clients take the
+//! bases in turn, as behind a round-robin balancer.
 //!
 //! `cargo run --release -p payrange-tests --bin loadgen -- --base http://127.0.0.1:8080
 //! --concurrency 16 --seconds 20`
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 struct Args {
-    base: String,
+    bases: Vec<String>,
     concurrency: usize,
     seconds: u64,
     users: usize,
@@ -22,7 +24,7 @@ struct Args {
 
 fn args() -> Args {
     let mut a = Args {
-        base: "http://127.0.0.1:8080".into(),
+        bases: Vec::new(),
         concurrency: 16,
         seconds: 20,
         users: 20,
@@ -31,15 +33,20 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let value = it.next().expect("every flag takes a value");
         match flag.as_str() {
-            "--base" => a.base = value,
+            "--base" => a.bases.push(value),
             "--concurrency" => a.concurrency = value.parse().expect("number"),
             "--seconds" => a.seconds = value.parse().expect("number"),
             "--users" => a.users = value.parse().expect("number"),
             other => panic!("unknown flag {other}"),
         }
     }
+    if a.bases.is_empty() {
+        a.bases.push("http://127.0.0.1:8080".into());
+    }
     assert!(
-        a.base.starts_with("http://127.") || a.base.starts_with("http://localhost"),
+        a.bases
+            .iter()
+            .all(|b| b.starts_with("http://127.") || b.starts_with("http://localhost")),
         "loadgen only targets this machine"
     );
     a
@@ -89,7 +96,7 @@ async fn main() {
         .unwrap();
     let mut tokens = Vec::new();
     for i in 0..a.users {
-        tokens.push(sign_up(&client, &a.base, i).await);
+        tokens.push(sign_up(&client, &a.bases[0], i).await);
     }
     let tokens = Arc::new(tokens);
     let errors = Arc::new(AtomicU64::new(0));
@@ -101,7 +108,7 @@ async fn main() {
             client.clone(),
             tokens.clone(),
             errors.clone(),
-            a.base.clone(),
+            a.bases[c % a.bases.len()].clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
