@@ -21,11 +21,11 @@ use crate::shared::Shared;
 use crate::wire;
 
 /// Messages with room for more jobs that the outbox may have sent and not yet seen
-/// confirmed. Two keep the broker busy (one confirm in flight while the next message fills)
-/// without splitting the jobs that wait into many small messages. A full message does not
-/// count: with more jobs waiting than fit, nothing is gained by holding them back (and with
-/// `jobs_per_message` = 1 every publish goes out at once, as without sharing).
-const IN_FLIGHT: usize = 2;
+/// confirmed: one, so that the jobs accepted while it awaits its confirm all gather in the
+/// next (two in flight made smaller messages and ran 4-8 % slower, BENCHMARKS.md). A full
+/// message does not count: with more jobs waiting than fit, nothing is gained by holding them
+/// back (and with `jobs_per_message` = 1 every publish goes out at once, as without sharing).
+const IN_FLIGHT: usize = 1;
 
 /// What a publisher waits for: `Ok` once the broker confirmed the message holding its job.
 type Outcome = Result<(), Arc<AmqpError>>;
@@ -78,9 +78,9 @@ impl Outbox {
 }
 
 /// The outbox task: takes the first waiting job and every other one already waiting, sends
-/// them as one message and hands the confirm to their callers from a task of its own, so
-/// that the next message can be sent meanwhile (at most [`IN_FLIGHT`] unconfirmed ones with
-/// room to spare).
+/// them as one message and hands the confirm to their callers from a task of its own. The
+/// next message waits for that confirm (at most [`IN_FLIGHT`] unconfirmed messages with room
+/// to spare), unless this one was full.
 async fn run(shared: Weak<Shared>, mut rx: mpsc::UnboundedReceiver<Pending>) {
     let permits = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
