@@ -5,6 +5,7 @@ use payrange_domain::models::{
 };
 use poem_openapi::{Enum, Object};
 
+use super::fields;
 use super::text::Text;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -16,8 +17,10 @@ use uuid::Uuid;
 #[oai(deny_unknown_fields)]
 pub struct Registration {
     /// E-mail address; case does not matter.
+    #[oai(deserialize_with = "fields::email")]
     pub email: Text,
     /// Password: 12 to 128 characters, not a common one.
+    #[oai(deserialize_with = "fields::password")]
     pub password: Text,
 }
 
@@ -26,10 +29,10 @@ pub struct Registration {
 #[oai(deny_unknown_fields)]
 pub struct Credentials {
     /// E-mail address; case does not matter.
-    #[oai(validator(max_length = 254))]
+    #[oai(validator(max_length = 254), deserialize_with = "fields::email")]
     pub email: Text,
     /// Password: 12 to 128 characters, not a common one (registration rules).
-    #[oai(validator(max_length = 512))]
+    #[oai(validator(max_length = 512), deserialize_with = "fields::password")]
     pub password: Text,
 }
 
@@ -38,9 +41,13 @@ pub struct Credentials {
 #[oai(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The current password.
-    #[oai(validator(max_length = 512))]
+    #[oai(
+        validator(max_length = 512),
+        deserialize_with = "fields::current_password"
+    )]
     pub current_password: Text,
     /// The new password (registration rules).
+    #[oai(deserialize_with = "fields::new_password")]
     pub new_password: Text,
 }
 
@@ -103,11 +110,13 @@ pub struct SessionDto {
 #[oai(deny_unknown_fields)]
 pub struct VacancyDto {
     /// Title, 1 to 200 characters after trimming.
+    #[oai(deserialize_with = "fields::name")]
     pub name: Text,
     /// Description, 1 to 20,000 characters after trimming.
+    #[oai(deserialize_with = "fields::description")]
     pub description: Text,
     /// City or region (optional, at most 100 characters; null or blank means not given).
-    #[oai(nullable)]
+    #[oai(nullable, deserialize_with = "fields::area")]
     pub area: Option<Text>,
 }
 
@@ -272,6 +281,7 @@ pub struct UserPage {
 pub struct UserUpdate {
     /// `true` disables the account: it cannot sign in and every token it holds is revoked at
     /// once. `false` enables it again (its old tokens stay revoked).
+    #[oai(deserialize_with = "fields::disabled")]
     pub disabled: bool,
 }
 

@@ -228,6 +228,30 @@ fn payload_error(reason: &str) -> ApiError {
     if reason.contains(" at line ") && reason.contains(" column ") {
         return ApiError::BadRequest(body("bad_request", format!("invalid JSON: {reason}")));
     }
+    // poem-openapi names the Rust types it was parsing, before the message ("failed to parse
+    // \"VacancyDto\": ...") and after it ("... (occurred while parsing \"VacancyDto\")"):
+    // names that mean nothing to a client.
+    let (reason, within) = match reason.rsplit_once(" (occurred while parsing \"") {
+        Some((message, ty)) if ty.ends_with("\")") => (message, true),
+        _ => (reason, false),
+    };
+    if !within && reason.starts_with("Expected input type \"") {
+        // The body itself is of the wrong type; every request body is an object.
+        return ApiError::invalid("body", "body must be a JSON object");
+    }
+    let reason = reason
+        .strip_prefix("failed to parse \"")
+        .and_then(|rest| rest.split_once("\": "))
+        .map_or(reason, |(_, message)| message);
+    // "field `x` is required" / "... must be ..." (app/src/http/fields.rs), "field `x`
+    // verification failed. ..." (poem-openapi's validators): said as "x is required", in the
+    // style of the domain's messages. "unknown field `x`." stays as it is.
+    if let Some((name, rest)) = reason
+        .strip_prefix("field `")
+        .and_then(|rest| rest.split_once("` "))
+    {
+        return ApiError::invalid(name, format!("{name} {rest}"));
+    }
     let field = reason
         .split_once("unknown field `")
         .and_then(|(_, rest)| rest.split_once('`'))

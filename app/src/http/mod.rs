@@ -8,6 +8,7 @@ pub mod common_passwords;
 pub mod dto;
 pub mod error;
 mod error_map;
+mod fields;
 pub mod links;
 pub mod predictions;
 pub mod rules;

@@ -53,16 +53,66 @@ async fn oversized_body_returns_413() {
 }
 
 #[tokio::test]
-async fn missing_wrongly_typed_and_unknown_fields_return_422() {
+async fn missing_wrongly_typed_and_unknown_fields_return_422_naming_the_field() {
     let app = TestApp::spawn().await;
-    for body in [
-        json!({"email": "a@b.io"}),
-        json!({"email": 5, "password": "correct horse battery"}),
-        json!({"email": "a@b.io", "password": "correct horse battery", "admin": true}),
-        json!([1, 2]),
+    let user = app.user().await;
+    let password = "correct horse battery";
+    for (path, body, field, message) in [
+        (
+            "/api/v1/users",
+            json!({"email": "a@b.io"}),
+            "password",
+            "password is required",
+        ),
+        (
+            "/api/v1/users",
+            json!({"email": 5, "password": password}),
+            "email",
+            "email must be a string, not a number",
+        ),
+        (
+            "/api/v1/users",
+            json!({"email": "a@b.io", "password": password, "admin": true}),
+            "admin",
+            "unknown field `admin`.",
+        ),
+        (
+            "/api/v1/users",
+            json!([1, 2]),
+            "body",
+            "body must be a JSON object",
+        ),
+        (
+            "/api/v1/sessions",
+            json!({"email": "a@b.io", "password": null}),
+            "password",
+            "password must be a string, not null",
+        ),
+        // The most likely slip of a client: the vacancy's title sent as `title`.
+        (
+            "/api/v1/predictions",
+            json!({"title": "Rust developer", "description": "d"}),
+            "name",
+            "name is required",
+        ),
+        (
+            "/api/v1/predictions",
+            json!({"name": "n", "description": 12}),
+            "description",
+            "description must be a string, not a number",
+        ),
+        (
+            "/api/v1/predictions",
+            json!({"name": "n", "description": "d", "area": ["Казань"]}),
+            "area",
+            "area must be a string or null, not an array",
+        ),
     ] {
-        let r = app.post_json("/api/v1/users", &body, None).await;
-        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let r = app.post_json(path, &body, Some(&user.token)).await;
+        let e = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(e["details"][0]["field"], field, "{body}: {e}");
+        assert_eq!(e["details"][0]["message"], message, "{body}: {e}");
+        assert_eq!(e["message"], format!("{field}: {message}"), "{body}: {e}");
     }
 }
 
