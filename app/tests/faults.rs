@@ -1,6 +1,7 @@
 //! The delivery guarantees of production mode (README, "Production"), each proven against
 //! real PostgreSQL and RabbitMQ with real `payrange serve` and `payrange worker` processes:
-//! workers are SIGKILLed and SIGTERMed, and the database and the broker restarted.
+//! workers are SIGKILLed and SIGTERMed, and the database and the broker restarted. Also
+//! what operators follow a job by: its request id, from the HTTP request to the worker's log.
 //!
 //! Tests that restart a server start a private one (`support::servers`); the others use the
 //! shared `TEST_DATABASE_URL` and `TEST_AMQP_URL` with a database and queue of their own.
@@ -18,5 +19,6 @@ mod faults {
     mod database_restart;
     mod dead_letter;
     mod graceful_shutdown;
+    mod request_id;
     mod worker_crash;
 }

@@ -89,6 +89,18 @@ impl User {
             .unwrap()
     }
 
+    /// `POST /api/v1/predictions` carrying `X-Request-Id: request_id` (no waiting).
+    pub async fn submit_with_request_id(&self, name: &str, request_id: &str) -> Response {
+        self.client
+            .post(format!("{}/api/v1/predictions", self.base))
+            .bearer_auth(&self.token)
+            .header("x-request-id", request_id)
+            .json(&vacancy(name))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Submits and expects 202; returns the prediction id.
     pub async fn submit_accepted(&self, name: &str) -> String {
         let r = self.submit(name).await;

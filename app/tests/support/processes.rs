@@ -202,6 +202,24 @@ impl Proc {
             .collect()
     }
 
+    /// The `request_id` field of every `job processed` line that names `prediction_id`.
+    pub fn request_ids_logged_for(&self, prediction_id: &str) -> Vec<String> {
+        self.log_text()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|v| {
+                v["fields"]["message"] == "job processed"
+                    && v["fields"]["prediction_id"] == prediction_id
+            })
+            .map(|v| {
+                v["fields"]["request_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
     /// How many `job failed; returned to the queue` lines name `prediction_id`.
     pub fn failed_attempts(&self, prediction_id: &str) -> usize {
         self.log_text()
