@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::ConnectionTrait as _;
 
-use crate::support::client::User;
+use crate::support::client::{User, http};
 use crate::support::inspect::{self, FinishGate};
 use crate::support::processes::outcomes;
 use crate::support::{Fixture, eventually};
@@ -80,4 +80,34 @@ async fn a_worker_killed_mid_job_has_its_jobs_redelivered_and_each_completed_exa
         assert_eq!(seen[id].get("done"), Some(&1), "{id}: {:?}", seen[id]);
         assert_eq!(seen[id].len(), 1, "{id}: {:?}", seen[id]);
     }
+
+    // What an operator sees of it on the survivor's `/metrics`: every job done and timed, and
+    // among its redeliveries at least the two that were mid-job (the other four as well if
+    // the killed worker had taken them from the queue before it died).
+    let metrics = http()
+        .get(format!("{}/metrics", survivor.base()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| -> usize {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{series} in {metrics}"))
+    };
+    assert_eq!(
+        value("payrange_jobs_total{outcome=\"done\"}"),
+        ids.len(),
+        "{metrics}"
+    );
+    assert_eq!(
+        value("payrange_job_run_seconds_count"),
+        ids.len(),
+        "{metrics}"
+    );
+    let redelivered = value("payrange_job_redeliveries_total");
+    assert!((2..=ids.len()).contains(&redelivered), "{metrics}");
 }
