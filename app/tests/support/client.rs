@@ -80,25 +80,24 @@ impl User {
 
     /// `POST /api/v1/predictions` (no waiting).
     pub async fn submit(&self, name: &str) -> Response {
-        self.client
-            .post(format!("{}/api/v1/predictions", self.base))
-            .bearer_auth(&self.token)
-            .json(&vacancy(name))
+        self.submission(name).send().await.unwrap()
+    }
+
+    /// `POST /api/v1/predictions` carrying `X-Request-Id: request_id` (no waiting).
+    pub async fn submit_with_request_id(&self, name: &str, request_id: &str) -> Response {
+        self.submission(name)
+            .header("x-request-id", request_id)
             .send()
             .await
             .unwrap()
     }
 
-    /// `POST /api/v1/predictions` carrying `X-Request-Id: request_id` (no waiting).
-    pub async fn submit_with_request_id(&self, name: &str, request_id: &str) -> Response {
+    /// The request that submits vacancy `name`, as this user.
+    fn submission(&self, name: &str) -> reqwest::RequestBuilder {
         self.client
             .post(format!("{}/api/v1/predictions", self.base))
             .bearer_auth(&self.token)
-            .header("x-request-id", request_id)
             .json(&vacancy(name))
-            .send()
-            .await
-            .unwrap()
     }
 
     /// Submits and expects 202; returns the prediction id.

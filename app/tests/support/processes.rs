@@ -189,48 +189,44 @@ impl Proc {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Every `job processed` log line: `(prediction id, outcome)` in log order.
-    pub fn processed(&self) -> Vec<(String, String)> {
+    /// The `fields` of every JSON line of its log whose message starts with `message`, in
+    /// log order.
+    fn logged(&self, message: &str) -> Vec<serde_json::Value> {
         self.log_text()
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|v| v["fields"]["message"] == "job processed")
-            .map(|v| {
-                let field = |k: &str| v["fields"][k].as_str().unwrap_or_default().to_owned();
-                (field("prediction_id"), field("outcome"))
+            .map(|mut v| v["fields"].take())
+            .filter(|f| {
+                f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(message))
             })
+            .collect()
+    }
+
+    /// Every `job processed` log line: `(prediction id, outcome)` in log order.
+    pub fn processed(&self) -> Vec<(String, String)> {
+        let text = |f: &serde_json::Value, k: &str| f[k].as_str().unwrap_or_default().to_owned();
+        self.logged("job processed")
+            .iter()
+            .map(|f| (text(f, "prediction_id"), text(f, "outcome")))
             .collect()
     }
 
     /// The `request_id` field of every `job processed` line that names `prediction_id`.
     pub fn request_ids_logged_for(&self, prediction_id: &str) -> Vec<String> {
-        self.log_text()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|v| {
-                v["fields"]["message"] == "job processed"
-                    && v["fields"]["prediction_id"] == prediction_id
-            })
-            .map(|v| {
-                v["fields"]["request_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
+        self.logged("job processed")
+            .iter()
+            .filter(|f| f["prediction_id"] == prediction_id)
+            .map(|f| f["request_id"].as_str().unwrap_or_default().to_owned())
             .collect()
     }
 
     /// How many `job failed; returned to the queue` lines name `prediction_id`.
     pub fn failed_attempts(&self, prediction_id: &str) -> usize {
-        self.log_text()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|v| {
-                v["fields"]["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with("job failed"))
-                    && v["fields"]["prediction_id"] == prediction_id
-            })
+        self.logged("job failed")
+            .iter()
+            .filter(|f| f["prediction_id"] == prediction_id)
             .count()
     }
 }
