@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use payrange_domain::memory::{MemoryStore, RecordingQueue};
 use payrange_domain::models::{
-    Email, Explanation, ModelInfo, NewPassword, PageRequest, Password, PasswordHash, Role,
-    SalaryEstimate, SessionId, UserId, Vacancy,
+    Confidence, Email, Explanation, LikelyRange, ModelInfo, NewPassword, PageRequest, Password,
+    PasswordHash, Role, SalaryEstimate, SessionId, UserId, Vacancy,
 };
 use payrange_domain::ports::{
     HashError, PasswordHasher, PredictError, SalaryPredictor, TokenClaims, TokenCodec, TokenError,
@@ -82,6 +82,12 @@ impl SalaryPredictor for ToyModel {
             currency: "RUR".into(),
             model_version: "toy".into(),
             explanation: Explanation::default(),
+            likely: Some(LikelyRange {
+                from: base * 1.05,
+                to: base * 1.35,
+                level: 0.8,
+                confidence: Confidence::of_band(base * 1.05, base * 1.35),
+            }),
         })
     }
     fn info(&self) -> &ModelInfo {
@@ -133,6 +139,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         range.salary_to,
         range.currency
     );
+    if let Some(likely) = &range.likely {
+        println!(
+            "likely ({:.0} %): {:.0}..{:.0}, {} confidence",
+            likely.level * 100.0,
+            likely.from,
+            likely.to,
+            likely.confidence.as_str()
+        );
+    }
     let history = predictions
         .history(me.user.id, PageRequest::new(None, None)?)
         .await?;

@@ -19,8 +19,9 @@ pub use password::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewPassword, Password, PasswordError, PasswordHash,
 };
 pub use prediction::{
-    BoundMetrics, Explanation, ModelInfo, Prediction, PredictionStatus, SalaryEstimate,
-    TermContribution, to_storage_precision,
+    BoundMetrics, Confidence, Explanation, IntervalQuality, LikelyRange, ModelInfo, PayBasis,
+    Prediction, PredictionStatus, SalaryEstimate, StatedSalary, StatedSalaryEffect,
+    TermContribution, TermSource, to_storage_precision,
 };
 pub use user::{NewUser, Role, Session, User};
 pub use vacancy::{
