@@ -231,13 +231,22 @@ tr.ref{color:var(--muted)}
 .legend{font-size:.9rem;margin:.2em 0}
 .key{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin:0 .35em -.1em 0}
 .legend .key+span{margin-right:1.2em}
-.terms td.term{overflow-wrap:anywhere;max-width:22em}
+.terms{width:100%}
+.terms td.term{overflow-wrap:break-word;max-width:22em}
+td.note{overflow-wrap:anywhere;min-width:10em}
 .terms td.bar{width:40%;min-width:6em;position:relative;padding:0}
 .terms .pos,.terms .neg{position:absolute;top:.45em;bottom:.45em}
 .terms .pos{left:50%;background:#2e7d4f}
 .terms .neg{right:50%;background:#b3261e}
 .terms td.bar::after{content:'';position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #999}
 footer{margin-top:3em;color:var(--muted);font-size:.9rem}
+@media (max-width:600px){
+main{padding:16px 12px 40px}
+svg.chart text{font-size:17px}
+table{font-size:.84rem}
+th,td{padding:.3em .45em}
+.terms td.bar{width:28%;min-width:4em}
+}
 ";
 
 /// Displays a string HTML-escaped (text and attribute values alike).
@@ -282,7 +291,7 @@ fn fmt_int(v: f64) -> String {
         out.push(MINUS);
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(THIN);
         }
         out.push(c);
@@ -381,6 +390,15 @@ impl Money {
         match n.strip_prefix(MINUS) {
             Some(abs) => format!("{MINUS}{}{abs}{}", self.prefix, self.suffix),
             None => format!("{}{n}{}", self.prefix, self.suffix),
+        }
+    }
+
+    /// A range with the unit written once where it can be, e.g. "16 257 – 37 653 ₽".
+    fn range(&self, lo: f64, hi: f64) -> String {
+        if self.prefix.is_empty() && lo >= 0.0 {
+            format!("{}{NBSP}– {}", fmt_int(lo), self.fmt(hi))
+        } else {
+            format!("{}{NBSP}– {}", self.fmt(lo), self.fmt(hi))
         }
     }
 
@@ -629,7 +647,7 @@ fn section_cv(out: &mut String, d: &ReportData, money: &Money) {
         }
         put!(
             out,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"note\">{}</td></tr>",
             row.interval_coverage.map_or_else(|| "—".into(), fmt_share),
             money.opt(row.interval_mean_width),
             Esc(&row.note)
@@ -727,12 +745,13 @@ fn section_bands(out: &mut String, d: &ReportData, money: &Money) {
     put!(
         out,
         "<p>The vacancies of each bound are split into {BANDS} equal-sized bands by true \
-         salary (Q1 the lowest fifth). A linear model on log salaries pulls extreme \
-         salaries towards the middle: a negative signed error means the band is \
-         under-predicted.</p>\n"
+         salary (Q1 the lowest fifth). <em>Median |error|</em> is the typical error as a \
+         share of the true salary; <em>median error</em> keeps its sign, so a negative one \
+         means the band is under-predicted (a model on log salaries pulls the extremes \
+         towards the middle).</p>\n"
     );
     band_chart(out, &all, money);
-    put!(out, "<div class=\"grid\">\n");
+    // The band tables stacked, not side by side: six columns need the full width.
     for b in 0..2 {
         if all[b].is_empty() {
             put!(out, "<div><h3>{}</h3>", Esc(BOUND[b]));
@@ -752,11 +771,10 @@ fn section_bands(out: &mut String, d: &ReportData, money: &Money) {
         for (i, band) in all[b].iter().enumerate() {
             put!(
                 out,
-                "<tr><th scope=\"row\">Q{}</th><td class=\"num\">{} – {}</td><td class=\"num\">{}</td>\
+                "<tr><th scope=\"row\">Q{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>\
                  <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 i + 1,
-                money.fmt(band.lo),
-                money.fmt(band.hi),
+                money.range(band.lo, band.hi),
                 fmt_count(band.n),
                 money.fmt(band.mae),
                 fmt_share(band.median_abs_rel),
@@ -765,7 +783,7 @@ fn section_bands(out: &mut String, d: &ReportData, money: &Money) {
         }
         put!(out, "</tbody></table></div>\n");
     }
-    put!(out, "</div>\n</section>\n");
+    put!(out, "</section>\n");
 }
 
 fn section_calibration(out: &mut String, d: &ReportData, money: &Money) {
@@ -784,9 +802,9 @@ fn section_calibration(out: &mut String, d: &ReportData, money: &Money) {
     calibration_chart(out, &d.calibration);
     put!(
         out,
-        "<div class=\"table-wrap\"><table><caption>Interval calibration</caption><thead><tr>\
-         <th scope=\"col\" class=\"num\">Nominal level</th>\
-         <th scope=\"col\" class=\"num\">Observed coverage</th>\
+        "<div class=\"table-wrap\"><table><caption>Nominal level, observed coverage and mean width of the intervals</caption><thead><tr>\
+         <th scope=\"col\" class=\"num\">Level</th>\
+         <th scope=\"col\" class=\"num\">Coverage</th>\
          <th scope=\"col\" class=\"num\">Mean width</th></tr></thead><tbody>"
     );
     for c in &d.calibration {
@@ -850,11 +868,10 @@ fn section_terms(out: &mut String, d: &ReportData) {
          +0.1 at full weight raises the bound by about 10 %. Green bars raise the bound, red \
          ones lower it.</p>\n<div class=\"grid\">\n"
     );
-    for b in 0..2 {
-        let mut terms: Vec<&(String, f64)> =
-            d.top_terms[b].iter().filter(|t| t.1.is_finite()).collect();
+    for (all_terms, bound) in d.top_terms.iter().zip(BOUND) {
+        let mut terms: Vec<&(String, f64)> = all_terms.iter().filter(|t| t.1.is_finite()).collect();
         if terms.is_empty() {
-            put!(out, "<div><h3>{}</h3>", Esc(BOUND[b]));
+            put!(out, "<div><h3>{}</h3>", Esc(bound));
             not_available(out, "no terms for this bound");
             put!(out, "</div>\n");
             continue;
@@ -873,7 +890,7 @@ fn section_terms(out: &mut String, d: &ReportData) {
             "<div class=\"table-wrap\"><table class=\"terms\"><caption>Strongest terms, {}</caption>\
              <thead><tr><th scope=\"col\">Term</th><th scope=\"col\" class=\"num\">Coefficient</th>\
              <th scope=\"col\"><span class=\"visually-hidden\">Bar</span></th></tr></thead><tbody>",
-            BOUND[b]
+            bound
         );
         // Positive ones strongest first, then negative ones weakest first, so the bars
         // run from the top of the scale to its bottom.
@@ -926,8 +943,8 @@ fn section_settings(out: &mut String, d: &ReportData) {
 
 const W: f64 = 480.0;
 const H: f64 = 320.0;
-const LEFT: f64 = 60.0;
-const RIGHT: f64 = 18.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 26.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 48.0;
 
@@ -1025,7 +1042,7 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 fn linear_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![lo];
     }
     let step = nice_step((hi - lo) / n as f64);
@@ -1186,6 +1203,18 @@ fn histogram(out: &mut String, b: usize, values: &[f64], money: &Money, per: &st
     );
 }
 
+/// 2nd, 3rd, 5th, 11th, 21st, ...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -1247,7 +1276,7 @@ fn scatter(out: &mut String, b: usize, points: &[(f64, f64)], money: &Money) {
         plot.py(axis.hi)
     );
     let shown = if stride > 1 {
-        format!(", every {}th of them shown", stride)
+        format!(", every {} of them shown", ordinal(stride))
     } else {
         String::new()
     };
@@ -1456,12 +1485,12 @@ fn learning_chart(out: &mut String, points: &[LearningPoint], money: &Money) {
             &format!("MAE, {}", money.name),
         ),
     );
-    for b in 0..2 {
+    for (b, color) in COLOR.iter().enumerate() {
         polyline(
             out,
             &plot,
             p.iter().map(|l| (l.rows as f64, l.mae[b])),
-            COLOR[b],
+            color,
         );
     }
     put!(
@@ -1763,6 +1792,16 @@ mod tests {
         assert_eq!(fmt_compact(1_500.0), "1.5k");
         assert_eq!(fmt_compact(2_000_000.0), "2M");
         assert_eq!(fmt_compact(0.4), "0.4");
+        assert_eq!(
+            Money::new("RUB").range(16_257.0, 37_653.0),
+            "16\u{202f}257\u{a0}– 37\u{202f}653\u{a0}₽"
+        );
+        assert_eq!(
+            Money::new("GBP").range(9_000.0, 12_000.0),
+            "£9\u{202f}000\u{a0}– £12\u{202f}000"
+        );
+        let ordinals: Vec<String> = [2, 3, 4, 11, 21, 112].map(ordinal).into();
+        assert_eq!(ordinals, ["2nd", "3rd", "4th", "11th", "21st", "112th"]);
     }
 
     #[test]
