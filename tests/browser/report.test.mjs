@@ -29,20 +29,24 @@ const SECTIONS = [
 
 let browser, report, tmp;
 
+/** The environment for the binary: it reads PAYRANGE_* variables as settings, so the runner's own stay out. */
+function childEnv() {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PAYRANGE_')) delete env[k];
+  return env;
+}
+
 /** Trains a small model with `--report` and returns the report's path. */
 function trainReport(bin) {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'payrange-report-'));
   const out = path.join(tmp, 'report.html');
-  // The binary reads PAYRANGE_* variables as settings; keep the runner's own out.
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('PAYRANGE_')) delete env[k];
   execFileSync(bin, [
     'train',
     '--data', path.resolve(HERE, '../../ml/tests/fixtures/hh_sample.csv'),
     '--out', path.join(tmp, 'm.model'),
     '--report', out,
     '--threads', '2',
-  ], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600000 });
+  ], { env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'], timeout: 600000 });
   assert.ok(existsSync(out), `payrange train wrote no report at ${out}`);
   return out;
 }
@@ -50,7 +54,7 @@ function trainReport(bin) {
 /** Why the binary cannot write a report yet, or null. */
 function missingReportFlag(bin) {
   if (!existsSync(bin)) throw new Error(`payrange binary not found at ${bin}: run \`cargo build -p payrange-app\` or set PAYRANGE_BIN`);
-  const help = execFileSync(bin, ['train', '--help'], { encoding: 'utf8' });
+  const help = execFileSync(bin, ['train', '--help'], { env: childEnv(), encoding: 'utf8' });
   return help.includes('--report') ? null : '`payrange train` has no --report option yet';
 }
 
