@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::convert::{explanation_to_json, prediction_from_row, stored_time};
+use crate::convert::{check_likely, explanation_to_json, prediction_from_row, stored_time};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err};
 use crate::finished::announcing;
@@ -23,7 +23,7 @@ use crate::predictions::{
 use crate::store::SeaOrmStore;
 
 /// Columns of one row of the `VALUES` list of [`SeaOrmStore::finish_many_postgres`].
-const FINISH_COLUMNS: usize = 8;
+const FINISH_COLUMNS: usize = 12;
 
 impl SeaOrmStore {
     /// [`LogStore::start_predictions`]: one `UPDATE ... WHERE id IN (...) RETURNING *`, and
@@ -209,7 +209,8 @@ impl SeaOrmStore {
         let mut values: Vec<Value> = Vec::with_capacity(2 + finishes.len() * columns);
         values.push(Value::from(stored_time(at)));
         let mut types = vec![
-            "uuid", "text", "float8", "float8", "text", "text", "text", "text",
+            "uuid", "text", "float8", "float8", "text", "text", "text", "float8", "float8",
+            "float8", "text", "text",
         ];
         let (attempts_set, attempts_where) = if let Some(started) = started {
             values.push(Value::from(stored_time(started)));
@@ -245,6 +246,16 @@ impl SeaOrmStore {
                     values.push(Value::from(Some(explanation_to_json(
                         &estimate.explanation,
                     )?)));
+                    let likely = estimate.likely.as_ref();
+                    if let Some(l) = likely {
+                        check_likely(l)?;
+                    }
+                    values.push(Value::from(likely.map(|l| l.from)));
+                    values.push(Value::from(likely.map(|l| l.to)));
+                    values.push(Value::from(likely.map(|l| l.level)));
+                    values.push(Value::from(
+                        likely.map(|l| l.confidence.as_str().to_owned()),
+                    ));
                     values.push(Value::from(None::<String>));
                 }
                 Err(reason) => {
@@ -253,6 +264,10 @@ impl SeaOrmStore {
                     values.push(Value::from(None::<f64>));
                     values.push(Value::from(None::<String>));
                     values.push(Value::from(None::<String>));
+                    values.push(Value::from(None::<String>));
+                    values.push(Value::from(None::<f64>));
+                    values.push(Value::from(None::<f64>));
+                    values.push(Value::from(None::<f64>));
                     values.push(Value::from(None::<String>));
                     values.push(Value::from(Some((*reason).to_owned())));
                 }
@@ -267,9 +282,12 @@ impl SeaOrmStore {
             "UPDATE \"predictions\" SET \"finished_at\" = $1, \"status\" = v.\"status\", \
              \"salary_from\" = v.\"salary_from\", \"salary_to\" = v.\"salary_to\", \
              \"currency\" = v.\"currency\", \"model_version\" = v.\"model_version\", \
-             \"explanation\" = v.\"explanation\", \"error\" = v.\"error\"{attempts_set} \
+             \"explanation\" = v.\"explanation\", \"likely_from\" = v.\"likely_from\", \
+             \"likely_to\" = v.\"likely_to\", \"likely_level\" = v.\"likely_level\", \
+             \"confidence\" = v.\"confidence\", \"error\" = v.\"error\"{attempts_set} \
              FROM (VALUES {}) AS v(\"id\", \"status\", \"salary_from\", \"salary_to\", \
-             \"currency\", \"model_version\", \"explanation\", \"error\"{}) \
+             \"currency\", \"model_version\", \"explanation\", \"likely_from\", \
+             \"likely_to\", \"likely_level\", \"confidence\", \"error\"{}) \
              WHERE \"predictions\".\"id\" = v.\"id\" \
              AND \"predictions\".\"status\" IN ('{}', '{}'){attempts_where}",
             rows.join(", "),

@@ -46,7 +46,9 @@ pub(crate) fn announcing(update_sql: &str) -> String {
            'owner', \"owner\", 'status', \"status\", \
            'salary_from', \"salary_from\", 'salary_to', \"salary_to\", \
            'currency', \"currency\", 'model_version', \"model_version\", \
-           'explanation', \"explanation\", 'error', \"error\", 'attempts', \"attempts\", \
+           'explanation', \"explanation\", 'likely_from', \"likely_from\", \
+           'likely_to', \"likely_to\", 'likely_level', \"likely_level\", \
+           'confidence', \"confidence\", 'error', \"error\", 'attempts', \"attempts\", \
            'request_id', \"request_id\", 'created_at', {created}, \
            'started_at', {started}, 'finished_at', {finished})::text AS payload \
            FROM finished) \
@@ -184,6 +186,10 @@ impl Announced {
             currency: text("currency")?,
             model_version: text("model_version")?,
             explanation: text("explanation")?,
+            likely_from: number("likely_from")?,
+            likely_to: number("likely_to")?,
+            likely_level: number("likely_level")?,
+            confidence: text("confidence")?,
             error: text("error")?,
             attempts,
             request_id: text("request_id")?,

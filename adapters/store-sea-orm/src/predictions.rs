@@ -14,7 +14,9 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::coalesce::shared;
-use crate::convert::{explanation_to_json, prediction_from_row, prediction_to_row, stored_time};
+use crate::convert::{
+    check_likely, explanation_to_json, prediction_from_row, prediction_to_row, stored_time,
+};
 use crate::entity::prediction::{self, Column, Entity};
 use crate::errors::{corrupt, db_err, map_db_err};
 use crate::pool::Pool;
@@ -51,19 +53,32 @@ pub(crate) fn finish_update(
 ) -> Result<UpdateMany<Entity>, StoreError> {
     let update = update_unfinished(id).col_expr(Column::FinishedAt, Expr::value(stored_time(at)));
     Ok(match outcome {
-        Ok(estimate) => update
-            .col_expr(Column::Status, Expr::value(PredictionStatus::Done.as_str()))
-            .col_expr(Column::SalaryFrom, Expr::value(estimate.salary_from))
-            .col_expr(Column::SalaryTo, Expr::value(estimate.salary_to))
-            .col_expr(Column::Currency, Expr::value(estimate.currency.as_str()))
-            .col_expr(
-                Column::ModelVersion,
-                Expr::value(estimate.model_version.as_str()),
-            )
-            .col_expr(
-                Column::Explanation,
-                Expr::value(explanation_to_json(&estimate.explanation)?),
-            ),
+        Ok(estimate) => {
+            let likely = estimate.likely.as_ref();
+            if let Some(l) = likely {
+                check_likely(l)?;
+            }
+            update
+                .col_expr(Column::Status, Expr::value(PredictionStatus::Done.as_str()))
+                .col_expr(Column::SalaryFrom, Expr::value(estimate.salary_from))
+                .col_expr(Column::SalaryTo, Expr::value(estimate.salary_to))
+                .col_expr(Column::Currency, Expr::value(estimate.currency.as_str()))
+                .col_expr(
+                    Column::ModelVersion,
+                    Expr::value(estimate.model_version.as_str()),
+                )
+                .col_expr(
+                    Column::Explanation,
+                    Expr::value(explanation_to_json(&estimate.explanation)?),
+                )
+                .col_expr(Column::LikelyFrom, Expr::value(likely.map(|l| l.from)))
+                .col_expr(Column::LikelyTo, Expr::value(likely.map(|l| l.to)))
+                .col_expr(Column::LikelyLevel, Expr::value(likely.map(|l| l.level)))
+                .col_expr(
+                    Column::Confidence,
+                    Expr::value(likely.map(|l| l.confidence.as_str())),
+                )
+        }
         Err(reason) => update
             .col_expr(
                 Column::Status,

@@ -6,16 +6,18 @@
 //! [`LogStore`]: payrange_domain::ports::LogStore
 
 use payrange_domain::models::PredictionStatus;
-use payrange_domain::ports::StartOutcome;
+use payrange_domain::ports::{StartOutcome, UnstartedFinish};
 
 use super::fixtures::{
-    TestStore, at, contract_tests, estimate, four_racing_finishers, ids, queued, user,
+    TestStore, at, contract_tests, estimate, four_racing_finishers, ids, plain_estimate, queued,
+    user,
 };
 
 contract_tests!(
     a_batch_start_starts_the_unfinished_and_reports_the_others,
     a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction,
     a_redelivered_batch_writes_nothing,
+    a_batch_keeps_each_estimates_likely_range_stated_salary_and_pay_basis_or_their_absence,
     of_four_concurrent_batch_finishes_one_outcome_per_prediction_is_written,
 );
 
@@ -97,6 +99,55 @@ async fn a_batch_finish_writes_each_outcome_and_never_over_a_finished_prediction
     assert_eq!(s.prediction(ids[2]).await.unwrap(), Some(finished));
     assert_eq!(s.prediction(ids[3]).await.unwrap(), None);
     assert!(s.finish_predictions(&[], at(4)).await.unwrap().is_empty());
+}
+
+async fn a_batch_keeps_each_estimates_likely_range_stated_salary_and_pay_basis_or_their_absence(
+    s: &TestStore,
+) {
+    let ann = user(s, "ann@example.com").await;
+    let ids = ids(4);
+    for id in &ids {
+        s.insert_prediction(&queued(*id, ann.id, at(0)))
+            .await
+            .unwrap();
+    }
+    let (full, plain) = (estimate(), plain_estimate());
+    assert!(full.likely.is_some() && full.explanation.stated_salary.is_some());
+    assert!(plain.likely.is_none() && plain.explanation.stated_salary.is_none());
+    // Started then finished together, and finished together on a first delivery.
+    s.start_predictions(&ids[..2], at(1)).await.unwrap();
+    let batch = [(ids[1], Ok(&plain)), (ids[0], Ok(&full))];
+    assert_eq!(
+        s.finish_predictions(&batch, at(2)).await.unwrap(),
+        vec![true; 2]
+    );
+    let unstarted = [
+        UnstartedFinish {
+            id: ids[2],
+            attempts: 0,
+            outcome: Ok(&full),
+        },
+        UnstartedFinish {
+            id: ids[3],
+            attempts: 0,
+            outcome: Ok(&plain),
+        },
+    ];
+    assert_eq!(
+        s.finish_unstarted(&unstarted, at(3), at(4)).await.unwrap(),
+        vec![true; 2]
+    );
+    let read = s.predictions(&ids).await.unwrap();
+    let results: Vec<_> = read.into_iter().map(|p| p.unwrap().result).collect();
+    assert_eq!(
+        results,
+        vec![
+            Some(full.clone()),
+            Some(plain.clone()),
+            Some(full),
+            Some(plain)
+        ]
+    );
 }
 
 async fn a_redelivered_batch_writes_nothing(s: &TestStore) {

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use payrange_domain::memory::MemoryStore;
 use payrange_domain::models::{
-    Email, Explanation, NewUser, PasswordHash, Prediction, PredictionId, PredictionStatus, Role,
-    SalaryEstimate, TermContribution, User, UserId, Vacancy,
+    Confidence, Email, Explanation, LikelyRange, NewUser, PasswordHash, PayBasis, Prediction,
+    PredictionId, PredictionStatus, Role, SalaryEstimate, StatedSalary, StatedSalaryEffect,
+    TermContribution, TermSource, User, UserId, Vacancy,
 };
 use payrange_domain::ports::{LogStore, SessionStore, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
@@ -119,7 +120,7 @@ pub async fn postgres_database() -> Option<(SeaOrmStore, Cleanup)> {
 }
 
 /// The URL of database `name` on the server of `url`.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let path_start = base[authority_start..]
@@ -215,11 +216,14 @@ pub fn queued(id: PredictionId, owner: UserId, created_at: OffsetDateTime) -> Pr
     }
 }
 
-/// An estimate whose numbers and text are awkward to store exactly.
+/// An estimate whose numbers and text are awkward to store exactly, with every optional part
+/// (likely range, stated salary, pay basis) present.
 pub fn estimate() -> SalaryEstimate {
-    let term = |term: &str, contribution: f64| TermContribution {
+    let term = |term: &str, source, contribution: f64, amount: f64| TermContribution {
         term: term.to_owned(),
+        source,
         contribution,
+        amount,
     };
     SalaryEstimate {
         salary_from: 123_456.789_012_345_6,
@@ -228,14 +232,44 @@ pub fn estimate() -> SalaryEstimate {
         model_version: "sha256:abc".into(),
         explanation: Explanation {
             salary_from: vec![
-                term("title: rust", 0.1 + 0.2),
+                term("rust", TermSource::Title, 0.1 + 0.2, 31_752.123_456_789_01),
                 term(
-                    "description: \"quoted\" \\ back\nslash",
+                    "\"quoted\" \\ back\nslash",
+                    TermSource::Description,
                     -1.234_567_890_123_456_7e-12,
+                    -1.524_157_875_323_883_7e-7,
                 ),
             ],
-            salary_to: vec![term("area: москва 🦀", 5e-324), term("", f64::MAX)],
+            salary_to: vec![
+                term("москва 🦀", TermSource::Area, 5e-324, 0.0),
+                term("", TermSource::Title, 1e300, 200_000.300_000_000_03),
+            ],
+            stated_salary: Some(StatedSalary {
+                from: Some(150_000.000_000_1),
+                to: None,
+                effect: StatedSalaryEffect::MovedTowards,
+            }),
+            pay_basis: PayBasis::Net,
         },
+        likely: Some(LikelyRange {
+            from: 140_000.123_456_789_1,
+            to: 0.1 + 0.7 + 180_000.0,
+            level: 0.8,
+            confidence: Confidence::Medium,
+        }),
+    }
+}
+
+/// An estimate without the optional parts: no likely range (an uncalibrated model), no
+/// stated salary, pay basis unstated.
+pub fn plain_estimate() -> SalaryEstimate {
+    SalaryEstimate {
+        salary_from: 90_000.0,
+        salary_to: 110_000.5,
+        currency: "GBP".into(),
+        model_version: "sha256:def".into(),
+        explanation: Explanation::default(),
+        likely: None,
     }
 }
 

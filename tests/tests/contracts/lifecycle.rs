@@ -9,13 +9,14 @@ use payrange_domain::models::{Prediction, PredictionId, PredictionStatus};
 use payrange_domain::ports::StartOutcome;
 use time::macros::datetime;
 
-use super::fixtures::{TestStore, at, contract_tests, estimate, ids, queued, user};
+use super::fixtures::{TestStore, at, contract_tests, estimate, ids, plain_estimate, queued, user};
 
 contract_tests!(
     starting_marks_running_and_counts_attempts,
     starting_a_finished_prediction_changes_nothing,
     starting_an_unknown_prediction_reports_it_missing,
     finishing_with_an_estimate_stores_it_exactly,
+    finishing_with_an_estimate_without_likely_range_reads_back_without_one,
     finishing_with_a_reason_marks_the_prediction_failed,
     finishing_twice_writes_only_the_first_outcome,
     finishing_an_unknown_prediction_returns_false,
@@ -92,6 +93,19 @@ async fn finishing_with_an_estimate_stores_it_exactly(s: &TestStore) {
     assert_eq!(done.error, None);
     assert_eq!(done.finished_at, Some(at(2)));
     assert_eq!(done.attempts, 1);
+}
+
+async fn finishing_with_an_estimate_without_likely_range_reads_back_without_one(s: &TestStore) {
+    let ann = user(s, "ann@example.com").await;
+    let p = queued(PredictionId::generate(), ann.id, at(0));
+    s.insert_prediction(&p).await.unwrap();
+    assert!(
+        s.finish_prediction(p.id, Ok(&plain_estimate()), at(1))
+            .await
+            .unwrap()
+    );
+    let done = s.prediction(p.id).await.unwrap().unwrap();
+    assert_eq!(done.result, Some(plain_estimate()));
 }
 
 async fn finishing_with_a_reason_marks_the_prediction_failed(s: &TestStore) {

@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use payrange_domain::models::{PageRequest, PredictionFilter, PredictionId, UserId};
+use payrange_domain::models::{
+    PageRequest, PayBasis, PredictionFilter, PredictionId, TermContribution, TermSource, UserId,
+};
 use payrange_domain::ports::{LogStore, StoreError, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
-use super::fixtures::{Cleanup, at, estimate, new_user, postgres_database, queued};
+use super::fixtures::{Cleanup, at, estimate, new_user, postgres_database, queued, with_database};
 
 async fn sqlite_file(dir: &tempfile::TempDir) -> (SeaOrmStore, String) {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("new.db").display());
@@ -53,30 +55,37 @@ async fn corrupt_rows_are_internal_errors_not_panics() {
         .await
         .unwrap();
     let (bad_status, bad_json) = (PredictionId::generate(), PredictionId::generate());
-    for id in [bad_status, bad_json] {
+    let (half_likely, bad_confidence) = (PredictionId::generate(), PredictionId::generate());
+    for id in [bad_status, bad_json, half_likely, bad_confidence] {
         store
             .insert_prediction(&queued(id, owner.id, at(0)))
             .await
             .unwrap();
     }
-    assert!(
-        store
-            .finish_prediction(bad_json, Ok(&estimate()), at(1))
-            .await
-            .unwrap()
-    );
+    for id in [bad_json, half_likely, bad_confidence] {
+        assert!(
+            store
+                .finish_prediction(id, Ok(&estimate()), at(1))
+                .await
+                .unwrap()
+        );
+    }
 
     let raw = Database::connect(url.as_str()).await.unwrap();
     let hex = |id: PredictionId| id.as_uuid().simple().to_string();
     let sql = format!(
         "UPDATE predictions SET status = 'exploded' WHERE id = x'{}';
-         UPDATE predictions SET explanation = '{{\"salary_from\": 1' WHERE id = x'{}';",
+         UPDATE predictions SET explanation = '{{\"salary_from\": 1' WHERE id = x'{}';
+         UPDATE predictions SET confidence = NULL WHERE id = x'{}';
+         UPDATE predictions SET confidence = 'certain' WHERE id = x'{}';",
         hex(bad_status),
-        hex(bad_json)
+        hex(bad_json),
+        hex(half_likely),
+        hex(bad_confidence)
     );
     raw.execute_unprepared(&sql).await.unwrap();
 
-    for id in [bad_status, bad_json] {
+    for id in [bad_status, bad_json, half_likely, bad_confidence] {
         let err = store.prediction(id).await.unwrap_err();
         assert!(matches!(err, StoreError::Internal(_)), "{err:?}");
     }
@@ -86,6 +95,101 @@ async fn corrupt_rows_are_internal_errors_not_panics() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Internal(_)), "{err:?}");
+}
+
+/// A row as a version before likely ranges, term sources and amounts left it: the
+/// migration's columns dropped (and the migration forgotten), the explanation in the old form.
+/// The store of this version must migrate over it and read it: terms split into source and
+/// word, amounts computed from the row's bounds, internal features dropped.
+async fn a_row_of_an_older_version_reads_after_the_upgrade(store: &SeaOrmStore, url: &str) {
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    let id = PredictionId::generate();
+    store
+        .insert_prediction(&queued(id, owner.id, at(0)))
+        .await
+        .unwrap();
+    let est = estimate();
+    assert!(store.finish_prediction(id, Ok(&est), at(1)).await.unwrap());
+    let written = store.prediction(id).await.unwrap().unwrap();
+
+    let raw = Database::connect(url).await.unwrap();
+    let literal = match raw.get_database_backend() {
+        DbBackend::Sqlite => format!("x'{}'", id.as_uuid().simple()),
+        _ => format!("'{}'", id.as_uuid()),
+    };
+    let old_explanation = r#"{"salary_from": [{"term": "title: rust", "contribution": 0.25},
+        {"term": "title chars: 14", "contribution": 0.5},
+        {"term": "amount: 150000", "contribution": 0.1},
+        {"term": "stated salary: from", "contribution": 0.1}],
+        "salary_to": [{"term": "description: machine learning", "contribution": -0.125}]}"#;
+    let mut sql = String::new();
+    for column in ["likely_from", "likely_to", "likely_level", "confidence"] {
+        sql += &format!("ALTER TABLE predictions DROP COLUMN {column};\n");
+    }
+    sql += "DELETE FROM seaql_migrations WHERE version = 'm20261207_000002_likely_range';\n";
+    sql +=
+        &format!("UPDATE predictions SET explanation = '{old_explanation}' WHERE id = {literal};");
+    raw.execute_unprepared(&sql).await.unwrap();
+    raw.close().await.unwrap();
+
+    let upgraded = SeaOrmStore::connect(&StoreSettings::new(url))
+        .await
+        .unwrap();
+    upgraded.migrate().await.unwrap();
+    let read = upgraded.prediction(id).await.unwrap().unwrap();
+    let result = read.result.clone().unwrap();
+    let amount = |bound: f64, c: f64| bound * (1.0 - (-c).exp());
+    assert_eq!(
+        result.explanation.salary_from,
+        vec![TermContribution {
+            term: "rust".into(),
+            source: TermSource::Title,
+            contribution: 0.25,
+            amount: amount(est.salary_from, 0.25),
+        }]
+    );
+    assert_eq!(
+        result.explanation.salary_to,
+        vec![TermContribution {
+            term: "machine learning".into(),
+            source: TermSource::Description,
+            contribution: -0.125,
+            amount: amount(est.salary_to, -0.125),
+        }]
+    );
+    assert_eq!(result.explanation.stated_salary, None);
+    assert_eq!(result.explanation.pay_basis, PayBasis::Unstated);
+    assert_eq!(result.likely, None);
+    assert_eq!(
+        (result.salary_from, result.salary_to),
+        (est.salary_from, est.salary_to)
+    );
+    let mut expected = written;
+    expected.result = Some(result);
+    assert_eq!(read, expected, "everything else unchanged");
+}
+
+#[tokio::test]
+async fn a_sqlite_row_of_an_older_version_reads_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url) = sqlite_file(&dir).await;
+    store.migrate().await.unwrap();
+    a_row_of_an_older_version_reads_after_the_upgrade(&store, &url).await;
+}
+
+#[tokio::test]
+async fn a_postgres_row_of_an_older_version_reads_after_the_upgrade() {
+    let Some((store, cleanup)) = postgres_database().await else {
+        return;
+    };
+    let Cleanup::Postgres { admin_url, name } = &cleanup else {
+        unreachable!("a PostgreSQL fixture cleans up a database");
+    };
+    let url = with_database(admin_url, name);
+    a_row_of_an_older_version_reads_after_the_upgrade(&store, &url).await;
 }
 
 #[tokio::test]
@@ -276,6 +380,10 @@ async fn a_finish_announcement_carries_the_prediction_exactly_as_a_read_returns_
     );
     for p in &submitted {
         let announced = next_finish(&mut listener, p.id).await.unwrap();
+        if p.id == done {
+            let heard = announced.complete(p).unwrap();
+            assert_eq!(heard.result, Some(estimate()), "with its likely range");
+        }
         let read = store.prediction(p.id).await.unwrap().unwrap();
         assert_eq!(announced.complete(p), Some(read));
         // Never applied to another prediction, nor to the same id under another owner.

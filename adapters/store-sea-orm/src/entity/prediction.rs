@@ -29,6 +29,15 @@ pub struct Model {
     pub model_version: Option<String>,
     /// Explanation of the result, as JSON text.
     pub explanation: Option<String>,
+    /// Lower end of the result's likely range (all four likely columns are set together,
+    /// and only with a result; rows finished before they existed have none).
+    pub likely_from: Option<f64>,
+    /// Upper end of the likely range.
+    pub likely_to: Option<f64>,
+    /// Coverage level of the likely range, e.g. `0.8`.
+    pub likely_level: Option<f64>,
+    /// `high`, `medium` or `low`: the confidence label of the likely range.
+    pub confidence: Option<String>,
     /// Failure reason.
     pub error: Option<String>,
     /// How many times a worker started it.

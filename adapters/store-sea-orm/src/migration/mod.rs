@@ -4,6 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_initial;
+mod m20261207_000002_likely_range;
 
 /// Every migration of the store, oldest first.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_initial::Migration)]
+        vec![
+            Box::new(m20260101_000001_initial::Migration),
+            Box::new(m20261207_000002_likely_range::Migration),
+        ]
     }
 }
