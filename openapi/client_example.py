@@ -1,7 +1,8 @@
 """Drives a live payrange through the Python client generated from openapi/openapi.json.
 
 register -> sign in -> predict (with wait) -> get -> history -> sign out, asserting the outcome
-of each step, then that the token is refused after sign-out. Run by openapi/client.sh, which
+of each step (the explanation's terms, and the likely range when the model gives one), then
+that the token is refused after sign-out. Run by openapi/client.sh, which
 generates and installs the client (package `payrange_client`) and starts the server.
 
 Usage: python openapi/client_example.py BASE_URL   (e.g. http://127.0.0.1:8080/api/v1)
@@ -13,15 +14,19 @@ import uuid
 from payrange_client import AuthenticatedClient, Client
 from payrange_client.api.accounts import me, register, sign_in, sign_out
 from payrange_client.api.predictions import get_prediction, list_predictions, submit_prediction
+from payrange_client.api.system import get_model
 from payrange_client.models import (
     Credentials,
     Registration,
     ErrorBody,
+    ModelDto,
+    PayBasisDto,
     PredictionDto,
     PredictionPage,
     RoleDto,
     SessionDto,
     StatusDto,
+    TermSourceDto,
     UserDto,
     VacancyDto,
 )
@@ -84,6 +89,34 @@ def main(base_url: str) -> None:
     )
     check(done.currency == "RUR", "the bundled model predicts roubles")
     check(done.explanation is not UNSET and len(done.explanation.salary_from) > 0, "it explains the range")
+    terms = done.explanation.salary_from + done.explanation.salary_to
+    check(
+        all(isinstance(t.source, TermSourceDto) and t.term and ":" not in t.term for t in terms),
+        "each term is a word with its source: " + ", ".join(f"{t.term} ({t.source})" for t in terms[:3]),
+    )
+    check(
+        all((t.amount > 0) == (t.contribution > 0) for t in terms),
+        "... and an amount in roubles in the direction of its contribution: "
+        + ", ".join(f"{t.amount:+,.0f}" for t in terms[:3]),
+    )
+    check(isinstance(done.explanation.pay_basis, PayBasisDto), "it says whether pay is before or after tax")
+
+    # The likely range: all four fields, or none (a model without calibration).
+    r = get_model.sync_detailed(client=anonymous)
+    check(r.status_code == 200 and isinstance(r.parsed, ModelDto), "the model endpoint answers 200")
+    model = r.parsed
+    likely = (done.likely_from, done.likely_to, done.level, done.confidence)
+    if model.likely not in (UNSET, None):
+        check(all(x not in (UNSET, None) for x in likely), "a calibrated model gives a likely range")
+        check(done.likely_from <= done.likely_to, "likely_from <= likely_to")
+        check(done.level == model.likely.level, f"at the model's level ({done.level})")
+        check(str(done.confidence) in ("high", "medium", "low"), f"with a confidence label ({done.confidence})")
+        print(
+            f"likely range ({done.level:.0%}): {done.likely_from:,.0f} - {done.likely_to:,.0f} {done.currency},"
+            f" {done.confidence} confidence; model coverage {model.likely.coverage:.1%}"
+        )
+    else:
+        check(all(x in (UNSET, None) for x in likely), "an uncalibrated model gives no likely range")
 
     # Get it again.
     r = get_prediction.sync_detailed(done.id, client=client)

@@ -11,5 +11,6 @@ mod api {
     mod errors;
     mod predictions;
     mod production;
+    mod results;
     mod system;
 }

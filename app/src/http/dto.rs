@@ -1,11 +1,10 @@
 //! The JSON shapes of the API (request and response bodies).
 
-use payrange_domain::models::{
-    ModelInfo, Prediction, PredictionStatus, Role, TermContribution, User,
-};
+use payrange_domain::models::{ModelInfo, Prediction, PredictionStatus, Role, User};
 use poem_openapi::{Enum, Object};
 
 use super::fields;
+use super::result_dto::{ConfidenceDto, ExplanationDto, IntervalQualityDto};
 use super::text::Text;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -146,26 +145,6 @@ impl From<StatusDto> for PredictionStatus {
     }
 }
 
-/// One term's push on a bound.
-#[derive(Debug, Object)]
-pub struct TermDto {
-    /// The feature, e.g. `title: python`; a salary the description states is one term,
-    /// e.g. `stated salary: 150000 – 200000`.
-    pub term: String,
-    /// Contribution to the log of the bound: > 0 pushed it up, < 0 down (`exp(c) - 1` is the
-    /// relative effect).
-    pub contribution: f64,
-}
-
-/// The strongest terms behind each bound.
-#[derive(Debug, Object)]
-pub struct ExplanationDto {
-    /// Terms behind `salary_from`, strongest first.
-    pub salary_from: Vec<TermDto>,
-    /// Terms behind `salary_to`, strongest first.
-    pub salary_to: Vec<TermDto>,
-}
-
 /// A prediction request and its outcome.
 #[derive(Debug, Object)]
 pub struct PredictionDto {
@@ -189,9 +168,29 @@ pub struct PredictionDto {
     /// Predicted upper bound (when done); never below `salary_from`.
     #[oai(nullable)]
     pub salary_to: Option<f64>,
-    /// Currency of the bounds (`RUR` for the bundled model), per month.
+    /// Currency of the bounds (`RUR`, Russian roubles, for the bundled model), per month
+    /// (per year for `GBP`: Adzuna's salaries are annual).
     #[oai(nullable)]
     pub currency: Option<String>,
+    /// Lower end of the likely range (when done, and the model is calibrated; else null): an
+    /// interval for the vacancy's true midpoint salary, `(salary_from + salary_to) / 2`, that
+    /// holds it for a share `level` of vacancies like the model's training data (checked by
+    /// cross-validation). Narrower when the vacancy tells the model more.
+    #[oai(nullable)]
+    pub likely_from: Option<f64>,
+    /// Upper end of the likely range; never below `likely_from`.
+    #[oai(nullable)]
+    pub likely_to: Option<f64>,
+    /// Coverage level of the likely range, as a fraction (0.8 = the true midpoint falls
+    /// inside for 80 % of vacancies).
+    #[oai(nullable)]
+    pub level: Option<f64>,
+    /// How certain the estimate is, read from the width of its 80 % likely range relative to
+    /// its middle, `(likely_to − likely_from) / (likely_to + likely_from)`: `high` up to
+    /// 0.15 (±15 %), `medium` up to 0.30, `low` beyond (the vacancy says little the model can
+    /// use). Null when there is no likely range.
+    #[oai(nullable)]
+    pub confidence: Option<ConfidenceDto>,
     /// Version of the model that predicted it.
     #[oai(nullable)]
     pub model_version: Option<String>,
@@ -214,18 +213,10 @@ pub struct PredictionDto {
     pub finished_at: Option<OffsetDateTime>,
 }
 
-fn terms(ts: &[TermContribution]) -> Vec<TermDto> {
-    ts.iter()
-        .map(|t| TermDto {
-            term: t.term.clone(),
-            contribution: t.contribution,
-        })
-        .collect()
-}
-
 impl From<&Prediction> for PredictionDto {
     fn from(p: &Prediction) -> Self {
         let r = p.result.as_ref();
+        let likely = r.and_then(|r| r.likely.as_ref());
         Self {
             id: p.id.as_uuid(),
             user_id: p.owner.as_uuid(),
@@ -242,10 +233,11 @@ impl From<&Prediction> for PredictionDto {
             salary_to: r.map(|r| r.salary_to),
             currency: r.map(|r| r.currency.clone()),
             model_version: r.map(|r| r.model_version.clone()),
-            explanation: r.map(|r| ExplanationDto {
-                salary_from: terms(&r.explanation.salary_from),
-                salary_to: terms(&r.explanation.salary_to),
-            }),
+            likely_from: likely.map(|l| l.from),
+            likely_to: likely.map(|l| l.to),
+            level: likely.map(|l| l.level),
+            confidence: likely.map(|l| ConfidenceDto(l.confidence)),
+            explanation: r.map(|r| ExplanationDto::from(&r.explanation)),
             error: p.error.clone(),
             attempts: p.attempts,
             created_at: p.created_at,
@@ -324,6 +316,10 @@ pub struct ModelDto {
     pub training_rows: u64,
     /// Cross-validated metrics.
     pub metrics: MetricsDto,
+    /// Cross-validated quality of the likely ranges it gives (`likely_from` .. `likely_to`
+    /// of a prediction); null when the model is not calibrated and gives none.
+    #[oai(nullable)]
+    pub likely: Option<IntervalQualityDto>,
 }
 
 impl From<&ModelInfo> for ModelDto {
@@ -345,6 +341,7 @@ impl From<&ModelInfo> for ModelDto {
                 salary_to: b(&m.salary_to),
                 coverage: m.coverage,
             },
+            likely: m.likely.as_ref().map(IntervalQualityDto::from),
         }
     }
 }

@@ -11,6 +11,7 @@ mod error_map;
 mod fields;
 pub mod links;
 pub mod predictions;
+pub mod result_dto;
 pub mod rules;
 pub mod system;
 pub mod text;
