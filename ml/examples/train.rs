@@ -3,7 +3,7 @@
 //! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_AMOUNTS`, `PR_W` (block weights
 //! `t,c,d,a,m`), `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`, `PR_JOINT`, `PR_WINSOR`,
 //! `PR_STACK`, `PR_THREADS`,
-//! `PR_VARIANTS` (`winsor:t/c/d/a/m,...`), `PR_WPOW`.
+//! `PR_VARIANTS` (`winsor:t/c/d/a/m,...`), `PR_WPOW`, `PR_NESTED` (outer folds of nested CV).
 
 use std::path::PathBuf;
 
@@ -70,6 +70,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(x) = env::<bool>("PR_STACK") {
         s.stack = x;
     }
+    if let Some(x) = env::<usize>("PR_NESTED") {
+        s.nested_outer_folds = x;
+    }
     if let Some(x) = env::<usize>("PR_THREADS") {
         s.threads = x;
     }
@@ -115,6 +118,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!("{}", serde_json::to_string(&md.cv_metrics)?);
+    println!("cv_interval {}", serde_json::to_string(&md.cv_interval)?);
+    if let Some(n) = &md.nested_cv {
+        println!("nested_cv {}", serde_json::to_string(n)?);
+    }
     println!(
         "features {} nonzero {:?} bad {:?}",
         md.n_features, md.n_nonzero, loaded.bad_rows

@@ -145,6 +145,8 @@ pub struct FoldPredictions {
     pub valid: Vec<usize>,
     /// Predictions per bound.
     pub preds: [Vec<f64>; 2],
+    /// Per validation row, its share of term occurrences in the fold's vocabulary.
+    pub known: Vec<f64>,
 }
 
 /// Runs one fold: vectorizer fitted on its training rows only (no leakage of IDF).
@@ -163,7 +165,7 @@ pub fn run_fold(
     let vec = Vectorizer::fit(&docs, settings.clone());
     let x_train = vec.transform(&docs);
     let vdocs: Vec<VacancyText<'_>> = valid.iter().map(|&i| rows[i].text()).collect();
-    let x_valid = vec.transform(&vdocs);
+    let (x_valid, known) = vec.transform_known(&vdocs);
     let (nv, na) = (valid.len(), grid.n_alphas());
     let mut targets: Vec<[Option<f64>; 2]> = train
         .iter()
@@ -197,7 +199,11 @@ pub fn run_fold(
             tick();
         }
     }
-    FoldPredictions { valid, preds }
+    FoldPredictions {
+        valid,
+        preds,
+        known,
+    }
 }
 
 /// Descending log-spaced alphas from `max` down to `max * min_ratio`.
@@ -222,8 +228,12 @@ pub fn assemble_oof(
     let n = rows.len();
     let ng = grid.l1_ratios.len() * grid.n_alphas;
     let mut oof = [vec![0.0; ng * n], vec![0.0; ng * n]];
+    let mut known = vec![0.0; n];
     for fp in folds {
         let nv = fp.valid.len();
+        for (&row, &k) in fp.valid.iter().zip(&fp.known) {
+            known[row] = k;
+        }
         for (dst, src) in oof.iter_mut().zip(&fp.preds) {
             for g in 0..ng {
                 for (v, &row) in fp.valid.iter().enumerate() {
@@ -247,6 +257,7 @@ pub fn assemble_oof(
         oof,
         n_grid: ng,
         clips,
+        known,
     }
 }
 

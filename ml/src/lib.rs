@@ -10,12 +10,16 @@ pub mod artifact;
 pub mod cv;
 pub mod data;
 pub mod enet;
+pub mod explain;
 pub mod hashing;
+pub mod interval;
 pub mod joint;
 pub mod metrics;
 pub mod model;
+pub mod nested;
 pub mod oof;
 pub mod ops;
+pub mod report;
 pub mod scorer;
 pub mod stack;
 mod swar;
@@ -25,7 +29,7 @@ pub mod train;
 pub mod vectorizer;
 
 pub use artifact::{ArtifactError, FORMAT_VERSION};
-pub use model::{Model, ModelMetadata};
+pub use model::{Detailed, Model, ModelMetadata};
 
 use serde::Serialize;
 
@@ -49,20 +53,17 @@ pub struct RangePrediction {
     pub salary_to: f64,
 }
 
-/// One term's push on a bound: coefficient x feature value, in log-salary units.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TermContribution {
-    /// Readable term, e.g. `"title: python"`, `"description: machine learning"`.
-    pub term: String,
-    /// Contribution to `ln(bound)`; positive pushes the bound up.
-    pub contribution: f64,
-}
+pub use explain::{PayBasis, StatedEffect, StatedSalary, TermEffect, TermSource};
 
-/// The terms that moved each bound most, sorted by |contribution| descending.
+/// Why the model said what it said, in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
-    /// Terms of the lower bound.
-    pub salary_from: Vec<TermContribution>,
-    /// Terms of the upper bound.
-    pub salary_to: Vec<TermContribution>,
+    /// Words and phrases that moved the lower bound by at least 1 %, strongest first.
+    pub salary_from: Vec<TermEffect>,
+    /// The same for the upper bound.
+    pub salary_to: Vec<TermEffect>,
+    /// A salary the description states, and what it did.
+    pub stated_salary: Option<StatedSalary>,
+    /// Whether the pay is stated before or after tax.
+    pub pay_basis: PayBasis,
 }

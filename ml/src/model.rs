@@ -5,11 +5,13 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::anchors::{apply_stage, stage_inputs};
+use crate::anchors::{MAX_DISTANCE, apply_stage, stage_inputs};
+use crate::explain::{self, StatedEffect, StatedSalary, TermEffect};
+use crate::interval::{Calibration, Difficulty, IntervalScore};
 use crate::metrics::RangeMetrics;
 use crate::scorer::Scorer;
 use crate::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
-use crate::{Explanation, RangePrediction, TermContribution, VacancyText};
+use crate::{Explanation, RangePrediction, VacancyText};
 
 /// Chosen regularisation of one bound.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -106,6 +108,58 @@ pub struct ModelMetadata {
     pub n_features: usize,
     /// Features with a non-zero coefficient in the from / to model.
     pub n_nonzero: [usize; 2],
+    /// Calibration of the likely range (see [`crate::interval`]); `None` when fewer than
+    /// 20 training rows had both bounds.
+    pub calibration: Option<Calibration>,
+    /// The likely ranges of the calibration rows themselves at the reported levels: close
+    /// to each level by construction; the honest figures are in `nested_cv`.
+    pub cv_interval: Vec<IntervalScore>,
+    /// Nested cross-validation of the whole training procedure, when it was run
+    /// (`payrange train --nested`).
+    pub nested_cv: Option<crate::nested::NestedCv>,
+}
+
+/// What scoring a vacancy yields.
+struct Scored {
+    /// Per bound, the stacked log prediction before the anchor stage.
+    q: [f64; 2],
+    /// The final log bounds (anchor stage, clipping and crossing fix applied).
+    log_bounds: [f64; 2],
+    /// Per bound, the factor by which the anchor stage scales the linear terms' effect.
+    scale: [f64; 2],
+    /// Log salary figures stated in the description.
+    anchors: [Option<f64>; 2],
+    /// Share of the vacancy's term occurrences in the vocabulary.
+    known_share: f64,
+}
+
+impl Scored {
+    fn difficulty(&self, v: &VacancyText<'_>) -> Difficulty {
+        Difficulty::new(
+            v.description.chars().count(),
+            self.known_share,
+            self.anchors,
+            self.log_bounds,
+        )
+    }
+}
+
+fn range_of(log_bounds: [f64; 2]) -> RangePrediction {
+    RangePrediction {
+        salary_from: log_bounds[0].exp(),
+        salary_to: log_bounds[1].exp(),
+    }
+}
+
+/// A prediction with its explanation and what the likely range needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detailed {
+    /// The range.
+    pub range: RangePrediction,
+    /// Why.
+    pub explanation: Explanation,
+    /// How much the model knows about the vacancy (see [`Model::likely_range`]).
+    pub difficulty: Difficulty,
 }
 
 /// A trained model, `Send + Sync`, cheap to share in an `Arc`.
@@ -169,22 +223,17 @@ impl Model {
     }
 
     /// Scores `v` from the packed table (the one path every prediction takes, so explained
-    /// and plain predictions are bit-identical). Returns per bound the stacked log
-    /// prediction `q`, the final log prediction before clipping (after the anchor stage),
-    /// the factor by which the stage scales the linear terms' effect, and the stated figures.
-    fn raw_with(
-        &self,
-        v: &VacancyText<'_>,
-        each: Option<&mut dyn FnMut(u32, [f64; 2])>,
-    ) -> ([f64; 2], [f64; 2], [f64; 2], [Option<f64>; 2]) {
+    /// and plain predictions are bit-identical), calling `each` with every matched
+    /// feature's contribution when given.
+    fn score(&self, v: &VacancyText<'_>, each: Option<&mut dyn FnMut(u32, [f64; 2])>) -> Scored {
         let run = |ws: &mut Workspace| {
             let raw = match each {
                 Some(each) => self.scorer.explain(v, ws, each),
                 None => self.scorer.raw(v, ws),
             };
-            (raw, ws.scratch.anchors)
+            (raw, ws.scratch.anchors, ws.known_share())
         };
-        let (mut raw, anchors) = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+        let (mut raw, anchors, known_share) = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
             Ok(mut ws) => run(&mut ws),
             Err(_) => run(&mut Workspace::default()),
         });
@@ -202,27 +251,42 @@ impl Model {
                 raw[b] = apply_stage(&stage[b], q[b], anchors);
             }
         }
-        (q, raw, scale, anchors)
+        let (log_bounds, _) = finish_log(raw, self.clip);
+        Scored {
+            q,
+            log_bounds,
+            scale,
+            anchors,
+            known_share,
+        }
     }
 
     /// Predicts the salary range (currency units, `salary_from <= salary_to`).
     pub fn predict(&self, v: &VacancyText<'_>) -> RangePrediction {
-        let (_, raw, _, _) = self.raw_with(v, None);
-        let ([f, t], _) = finish_log(raw, self.clip);
-        RangePrediction {
-            salary_from: f.exp(),
-            salary_to: t.exp(),
-        }
+        range_of(self.score(v, None).log_bounds)
     }
 
-    /// Predicts and lists the `top` terms that moved each bound most: each term's
-    /// `coefficient x feature value` (in log salary, times the anchor stage's scale), and a
-    /// stated salary figure as one term with the shift it caused.
-    pub fn predict_explained(
-        &self,
-        v: &VacancyText<'_>,
-        top: usize,
-    ) -> (RangePrediction, Explanation) {
+    /// Predicts the range and says how much the model knows about the vacancy (the input
+    /// of [`Model::likely_range`]).
+    pub fn predict_with_difficulty(&self, v: &VacancyText<'_>) -> (RangePrediction, Difficulty) {
+        let s = self.score(v, None);
+        (range_of(s.log_bounds), s.difficulty(v))
+    }
+
+    /// The likely range of the true midpoint at `level` (e.g. 0.8), currency units; `None`
+    /// for a model without a calibration.
+    pub fn likely_range(&self, d: &Difficulty, level: f64) -> Option<(f64, f64)> {
+        self.metadata
+            .calibration
+            .as_ref()
+            .map(|c| c.range(d, level))
+    }
+
+    /// Predicts, and explains in plain words: per bound up to `top` words or phrases of the
+    /// vacancy that moved it by at least 1 % (each term's `coefficient x feature value`,
+    /// times the anchor stage's scale, and its effect in currency), a salary stated in the
+    /// description with what it did, and the pay basis.
+    pub fn predict_explained(&self, v: &VacancyText<'_>, top: usize) -> Detailed {
         let mut contributions: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
         let mut collect = |j: u32, c: [f64; 2]| {
             for (list, c) in contributions.iter_mut().zip(c) {
@@ -231,72 +295,69 @@ impl Model {
                 }
             }
         };
-        let (q, raw, scale, anchors) = self.raw_with(v, Some(&mut collect));
-        let mut stated = self.stated_shift(q, anchors);
+        let s = self.score(v, Some(&mut collect));
+        let range = range_of(s.log_bounds);
+        let bounds = [range.salary_from, range.salary_to];
         let [from, to] = [0, 1].map(|b| {
-            // Rank by the size of the push, ties by feature index (`None`, the stated
-            // salary, first); names are made only for the `top` kept.
-            let mut c: Vec<(Option<u32>, f64)> = contributions[b]
+            // Rank by the size of the push, ties by feature index; names are looked up
+            // only until `top` plain terms are found.
+            let mut c: Vec<(u32, f64)> = contributions[b]
                 .iter()
-                .map(|&(j, c)| (Some(j), c * scale[b]))
+                .map(|&(j, c)| (j, c * s.scale[b]))
                 .collect();
-            if let Some(s) = &stated[b] {
-                c.push((None, s.contribution));
-            }
             c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-            c.truncate(top);
             c.into_iter()
-                .filter_map(|(j, contribution)| match j {
-                    Some(j) => Some(TermContribution {
-                        term: self
-                            .terms
-                            .get(&j)
-                            .cloned()
-                            .unwrap_or_else(|| format!("feature {j}")),
+                .take_while(|&(_, c)| explain::large_enough(c))
+                .filter_map(|(j, contribution)| {
+                    let (source, words) = explain::plain_term(self.terms.get(&j)?)?;
+                    Some(TermEffect {
+                        term: words.to_owned(),
+                        source,
                         contribution,
-                    }),
-                    None => stated[b].take(),
+                        amount: explain::amount(bounds[b], contribution),
+                    })
                 })
+                .take(top)
                 .collect()
         });
-        let ([f, t], _) = finish_log(raw, self.clip);
-        (
-            RangePrediction {
-                salary_from: f.exp(),
-                salary_to: t.exp(),
-            },
-            Explanation {
+        Detailed {
+            range,
+            explanation: Explanation {
                 salary_from: from,
                 salary_to: to,
+                stated_salary: self.stated_salary(&s, bounds),
+                pay_basis: explain::pay_basis(v.description),
             },
-        )
+            difficulty: s.difficulty(v),
+        }
     }
 
-    /// The stated figures in play as an explanation term per bound, with the shift they
-    /// caused: the anchored prediction minus the stage's prediction without them.
-    fn stated_shift(
-        &self,
-        q: [f64; 2],
-        anchors: [Option<f64>; 2],
-    ) -> [Option<TermContribution>; 2] {
-        let Some(stage) = &self.metadata.hyperparameters.anchor_stage else {
-            return [None, None];
+    /// The salary figures the description states, and what they did: none in play (more
+    /// than a factor of 3 from the model's own estimate) is set aside; every one in play
+    /// met within 1 % is used as given; otherwise the estimate moved towards them. `None`
+    /// without figures, or for a model that does not read them.
+    fn stated_salary(&self, s: &Scored, bounds: [f64; 2]) -> Option<StatedSalary> {
+        self.metadata.hyperparameters.anchor_stage.as_ref()?;
+        if s.anchors == [None, None] {
+            return None;
+        }
+        // Figures are read as logs; written figures are whole currency units.
+        let figures = s.anchors.map(|a| a.map(|a| a.exp().round()));
+        let in_play: Vec<usize> = (0..2)
+            .filter(|&k| s.anchors[k].is_some_and(|a| (a - s.q[k]).abs() <= MAX_DISTANCE))
+            .collect();
+        let met = |k: usize| figures[k].is_some_and(|f| (bounds[k] - f).abs() <= 0.01 * f);
+        let effect = if in_play.is_empty() {
+            StatedEffect::SetAside
+        } else if in_play.iter().all(|&k| met(k)) {
+            StatedEffect::UsedAsGiven
+        } else {
+            StatedEffect::MovedTowards
         };
-        [0, 1].map(|b| {
-            let x = stage_inputs(q[b], anchors);
-            let figures: Vec<String> = (0..2)
-                .filter(|&k| x[1 + 2 * k] != 0.0)
-                .filter_map(|k| anchors[k].map(|a| format!("{:.0}", a.exp())))
-                .collect();
-            if figures.is_empty() {
-                return None;
-            }
-            let with = apply_stage(&stage[b], q[b], anchors);
-            let without = apply_stage(&stage[b], q[b], [None, None]);
-            Some(TermContribution {
-                term: format!("stated salary: {}", figures.join(" – ")),
-                contribution: with - without,
-            })
+        Some(StatedSalary {
+            from: figures[0],
+            to: figures[1],
+            effect,
         })
     }
 

@@ -10,6 +10,7 @@ use crate::RangePrediction;
 use crate::anchors::{AnchorStage, apply_stage, stage_inputs};
 use crate::cv::{fold_of, log_target};
 use crate::data::Row;
+use crate::interval::{CalibrationRow, Difficulty};
 use crate::metrics::range_metrics;
 use crate::model::{CvMetrics, finish_log};
 use crate::stack::{Stacker, apply, fit_currency_lad};
@@ -23,6 +24,8 @@ pub struct VariantOof {
     pub n_grid: usize,
     /// Per fold: the clip range of that fold's model (its winsorized training targets).
     pub clips: Vec<[(f64, f64); 2]>,
+    /// Per row: its share of term occurrences in its fold's vocabulary.
+    pub known: Vec<f64>,
 }
 
 /// All variants' out-of-fold predictions with the per-fold error sums used for choosing.
@@ -270,6 +273,13 @@ impl<'a> Oof<'a> {
     /// Cross-validated metrics of a choice rule: `rule(skip)` chooses from all folds but
     /// `skip` (`None` = all rows) and is applied to the rows of fold `skip`.
     pub fn cv(&self, rule: impl Fn(&Self, Option<usize>) -> Choice) -> CvMetrics {
+        let (logs, crossed) = self.cv_logs(rule);
+        self.metrics(&logs, crossed)
+    }
+
+    /// The out-of-fold log predictions `[from, to]` behind [`Oof::cv`] (crossing fixed),
+    /// and how many crossed before the fix.
+    pub fn cv_logs(&self, rule: impl Fn(&Self, Option<usize>) -> Choice) -> (Vec<[f64; 2]>, usize) {
         let n = self.rows.len();
         let mut logs = vec![[0.0; 2]; n];
         let mut crossed = 0usize;
@@ -281,7 +291,30 @@ impl<'a> Oof<'a> {
                 crossed += usize::from(x);
             }
         }
-        self.metrics(&logs, crossed)
+        (logs, crossed)
+    }
+
+    /// Calibration rows of the likely range (see [`crate::interval`]) from out-of-fold log
+    /// predictions: every row with both true bounds.
+    pub fn calibration_rows(&self, logs: &[[f64; 2]]) -> Vec<CalibrationRow> {
+        let known = self.variants.first().map(|v| v.known.as_slice());
+        self.rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let (f, t) = (r.salary_from?, r.salary_to?);
+                let d = Difficulty::new(
+                    r.description.chars().count(),
+                    known.and_then(|k| k.get(i)).copied().unwrap_or(0.0),
+                    self.anchors[i],
+                    logs[i],
+                );
+                Some(CalibrationRow {
+                    residual: (0.5 * (f + t)).ln() - d.mid_log,
+                    difficulty: d,
+                })
+            })
+            .collect()
     }
 
     /// Metrics of the old rule: grid point and variant chosen once on all rows' pooled
@@ -315,7 +348,8 @@ impl<'a> Oof<'a> {
         self.variants.len()
     }
 
-    fn metrics(&self, logs: &[[f64; 2]], crossed: usize) -> CvMetrics {
+    /// Metrics of out-of-fold log predictions (see [`Oof::cv_logs`]).
+    pub fn metrics(&self, logs: &[[f64; 2]], crossed: usize) -> CvMetrics {
         let preds: Vec<RangePrediction> = logs
             .iter()
             .map(|p| RangePrediction {

@@ -7,9 +7,11 @@ use std::time::Instant;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::data::{DataError, load_csv};
+use crate::data::{DataError, LoadedData, load_csv};
+use crate::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
 use crate::metrics::{BoundMetrics, range_metrics};
-use crate::train::{Progress, TrainError, TrainSettings, train};
+use crate::nested::NestedOutcome;
+use crate::train::{Progress, TrainError, TrainSettings, train_reported};
 use crate::{ArtifactError, Model, RangePrediction};
 
 /// Errors of the file-level operations.
@@ -43,6 +45,12 @@ pub struct TrainOutcome {
     pub bad_rows: std::collections::BTreeMap<String, usize>,
     /// Wall-clock training time in seconds.
     pub seconds: f64,
+    /// The rows trained on.
+    pub data: LoadedData,
+    /// Out-of-fold log predictions of every row under the chosen rule.
+    pub oof_logs: Vec<[f64; 2]>,
+    /// Nested CV with its held-out predictions, when run.
+    pub nested: Option<NestedOutcome>,
 }
 
 /// Trains on a CSV file and saves the model to `out`.
@@ -55,12 +63,15 @@ pub fn train_file(
 ) -> Result<TrainOutcome, OpsError> {
     let start = Instant::now();
     let loaded = load_csv(data, true)?;
-    let model = train(&loaded, settings, trained_at, progress)?;
-    model.save(out)?;
+    let report = train_reported(&loaded, settings, trained_at, progress)?;
+    report.model.save(out)?;
     Ok(TrainOutcome {
-        model,
-        bad_rows: loaded.bad_rows,
+        model: report.model,
+        bad_rows: loaded.bad_rows.clone(),
         seconds: start.elapsed().as_secs_f64(),
+        data: loaded,
+        oof_logs: report.oof_logs,
+        nested: report.nested,
     })
 }
 
@@ -83,6 +94,12 @@ pub struct EvaluationReport {
     pub bad_rows: usize,
     /// Version of the evaluated model.
     pub model_version: String,
+    /// The likely ranges at the default level (80 %): share of rows with both true bounds
+    /// whose true midpoint lies inside, and their mean width in currency; `None` for a
+    /// model without a calibration.
+    pub interval: Option<IntervalScore>,
+    /// The same at each reported level (50, 80, 90, 95 %).
+    pub interval_levels: Vec<IntervalScore>,
 }
 
 /// Scores `model` on a CSV file with true salaries.
@@ -90,12 +107,27 @@ pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, Ops
     let loaded = load_csv(data, true)?;
     let mut preds: Vec<RangePrediction> = Vec::with_capacity(loaded.rows.len());
     let mut lat = Vec::with_capacity(loaded.rows.len());
+    let mut likely: Vec<Vec<(f64, (f64, f64))>> = vec![Vec::new(); REPORTED_LEVELS.len()];
     for r in &loaded.rows {
         let t = Instant::now();
         let p = model.predict(&r.text());
         lat.push(t.elapsed().as_secs_f64() * 1e6);
         preds.push(p);
+        if let (Some(f), Some(to)) = (r.salary_from, r.salary_to) {
+            let (_, d) = model.predict_with_difficulty(&r.text());
+            for (rows, &level) in likely.iter_mut().zip(&REPORTED_LEVELS) {
+                if let Some(range) = model.likely_range(&d, level) {
+                    rows.push((0.5 * (f + to), range));
+                }
+            }
+        }
     }
+    let interval_levels: Vec<IntervalScore> = likely
+        .iter()
+        .zip(REPORTED_LEVELS)
+        .filter(|(rows, _)| !rows.is_empty())
+        .map(|(rows, level)| interval::score(level, rows))
+        .collect();
     lat.sort_by(f64::total_cmp);
     let truth: Vec<_> = loaded
         .rows
@@ -112,6 +144,11 @@ pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, Ops
         predict_us_p50: lat.get(lat.len() / 2).copied().unwrap_or(0.0),
         bad_rows: loaded.bad_rows.values().sum(),
         model_version: model.metadata().version.clone(),
+        interval: interval_levels
+            .iter()
+            .find(|s| s.level == DEFAULT_LEVEL)
+            .copied(),
+        interval_levels,
     })
 }
 

@@ -153,11 +153,14 @@ impl Scorer {
     fn score(&self, v: &VacancyText<'_>, ws: &mut Workspace) -> ([f64; 2], [f64; 5]) {
         let ids = &mut ws.ids;
         ids.clear();
+        let mut seen = 0;
         for_each_term(v, &self.settings.terms, &mut ws.scratch, |_, k, _| {
+            seen += 1;
             if let Some(i) = self.find(k) {
                 ids.push(i);
             }
         });
+        ws.terms = (seen, ids.len());
         sort_ids(ids, &mut ws.sort_buf, self.bits);
         ws.row.clear();
         let mut norms = [0.0f64; Block::ALL.len()];

@@ -119,6 +119,12 @@ pub fn fit_currency_lad(x: &[Vec<f64>], t: &[f64]) -> Stacker {
     best.1
 }
 
+/// Ordinary least squares of `t` on `[1, x_i]` (a tiny ridge for stability).
+pub fn least_squares(x: &[Vec<f64>], t: &[f64]) -> Vec<f64> {
+    let d = x.first().map_or(0, Vec::len) + 1;
+    weighted_ls(x, t, &vec![1.0; t.len()], d)
+}
+
 /// Weighted least squares with an intercept and a tiny ridge for stability.
 fn weighted_ls(x: &[Vec<f64>], t: &[f64], u: &[f64], d: usize) -> Stacker {
     let mut a = vec![vec![0.0; d]; d];

@@ -10,10 +10,12 @@ use crate::VacancyText;
 use crate::cv::{Grid, assemble_oof, clip_ranges, fit_path, log_target, run_folds, winsorize};
 use crate::data::LoadedData;
 use crate::enet::{Problem, SolverOptions};
+use crate::interval::{self, Calibration, REPORTED_LEVELS};
 use crate::joint;
 use crate::model::{
     CvMetrics, EnetChoice, Hyperparameters, Member, Model, ModelMetadata, RowCounts,
 };
+use crate::nested::nested_cv;
 use crate::oof::Oof;
 use crate::stack::{MemberFit, fold_members};
 use crate::terms::for_each_term;
@@ -64,6 +66,9 @@ pub struct TrainSettings {
     /// Variants compared by CV (each overriding `winsor` and the vectorizer's block
     /// weights); empty = the settings as given.
     pub variants: Variants,
+    /// Also run nested CV of this whole procedure with this many outer folds and record it
+    /// in the model (see [`crate::nested`]); 0 = off.
+    pub nested_outer_folds: usize,
 }
 
 impl Default for TrainSettings {
@@ -82,6 +87,7 @@ impl Default for TrainSettings {
             weight_power: 0.5,
             anchors: true,
             variants: default_variants(),
+            nested_outer_folds: 0,
         }
     }
 }
@@ -151,6 +157,10 @@ pub struct TrainReport {
     pub model: Model,
     /// `(rule, metrics)`: cross-validated metrics of each way of combining the variants.
     pub alternatives: Vec<(String, CvMetrics)>,
+    /// Out-of-fold log predictions `[from, to]` of every row under the chosen rule.
+    pub oof_logs: Vec<[f64; 2]>,
+    /// Nested CV with every held-out prediction, when it was run.
+    pub nested: Option<crate::nested::NestedOutcome>,
 }
 
 /// Like [`train`], also reporting the CV metrics of the alternatives.
@@ -235,19 +245,41 @@ pub fn train_reported(
             oof.cv(|o, skip| o.rule_stacked(&all, skip)),
         ));
     }
-    let stacked_cv = oof.cv(Oof::rule_best_stacked);
-    alternatives.push(("best variant, stacked".to_owned(), stacked_cv));
-    let anchored_cv = oof.cv(Oof::rule_anchored);
+    let stacked = oof.cv_logs(Oof::rule_best_stacked);
+    alternatives.push((
+        "best variant, stacked".to_owned(),
+        oof.metrics(&stacked.0, stacked.1),
+    ));
+    let anchored = oof.cv_logs(Oof::rule_anchored);
     alternatives.push((
         "best variant, stacked, stated figures".to_owned(),
-        anchored_cv,
+        oof.metrics(&anchored.0, anchored.1),
     ));
     let choice = oof.choose(settings.stack, settings.anchors);
-    let cv_metrics = match (settings.stack, settings.anchors) {
-        (true, true) => anchored_cv,
-        (true, false) => stacked_cv,
-        _ => alternatives[1].1,
+    let (oof_logs, crossed) = match (settings.stack, settings.anchors) {
+        (true, true) => anchored,
+        (true, false) => stacked,
+        _ => oof.cv_logs(Oof::rule_single),
     };
+    let cv_metrics = oof.metrics(&oof_logs, crossed);
+    // The likely range, calibrated on the same out-of-fold predictions.
+    let calibration_rows = oof.calibration_rows(&oof_logs);
+    let calibration = Calibration::fit(&calibration_rows);
+    let cv_interval = calibration.as_ref().map_or_else(Vec::new, |c| {
+        REPORTED_LEVELS
+            .iter()
+            .map(|&level| {
+                let scored: Vec<(f64, (f64, f64))> = calibration_rows
+                    .iter()
+                    .map(|r| {
+                        let mid = (r.difficulty.mid_log + r.residual).exp();
+                        (mid, c.range(&r.difficulty, level))
+                    })
+                    .collect();
+                interval::score(level, &scored)
+            })
+            .collect()
+    });
     // Final fits of the chosen members on all rows, along each path down to the chosen
     // alpha.
     let nf = base_vec.n_features();
@@ -337,12 +369,24 @@ pub fn train_reported(
         cv_metrics,
         n_features: vec.n_features(),
         n_nonzero,
+        calibration,
+        cv_interval,
+        nested_cv: None,
     };
     let mut model = Model::assemble(vec, coef, intercept, clip, terms, metadata);
+    let nested = if settings.nested_outer_folds > 0 {
+        let outcome = nested_cv(data, settings, settings.nested_outer_folds, progress)?;
+        model.metadata.nested_cv = Some(outcome.summary.clone());
+        Some(outcome)
+    } else {
+        None
+    };
     model.metadata.version = crate::artifact::content_version(&model);
     Ok(TrainReport {
         model,
         alternatives,
+        oof_logs,
+        nested,
     })
 }
 

@@ -20,6 +20,21 @@ pub struct Workspace {
     pub(crate) sort_buf: crate::scorer::SortBuffers,
     /// The last transformed row: `(feature, value)` sorted by feature.
     pub row: Vec<(u32, f64)>,
+    /// Term occurrences of the last transformed vacancy, and those in the vocabulary.
+    pub(crate) terms: (usize, usize),
+}
+
+impl Workspace {
+    /// Share of the last transformed vacancy's term occurrences that are in the
+    /// vocabulary (0 for a vacancy without terms).
+    pub fn known_share(&self) -> f64 {
+        let (seen, known) = self.terms;
+        if seen == 0 {
+            0.0
+        } else {
+            known as f64 / seen as f64
+        }
+    }
 }
 
 /// `ln(k)` for small counts `k` (index 0 unused), bit-identical to `(k as f64).ln()`.
@@ -160,11 +175,14 @@ impl Vectorizer {
         ws.row.clear();
         ws.ids.clear();
         let ids = &mut ws.ids;
+        let mut seen = 0;
         for_each_term(v, &self.settings.terms, &mut ws.scratch, |_, k, _| {
+            seen += 1;
             if let Some(&i) = self.index.get(&k) {
                 ids.push(i);
             }
         });
+        ws.terms = (seen, ids.len());
         self.weigh(&mut ws.ids, &mut ws.row);
     }
 
@@ -201,18 +219,27 @@ impl Vectorizer {
 
     /// TF-IDF matrix (CSR, rows = documents) of `docs`.
     pub fn transform(&self, docs: &[VacancyText<'_>]) -> CsMat<f64> {
+        self.transform_known(docs).0
+    }
+
+    /// [`Vectorizer::transform`], also returning each document's share of term
+    /// occurrences in the vocabulary (see [`Workspace::known_share`]).
+    pub fn transform_known(&self, docs: &[VacancyText<'_>]) -> (CsMat<f64>, Vec<f64>) {
         let mut ws = Workspace::default();
         let mut indptr = Vec::with_capacity(docs.len() + 1);
         let (mut indices, mut data) = (Vec::new(), Vec::new());
+        let mut known = Vec::with_capacity(docs.len());
         indptr.push(0);
         for d in docs {
             self.transform_into(d, &mut ws);
+            known.push(ws.known_share());
             for &(f, w) in &ws.row {
                 indices.push(f as usize);
                 data.push(w);
             }
             indptr.push(indices.len());
         }
-        CsMat::new((docs.len(), self.n_features()), indptr, indices, data)
+        let x = CsMat::new((docs.len(), self.n_features()), indptr, indices, data);
+        (x, known)
     }
 }

@@ -6,7 +6,9 @@ mod common;
 
 use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
 use payrange_ml::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
-use payrange_ml::{ArtifactError, Model, VacancyText};
+use payrange_ml::{
+    ArtifactError, FORMAT_VERSION, Model, PayBasis, StatedEffect, TermSource, VacancyText,
+};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -78,9 +80,9 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
         Model::from_bytes(&flipped),
         Err(ArtifactError::ChecksumMismatch)
     ));
-    // Older formats (1: no stacking metadata, 2: no anchor stage) and a newer one are
-    // refused.
-    for other in [1u8, 2, 4] {
+    // Older formats (1: no stacking metadata, 2: no anchor stage, 3: no likely-range
+    // calibration) and a newer one are refused.
+    for other in [1u8, 2, 3, 5] {
         let mut changed = bytes.clone();
         changed[16] = other;
         let err = Model::from_bytes(&changed).unwrap_err();
@@ -88,7 +90,7 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
             err,
             ArtifactError::UnsupportedVersion {
                 found,
-                supported: 3
+                supported: FORMAT_VERSION
             } if found == u32::from(other)
         ));
         assert!(
@@ -166,31 +168,52 @@ fn predictions_always_satisfy_from_le_to_and_are_finite() {
 }
 
 #[test]
-fn explanations_name_terms_and_sum_like_the_prediction() {
+fn explanations_list_plain_words_with_their_effect_in_currency() {
     let m = Model::bundled().unwrap();
     let v = VacancyText {
         name: "Senior Python разработчик",
-        description: "Разработка backend на Python, Django, PostgreSQL. Опыт от 3 лет.",
+        description: "Разработка backend на Python, Django, PostgreSQL. Опыт от 3 лет, \
+                      или больше. Мы предлагаем удалённую работу и ДМС.",
         area: Some("Москва"),
     };
-    let (p, e) = m.predict_explained(&v, 5);
-    assert_eq!(p, m.predict(&v));
-    assert!(!e.salary_from.is_empty() && e.salary_from.len() <= 5);
+    let d = m.predict_explained(&v, 5);
+    assert_eq!(d.range, m.predict(&v));
+    let e = &d.explanation;
     assert!(
-        e.salary_to.iter().any(|t| t.term.starts_with("title: ")),
+        !e.salary_from.is_empty() && e.salary_from.len() <= 5,
         "{e:?}"
     );
-    for w in e.salary_from.windows(2) {
-        assert!(w[0].contribution.abs() >= w[1].contribution.abs());
-    }
     assert!(
-        p.salary_from > 30_000.0 && p.salary_to < 2_000_000.0,
-        "{p:?}"
+        e.salary_to.iter().any(|t| t.source == TermSource::Title),
+        "{e:?}"
+    );
+    for (list, bound) in [
+        (&e.salary_from, d.range.salary_from),
+        (&e.salary_to, d.range.salary_to),
+    ] {
+        for w in list.windows(2) {
+            assert!(w[0].contribution.abs() >= w[1].contribution.abs());
+        }
+        for t in list {
+            // At least 1 % of the bound, as money, and never an internal feature name.
+            assert!(t.amount.abs() >= 0.01 * bound * 0.999, "{t:?}");
+            assert_eq!(t.amount.signum(), t.contribution.signum(), "{t:?}");
+            assert!(!t.term.contains(':') && !t.term.contains('≈'), "{t:?}");
+            for stop in ["или", "и", "на", "от", "or", "and"] {
+                assert_ne!(t.term, stop, "{t:?}");
+            }
+        }
+    }
+    assert_eq!(e.stated_salary, None);
+    assert_eq!(e.pay_basis, PayBasis::Unstated);
+    assert!(
+        d.range.salary_from > 30_000.0 && d.range.salary_to < 2_000_000.0,
+        "{d:?}"
     );
 }
 
 #[test]
-fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_named() {
+fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_shown_on_its_own() {
     let m = Model::bundled().unwrap();
     assert!(m.metadata().hyperparameters.anchor_stage.is_some());
     let base = "Ищем бухгалтера в небольшую компанию. Первичная документация, 1С, сверки.";
@@ -199,7 +222,7 @@ fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_named() {
         description: base,
         area: Some("Москва"),
     };
-    let stated_text = format!("{base} Заработная плата от 95 000 до 120 000 руб.");
+    let stated_text = format!("{base} Заработная плата от 95 000 до 120 000 руб. на руки.");
     let stated = VacancyText {
         description: &stated_text,
         ..plain
@@ -214,26 +237,84 @@ fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_named() {
         (p1.salary_to - 120_000.0).abs() < (p0.salary_to - 120_000.0).abs(),
         "{p0:?} {p1:?}"
     );
-    let (pe, e) = m.predict_explained(&stated, 50);
-    assert_eq!(pe, p1);
-    let named = |list: &[payrange_ml::TermContribution]| {
-        list.iter()
-            .any(|t| t.term == "stated salary: 95000 – 120000" && t.contribution != 0.0)
+    let d = m.predict_explained(&stated, 50);
+    assert_eq!(d.range, p1);
+    let s = d.explanation.stated_salary.clone().unwrap();
+    assert_eq!((s.from, s.to), (Some(95_000.0), Some(120_000.0)));
+    let met = |b: f64, f: f64| (b - f).abs() <= 0.01 * f;
+    let expected = if met(p1.salary_from, 95_000.0) && met(p1.salary_to, 120_000.0) {
+        StatedEffect::UsedAsGiven
+    } else {
+        StatedEffect::MovedTowards
     };
-    assert!(named(&e.salary_from) && named(&e.salary_to), "{e:?}");
+    assert_eq!(s.effect, expected, "{d:?}");
+    assert_eq!(d.explanation.pay_basis, PayBasis::Net);
+    // The stated salary is not a term among the words.
+    for t in d
+        .explanation
+        .salary_from
+        .iter()
+        .chain(&d.explanation.salary_to)
+    {
+        assert!(
+            !t.term.contains("95") && !t.term.contains("stated"),
+            "{t:?}"
+        );
+    }
     // A figure three times off the text's own estimate is not taken for the salary.
     let bonus_text = format!("{base} Бонус до 5 000 000 руб.");
     let bonus = VacancyText {
         description: &bonus_text,
         ..plain
     };
-    let (_, e) = m.predict_explained(&bonus, 50);
-    assert!(
-        !e.salary_to
-            .iter()
-            .any(|t| t.term.starts_with("stated salary")),
-        "{e:?}"
+    let d = m.predict_explained(&bonus, 50);
+    assert_eq!(
+        d.explanation.stated_salary.map(|s| s.effect),
+        Some(StatedEffect::SetAside)
     );
+}
+
+#[test]
+fn the_bundled_model_carries_a_calibrated_likely_range() {
+    let m = Model::bundled().unwrap();
+    let cal = m.metadata().calibration.as_ref().unwrap();
+    assert!(cal.scores.len() > 1000);
+    let short = VacancyText {
+        name: "Менеджер",
+        description: "Звоните.",
+        area: None,
+    };
+    let long_text = "Разработка backend-сервисов на Python (Django, FastAPI), PostgreSQL, Redis, \
+        Kafka. Проектирование API, code review, наставничество младших разработчиков. \
+        Требования: опыт коммерческой разработки от 5 лет, знание SQL, Docker, Kubernetes, \
+        CI/CD. Условия: оформление по ТК РФ, удалённая работа, ДМС, обучение за счёт компании.";
+    let long = VacancyText {
+        name: "Senior Python developer",
+        description: long_text,
+        area: Some("Москва"),
+    };
+    let width = |v: &VacancyText<'_>, level: f64| {
+        let (p, d) = m.predict_with_difficulty(v);
+        let (lo, hi) = m.likely_range(&d, level).unwrap();
+        let mid = 0.5 * (p.salary_from + p.salary_to);
+        assert!(lo < mid && mid < hi, "{lo} {mid} {hi}");
+        (hi - lo) / (hi + lo)
+    };
+    // A vague vacancy gets a wider band (relative to its level) than a detailed one, and
+    // every band widens with the level.
+    assert!(
+        width(&short, 0.8) > width(&long, 0.8),
+        "{} {}",
+        width(&short, 0.8),
+        width(&long, 0.8)
+    );
+    for v in [&short, &long] {
+        assert!(width(v, 0.5) < width(v, 0.8) && width(v, 0.8) < width(v, 0.95));
+    }
+    // Over the calibration rows the ranges cover close to each level.
+    for s in &m.metadata().cv_interval {
+        assert!((s.coverage - s.level).abs() < 0.02, "{s:?}");
+    }
 }
 
 #[test]

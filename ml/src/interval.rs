@@ -1,0 +1,304 @@
+//! The likely range: a calibrated interval for a vacancy's true midpoint salary
+//! (`(from + to) / 2`), by normalised split-conformal prediction.
+//!
+//! Calibration uses the out-of-fold predictions of the training's cross-validation: for
+//! every training row with both bounds, the log residual of the midpoint
+//! `r = ln(true mid) - ln(predicted mid)`. A small linear model of `ln |r|` over what the
+//! model knows about the vacancy ([`Difficulty`]: description length, share of its terms in
+//! the vocabulary, stated salary figures, the predicted level) gives each row a scale
+//! `sigma`; the normalised scores `|r| / sigma` are kept sorted in the model. A vacancy's
+//! range at level `l` is `ln(predicted mid) +- q_l * sigma(vacancy)` with `q_l` the
+//! `ceil((n + 1) l)`-th smallest score: the usual conformal quantile, so over vacancies
+//! like the calibration rows the true midpoint is inside for a share of at least `l`
+//! (exchangeability), while a detailed vacancy gets a narrow range and a vague one a wide
+//! range. No crate offers conformal intervals for a hand-built model; the arithmetic is a
+//! few lines, written here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::anchors::MAX_DISTANCE;
+
+/// Level of the likely range returned when none is asked for.
+pub const DEFAULT_LEVEL: f64 = 0.8;
+
+/// Levels reported by evaluation and training besides the default.
+pub const REPORTED_LEVELS: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
+
+/// Smallest absolute log residual taken for the scale model (a residual of 0, a stated
+/// salary used exactly, would otherwise be `ln 0`).
+const RESIDUAL_FLOOR: f64 = 0.01;
+
+/// What the width of a vacancy's likely range depends on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difficulty {
+    /// Characters of the description.
+    pub description_chars: usize,
+    /// Share of the vacancy's term occurrences found in the model's vocabulary (0 to 1).
+    pub known_share: f64,
+    /// Per bound, whether the description states a plausible figure for it (within a
+    /// factor of 3 of the prediction; see [`crate::anchors`]).
+    pub stated: [bool; 2],
+    /// The predicted midpoint, `ln`.
+    pub mid_log: f64,
+}
+
+impl Difficulty {
+    /// Reads the stated flags from the anchors and the final log bounds.
+    pub fn new(
+        description_chars: usize,
+        known_share: f64,
+        anchors: [Option<f64>; 2],
+        log_bounds: [f64; 2],
+    ) -> Difficulty {
+        let stated =
+            [0, 1].map(|b| anchors[b].is_some_and(|a| (a - log_bounds[b]).abs() <= MAX_DISTANCE));
+        Difficulty {
+            description_chars,
+            known_share,
+            stated,
+            mid_log: mid_log(log_bounds),
+        }
+    }
+
+    /// Inputs of the scale model (its intercept excluded).
+    fn inputs(&self, center: f64) -> [f64; 5] {
+        [
+            (1.0 + self.description_chars as f64).ln(),
+            self.known_share,
+            f64::from(u8::from(self.stated[0])),
+            f64::from(u8::from(self.stated[1])),
+            self.mid_log - center,
+        ]
+    }
+}
+
+/// `ln((e^from + e^to) / 2)` of log bounds.
+pub fn mid_log(log_bounds: [f64; 2]) -> f64 {
+    let (a, b) = (log_bounds[0], log_bounds[1]);
+    let m = a.max(b);
+    m + (0.5 * ((a - m).exp() + (b - m).exp())).ln()
+}
+
+/// One calibration row: what was known and how far off the predicted midpoint was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CalibrationRow {
+    /// The vacancy's difficulty (with its out-of-fold prediction).
+    pub difficulty: Difficulty,
+    /// `ln(true mid) - ln(predicted mid)`.
+    pub residual: f64,
+}
+
+/// The calibration stored in a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Scale model `ln sigma = w0 + w . inputs` (see [`Difficulty`]).
+    pub scale: Vec<f64>,
+    /// Mean predicted log midpoint of the calibration rows (centres the level input).
+    pub center: f64,
+    /// Normalised scores `|r| / sigma` of the calibration rows, ascending.
+    pub scores: Vec<f64>,
+}
+
+impl Calibration {
+    /// Fits the scale model and the scores; `None` with fewer than 20 rows.
+    pub fn fit(rows: &[CalibrationRow]) -> Option<Calibration> {
+        if rows.len() < 20 {
+            return None;
+        }
+        let center = rows.iter().map(|r| r.difficulty.mid_log).sum::<f64>() / rows.len() as f64;
+        let x: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| r.difficulty.inputs(center).to_vec())
+            .collect();
+        let t: Vec<f64> = rows
+            .iter()
+            .map(|r| r.residual.abs().max(RESIDUAL_FLOOR).ln())
+            .collect();
+        let scale = crate::stack::least_squares(&x, &t);
+        let mut c = Calibration {
+            scale,
+            center,
+            scores: Vec::new(),
+        };
+        let mut scores: Vec<f64> = rows
+            .iter()
+            .map(|r| r.residual.abs() / c.sigma(&r.difficulty))
+            .collect();
+        scores.sort_by(f64::total_cmp);
+        c.scores = scores;
+        Some(c)
+    }
+
+    /// The scale of a vacancy's residuals.
+    pub fn sigma(&self, d: &Difficulty) -> f64 {
+        crate::stack::apply(&self.scale, &d.inputs(self.center))
+            .clamp(-20.0, 5.0)
+            .exp()
+    }
+
+    /// The conformal quantile of the scores at `level` (the `ceil((n + 1) level)`-th
+    /// smallest; the largest score when that is beyond `n`).
+    pub fn quantile(&self, level: f64) -> f64 {
+        let n = self.scores.len();
+        if n == 0 {
+            return f64::INFINITY;
+        }
+        let k = ((n + 1) as f64 * level.clamp(0.0, 1.0)).ceil() as usize;
+        self.scores[k.clamp(1, n) - 1]
+    }
+
+    /// The likely range `(from, to)` in currency units of a vacancy at `level`.
+    pub fn range(&self, d: &Difficulty, level: f64) -> (f64, f64) {
+        let half = self.quantile(level) * self.sigma(d);
+        ((d.mid_log - half).exp(), (d.mid_log + half).exp())
+    }
+}
+
+/// Coverage and mean width of likely ranges at one level.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct IntervalScore {
+    /// The level.
+    pub level: f64,
+    /// Share of rows with both true bounds whose true midpoint is inside their range.
+    pub coverage: f64,
+    /// Mean width of those rows' ranges, currency units.
+    pub mean_width: f64,
+    /// Rows scored.
+    pub n: usize,
+}
+
+/// Scores ranges against true midpoints: `rows` of `(true mid, (from, to))`.
+pub fn score(level: f64, rows: &[(f64, (f64, f64))]) -> IntervalScore {
+    let n = rows.len();
+    let inside = rows
+        .iter()
+        .filter(|(m, (lo, hi))| lo <= m && m <= hi)
+        .count();
+    let width: f64 = rows.iter().map(|(_, (lo, hi))| hi - lo).sum();
+    IntervalScore {
+        level,
+        coverage: inside as f64 / n.max(1) as f64,
+        mean_width: width / n.max(1) as f64,
+        n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::*;
+
+    /// Rows whose log residual is Gaussian with a scale that depends on description
+    /// length: short descriptions are four times as noisy as long ones.
+    fn synthetic(rng: &mut Xoshiro256PlusPlus, n: usize) -> Vec<CalibrationRow> {
+        (0..n)
+            .map(|_| {
+                let chars = if rng.r#gen::<bool>() { 60 } else { 3000 };
+                let sd = if chars < 100 { 0.4 } else { 0.1 };
+                // Box-Muller.
+                let (u1, u2): (f64, f64) = (rng.gen_range(1e-12..1.0), rng.r#gen());
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                CalibrationRow {
+                    difficulty: Difficulty {
+                        description_chars: chars,
+                        known_share: rng.gen_range(0.5..1.0),
+                        stated: [false, false],
+                        mid_log: 11.5 + rng.gen_range(-0.5..0.5),
+                    },
+                    residual: sd * z,
+                }
+            })
+            .collect()
+    }
+
+    fn coverage(c: &Calibration, rows: &[CalibrationRow], level: f64) -> f64 {
+        let half = c.quantile(level);
+        let inside = rows
+            .iter()
+            .filter(|r| r.residual.abs() <= half * c.sigma(&r.difficulty))
+            .count();
+        inside as f64 / rows.len() as f64
+    }
+
+    #[test]
+    fn covers_fresh_rows_at_the_level_over_many_seeds() {
+        for level in [0.5, 0.8, 0.9, 0.95] {
+            let mut total = 0.0;
+            let seeds = 40;
+            for seed in 0..seeds {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                let cal = Calibration::fit(&synthetic(&mut rng, 1500)).unwrap();
+                let fresh = synthetic(&mut rng, 2000);
+                let cov = coverage(&cal, &fresh, level);
+                // Each seed: within sampling noise of the level.
+                assert!(
+                    (cov - level).abs() < 0.05,
+                    "level {level} seed {seed}: {cov}"
+                );
+                total += cov;
+            }
+            let mean = total / seeds as f64;
+            assert!((mean - level).abs() < 0.015, "level {level}: mean {mean}");
+        }
+    }
+
+    #[test]
+    fn a_vague_vacancy_gets_a_wider_range_than_a_detailed_one() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let cal = Calibration::fit(&synthetic(&mut rng, 2000)).unwrap();
+        let d = |chars| Difficulty {
+            description_chars: chars,
+            known_share: 0.8,
+            stated: [false, false],
+            mid_log: 11.5,
+        };
+        let (short, long) = (cal.range(&d(60), 0.8), cal.range(&d(3000), 0.8));
+        let ratio = (short.1 - short.0) / (long.1 - long.0);
+        assert!(ratio > 3.0 && ratio < 5.0, "{ratio}");
+        // The true scales differ by 4: each group is covered near the level on its own.
+        let fresh = synthetic(&mut rng, 4000);
+        for chars in [60, 3000] {
+            let g: Vec<_> = fresh
+                .iter()
+                .filter(|r| r.difficulty.description_chars == chars)
+                .copied()
+                .collect();
+            let cov = coverage(&cal, &g, 0.8);
+            assert!((cov - 0.8).abs() < 0.04, "{chars} chars: {cov}");
+        }
+    }
+
+    #[test]
+    fn the_range_widens_with_the_level_and_contains_the_midpoint() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let cal = Calibration::fit(&synthetic(&mut rng, 500)).unwrap();
+        let d = Difficulty {
+            description_chars: 500,
+            known_share: 0.9,
+            stated: [false, true],
+            mid_log: 11.0,
+        };
+        let mut last = 0.0;
+        for level in [0.5, 0.8, 0.9, 0.95] {
+            let (lo, hi) = cal.range(&d, level);
+            assert!(lo < 11f64.exp() && 11f64.exp() < hi);
+            assert!(hi - lo > last, "{level}");
+            last = hi - lo;
+        }
+    }
+
+    #[test]
+    fn too_few_rows_give_no_calibration() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        assert!(Calibration::fit(&synthetic(&mut rng, 19)).is_none());
+    }
+
+    #[test]
+    fn mid_log_is_the_log_of_the_currency_midpoint() {
+        let m = mid_log([100_000f64.ln(), 200_000f64.ln()]);
+        assert!((m.exp() - 150_000.0).abs() < 1e-6);
+    }
+}
