@@ -38,6 +38,11 @@ pub struct TrainArgs {
     /// Worker threads for cross-validation.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Also run nested cross-validation of the whole training with this many outer folds
+    /// (about that many times the training time) and record its honest metrics in the
+    /// model; 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    pub nested_folds: usize,
 }
 
 /// Arguments of `payrange evaluate`.
@@ -69,12 +74,23 @@ pub struct PredictArgs {
     /// Number of explaining terms per bound (single prediction).
     #[arg(long, default_value_t = 5)]
     pub top: usize,
+    /// Level of the likely range (single prediction), between 0 and 1.
+    #[arg(long, default_value_t = 0.8, value_parser = parse_level)]
+    pub level: f64,
     /// Input CSV (batch prediction).
     #[arg(long, requires = "out")]
     pub csv: Option<PathBuf>,
     /// Output CSV (batch prediction).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// A coverage level strictly between 0 and 1.
+fn parse_level(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(l) if l > 0.0 && l < 1.0 => Ok(l),
+        _ => Err(format!("{s:?} is not a level between 0 and 1 (e.g. 0.8)")),
+    }
 }
 
 /// Runs an ML command.
@@ -108,6 +124,7 @@ fn trained_at(arg: Option<&str>) -> Result<OffsetDateTime> {
 pub fn run_train(args: TrainArgs) -> Result<()> {
     let settings = TrainSettings {
         threads: args.threads,
+        nested_outer_folds: args.nested_folds,
         ..TrainSettings::default()
     };
     let at = trained_at(args.trained_at.as_deref())?;
@@ -138,6 +155,8 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         "bad_rows": outcome.bad_rows,
         "hyperparameters": md.hyperparameters,
         "cv_metrics": md.cv_metrics,
+        "cv_interval": md.cv_interval,
+        "nested_cv": md.nested_cv,
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
@@ -170,13 +189,17 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
         description: &args.description,
         area: args.area.as_deref(),
     };
-    let (p, e) = model.predict_explained(&v, args.top);
+    let d = model.predict_explained(&v, args.top);
+    let likely = model.likely_range(&d.difficulty, args.level).map(|(lo, hi)| {
+        serde_json::json!({ "likely_from": lo.round(), "likely_to": hi.round(), "level": args.level })
+    });
     let out = serde_json::json!({
-        "salary_from": p.salary_from.round(),
-        "salary_to": p.salary_to.round(),
+        "salary_from": d.range.salary_from.round(),
+        "salary_to": d.range.salary_to.round(),
+        "likely": likely,
         "currency": model.metadata().currency,
         "model_version": model.metadata().version,
-        "explanation": e,
+        "explanation": d.explanation,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
