@@ -48,8 +48,48 @@ function fmtMoney(v, currency = 'RUR', round = true) {
   try {
     return new Intl.NumberFormat(locale(), { style: 'currency', currency: currencyCode(currency), currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(n);
   } catch {
-    return `${n} ${currency}`;
+    return `${n} ${currencyCode(currency)}`;
   }
+}
+/**
+ * A range of money with the currency sign once, on the side the locale puts it:
+ * "250 000 – 350 000 ₽", "₽250,000 – 350,000".
+ */
+function fmtMoneyRange(a, b, currency = 'RUR', round = true) {
+  const bare = (v) => {
+    const n = round && Math.abs(v) >= 10000 ? Math.round(v / 1000) * 1000 : Math.round(v);
+    return new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(n);
+  };
+  let prefixed = true;
+  try {
+    const parts = new Intl.NumberFormat(locale(), { style: 'currency', currency: currencyCode(currency), currencyDisplay: 'narrowSymbol' }).formatToParts(1);
+    prefixed = parts.findIndex((x) => x.type === 'currency') < parts.findIndex((x) => x.type === 'integer');
+  } catch { /* unknown currency: fmtMoney falls back to the code after the number */ prefixed = false; }
+  return prefixed
+    ? t('result.range', { from: fmtMoney(a, currency, round), to: bare(b) })
+    : t('result.range', { from: bare(a), to: fmtMoney(b, currency, round) });
+}
+/** A term's effect in money, with its sign: "+18 000 ₽", "−6 000 ₽" (not rounded to thousands). */
+function fmtSigned(v, currency) {
+  return `${v < 0 ? '−' : '+'}${fmtMoney(Math.abs(v), currency, false)}`;
+}
+/** "250 000 – 350 000 ₽", "from 250 000 ₽" or "up to 350 000 ₽". */
+function fmtStated(from, to, currency) {
+  const f = (v) => fmtMoney(v, currency, false);
+  const has = (v) => Number.isFinite(v);
+  if (has(from) && has(to)) return fmtMoneyRange(from, to, currency, false);
+  if (has(from)) return t('stated.from', { v: f(from) });
+  return t('stated.to', { v: f(to) });
+}
+/** Whether a prediction carries a likely range. */
+function hasLikely(p) {
+  return Number.isFinite(p.likely_from) && Number.isFinite(p.likely_to) && Number.isFinite(p.level);
+}
+/** "per month, before tax" and its variants: per year for GBP (Adzuna's salaries are annual). */
+function perLine(p) {
+  const per = t(p.currency === 'GBP' ? 'result.per.year' : 'result.per.month');
+  const basis = (p.explanation && p.explanation.pay_basis) || 'unstated';
+  return t(`result.per.${has(`result.per.${basis}`) ? basis : 'unstated'}`, { per });
 }
 function fmtPct(f, digits = 0) {
   return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(f);
@@ -376,51 +416,78 @@ function rerenderIf(name) { if (parseRoute().name === name) render(false); }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- result ----------
-function splitTerm(term) {
-  const m = /^(title|description|area|name)\s*:\s*(.*)$/i.exec(String(term));
-  if (!m) return { kind: null, word: String(term) };
-  const kind = m[1].toLowerCase() === 'name' ? 'title' : m[1].toLowerCase();
-  return { kind, word: m[2] };
-}
+// A description shorter than this gets the hint to add duties and requirements.
+const SHORT_DESCRIPTION = 300;
 
-function factorList(list) {
-  const items = (list || []).filter((f) => f && Number.isFinite(f.contribution) && f.contribution !== 0)
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)).slice(0, 6);
+/**
+ * The terms behind one bound, each with its effect in money; terms that moved the bound by
+ * less than 1 % are left out.
+ */
+function factorList(list, bound, currency) {
+  const amountOf = (f) => (Number.isFinite(f.amount) ? f.amount : bound * (1 - Math.exp(-f.contribution)));
+  const items = (list || []).filter((f) => f && typeof f.term === 'string' && Number.isFinite(f.contribution))
+    .map((f) => ({ ...f, amount: amountOf(f) }))
+    .filter((f) => Number.isFinite(f.amount) && Math.abs(f.amount) >= 0.01 * Math.abs(bound))
+    .sort((a, b) => Math.abs(b.amount) - Math.abs(a.amount)).slice(0, 6);
   if (!items.length) return h('p', { class: 'muted' }, t('result.noFactors'));
-  const maxAbs = Math.max(...items.map((f) => Math.abs(f.contribution)));
+  const maxAbs = Math.max(...items.map((f) => Math.abs(f.amount)));
   return h('ul', { class: 'factors' }, items.map((f) => {
-    const up = f.contribution > 0;
-    const { kind, word } = splitTerm(f.term);
-    const pct = fmtPct(Math.abs(Math.exp(f.contribution) - 1));
+    const up = f.amount > 0;
+    const kind = ['title', 'description', 'area'].includes(f.source) ? f.source : null;
     const bar = h('span', { class: `fbar ${up ? 'up' : 'down'}` });
-    bar.style.width = `${Math.max(4, (Math.abs(f.contribution) / maxAbs) * 100)}%`;
+    bar.style.width = `${Math.max(4, (Math.abs(f.amount) / maxAbs) * 100)}%`;
     return h('li', { class: up ? 'up' : 'down' },
       h('span', { class: 'arrow', 'aria-hidden': 'true' }, up ? '▲' : '▼'),
-      h('span', { class: 'term' }, h('span', { class: 'word' }, word), kind ? h('span', { class: 'kind' }, t(`term.${kind}`)) : null),
-      h('span', { class: 'effect' }, t(up ? 'effect.up' : 'effect.down', { p: pct })),
+      h('span', { class: 'term' }, h('span', { class: 'word' }, f.term), kind ? h('span', { class: 'kind' }, t(`term.${kind}`)) : null),
+      h('span', { class: 'effect', 'data-testid': 'amount' }, fmtSigned(f.amount, currency)),
       h('span', { class: 'fbar-track', 'aria-hidden': 'true' }, bar));
   }));
+}
+
+/** The likely range in words, its confidence label and what the label means. */
+function likelyBlock(p, fmt) {
+  const c = ['high', 'medium', 'low'].includes(p.confidence) ? p.confidence : null;
+  return h('div', { class: 'likely', 'data-testid': 'likely' },
+    h('p', { class: 'likely-line' },
+      t('result.likely', { p: fmtPct(p.level) }), ' ', h('span', { class: 'nowrap' }, fmtMoneyRange(p.likely_from, p.likely_to, p.currency)),
+      c ? [' ', h('span', { class: `conf conf-${c}`, 'data-testid': 'confidence' }, t(`conf.${c}`))] : null),
+    h('p', { class: 'muted small' }, t('result.likely.meaning', { p: fmtPct(p.level) }), c ? [' ', t(`conf.${c}.what`)] : null));
+}
+
+function statedLine(p) {
+  const s = p.explanation && p.explanation.stated_salary;
+  if (!s || !(Number.isFinite(s.from) || Number.isFinite(s.to))) return null;
+  const effect = ['used_as_given', 'moved_towards', 'set_aside'].includes(s.effect) ? s.effect : 'moved_towards';
+  return h('p', { class: 'stated', 'data-testid': 'stated' }, t(`stated.${effect}`, { s: fmtStated(s.from, s.to, p.currency) }));
 }
 
 function resultCard(p) {
   const from = p.salary_from, to = p.salary_to, cur = p.currency;
   const fmt = (v) => fmtMoney(v, cur);
   const hasRange = Number.isFinite(from) && Number.isFinite(to);
+  const likely = hasRange && hasLikely(p) ? { from: p.likely_from, to: p.likely_to } : null;
+  const short = String(p.description || '').trim().length < SHORT_DESCRIPTION;
+  const sharpen = hasRange && (short || p.confidence === 'low');
   const ex = p.explanation;
+  const chartLabel = (max) => t('result.chart', { from: fmt(from), to: fmt(to), max: fmt(max) })
+    + (likely ? ` ${t('result.chart.likely', { from: fmt(likely.from), to: fmt(likely.to) })}` : '');
   return h('article', { class: 'card result', 'aria-labelledby': `res-${p.id}` },
     h('h2', { id: `res-${p.id}` }, t('result.title')),
     h('p', { class: 'job' }, p.name, p.area ? h('span', { class: 'muted' }, ` · ${p.area}`) : null),
-    h('p', { class: 'range', 'data-testid': 'range' }, hasRange ? t('result.range', { from: fmt(from), to: fmt(to) }) : '—'),
-    h('p', { class: 'muted small' }, t('result.per')),
-    hasRange ? responsive((width) => rangeChart({ from, to, loc: locale(), fmt, width, label: (max) => t('result.chart', { from: fmt(from), to: fmt(to), max: fmt(max) }) })) : null,
+    h('p', { class: 'range', 'data-testid': 'range' }, hasRange ? fmtMoneyRange(from, to, cur) : '—'),
+    h('p', { class: 'muted small', 'data-testid': 'per' }, perLine(p)),
+    hasRange ? responsive((width) => rangeChart({ from, to, likely, loc: locale(), fmt, width, label: chartLabel })) : null,
+    likely ? likelyBlock(p, fmt) : null,
+    sharpen ? h('p', { class: 'sharpen', role: 'note', 'data-testid': 'sharpen' }, t('result.sharpen')) : null,
     h('p', { class: 'muted small model-line' }, p.model_version ? t('result.model', { v: p.model_version }) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
     h('section', { class: 'why', 'aria-labelledby': `why-${p.id}` },
       h('h3', { id: `why-${p.id}` }, t('result.why')),
       ex ? [
+        statedLine(p),
         h('p', { class: 'muted small' }, t('result.why.lead')),
         h('div', { class: 'why-cols' },
-          h('div', { class: 'why-col', 'data-testid': 'why-from' }, h('h4', {}, t('result.lower', { v: fmt(from) })), factorList(ex.salary_from)),
-          h('div', { class: 'why-col', 'data-testid': 'why-to' }, h('h4', {}, t('result.upper', { v: fmt(to) })), factorList(ex.salary_to))),
+          h('div', { class: 'why-col', 'data-testid': 'why-from' }, h('h4', {}, t('result.lower', { v: fmt(from) })), factorList(ex.salary_from, from, cur)),
+          h('div', { class: 'why-col', 'data-testid': 'why-to' }, h('h4', {}, t('result.upper', { v: fmt(to) })), factorList(ex.salary_to, to, cur))),
       ] : h('p', { class: 'muted' }, t('result.noExplain'))));
 }
 
@@ -490,7 +557,11 @@ function schedulePoll() {
 }
 
 function historyRow(p) {
-  const range = p.status === 'done' ? `${fmtMoney(p.salary_from, p.currency)} – ${fmtMoney(p.salary_to, p.currency)}` : (p.status === 'failed' ? (p.error || '') : '…');
+  const done = p.status === 'done';
+  const range = done ? [
+    h('span', { class: 'range-main' }, fmtMoneyRange(p.salary_from, p.salary_to, p.currency)),
+    hasLikely(p) ? h('span', { class: 'range-likely', 'data-testid': 'history-likely' }, t('history.likely', { p: fmtPct(p.level), range: fmtMoneyRange(p.likely_from, p.likely_to, p.currency) })) : null,
+  ] : (p.status === 'failed' ? (p.error || '') : '…');
   return h('tr', { 'data-id': p.id },
     h('td', { 'data-label': t('history.col.date'), class: 'date-cell' }, fmtDate(p.created_at)),
     h('td', { 'data-label': t('history.col.title'), class: 'title-cell' }, h('a', { href: `#/p/${encodeURIComponent(p.id)}` }, p.name)),
@@ -554,9 +625,11 @@ function csvCell(v) {
 }
 
 export function toCsv(items) {
-  const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'model_version', 'finished_at', 'error', 'description'];
+  const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'likely_from', 'likely_to', 'level', 'confidence', 'model_version', 'finished_at', 'error', 'description'];
   const lines = [cols.join(',')];
-  for (const p of items) lines.push(cols.map((c) => csvCell(p[c])).join(','));
+  // The ISO code (RUB), not the model's legacy RUR.
+  const cell = (p, c) => (c === 'currency' && p.currency ? currencyCode(p.currency) : p[c]);
+  for (const p of items) lines.push(cols.map((c) => csvCell(cell(p, c))).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -631,6 +704,10 @@ function modelView() {
     if (num(x.r2) !== null) list.append(h('li', {}, t('model.r2', { bound: t(`model.bound.${b}`).toLowerCase(), boundGen: t(`model.boundGen.${b}`), r2: fmtPct(Math.max(0, x.r2)) })));
   }
   if (num(mt.coverage) !== null) list.append(h('li', {}, t('model.coverage', { p: fmtPct(mt.coverage) })));
+  const lk = m.likely || null;
+  if (lk && num(lk.level) !== null && num(lk.coverage) !== null && num(lk.mean_width) !== null) {
+    list.append(h('li', { 'data-testid': 'model-likely' }, t('model.likely', { level: fmtPct(lk.level), p: fmtPct(lk.coverage), w: fmtMoney(lk.mean_width, cur) })));
+  }
   acc.append(list, h('p', { class: 'muted small' }, t('model.caveat')));
   const tech = h('details', { class: 'tech' }, h('summary', {}, t('model.tech')),
     h('table', {},
@@ -639,7 +716,8 @@ function modelView() {
         const x = mt[`salary_${b}`] || {};
         return h('tr', {}, h('th', { scope: 'row' }, `salary_${b}`), h('td', {}, num(x.mae)?.toFixed(0) ?? '—'), h('td', {}, num(x.mape)?.toFixed(3) ?? '—'), h('td', {}, num(x.r2)?.toFixed(3) ?? '—'));
       }))),
-    num(mt.coverage) !== null ? h('p', {}, `coverage = ${mt.coverage.toFixed(3)}`) : null);
+    num(mt.coverage) !== null ? h('p', {}, `coverage = ${mt.coverage.toFixed(3)}`) : null,
+    lk && num(lk.coverage) !== null ? h('p', {}, `likely: level = ${lk.level}, coverage = ${lk.coverage.toFixed(3)}, mean_width = ${lk.mean_width.toFixed(0)}`) : null);
   acc.append(tech);
   sec.append(acc);
   return sec;

@@ -36,12 +36,13 @@ export function compact(v, loc) {
 }
 
 /**
- * A horizontal salary scale with the predicted range as a band.
- * opts: { from, to, loc, label, fmt }
+ * A horizontal salary scale with the predicted range as a band and, when given, the likely
+ * range as a lighter, taller band around it.
+ * opts: { from, to, likely: { from, to } | null, loc, label, fmt }
  */
-export function rangeChart({ from, to, loc, label, fmt, width = 600 }) {
+export function rangeChart({ from, to, likely = null, loc, label, fmt, width = 600 }) {
   const W = Math.max(260, Math.round(width)), H = 96, L = 16, R = 16, axisY = 64;
-  const { top, ticks } = scale(Math.max(to, from) * 1.25);
+  const { top, ticks } = scale(Math.max(to, from, likely ? likely.to : 0) * 1.25);
   const x = (v) => L + (Math.max(0, v) / top) * (W - L - R);
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-range', role: 'img', 'aria-label': label(top) });
   svg.appendChild(el('title', {}, label(top)));
@@ -53,6 +54,10 @@ export function rangeChart({ from, to, loc, label, fmt, width = 600 }) {
     svg.appendChild(el('text', { x: xv, y: axisY + 20, 'text-anchor': anchor, class: 'tick' }, compact(v, loc)));
   }
   const x1 = x(from), x2 = Math.max(x(to), x1 + 2);
+  if (likely) {
+    const l1 = x(likely.from), l2 = Math.max(x(likely.to), l1 + 2);
+    svg.appendChild(el('rect', { x: l1, y: axisY - 31, width: l2 - l1, height: 30, rx: 6, class: 'likely-band' }));
+  }
   svg.appendChild(el('rect', { x: x1, y: axisY - 26, width: x2 - x1, height: 20, rx: 4, class: 'band' }));
   svg.appendChild(el('line', { x1, x2: x1, y1: axisY - 32, y2: axisY, class: 'bound' }));
   svg.appendChild(el('line', { x1: x2, x2, y1: axisY - 32, y2: axisY, class: 'bound' }));

@@ -37,22 +37,58 @@ async function body(req) {
 
 function publicUser(u) { return { id: u.id, email: u.email, role: u.role, created_at: u.created_at }; }
 
-function explain(text, base) {
-  const words = [...new Set(text.toLowerCase().match(/[\p{L}\d+#]+/gu) || [])].slice(0, 12);
-  return words.map((w, i) => ({ term: `${i < 3 ? 'title' : 'description'}: ${w}`, contribution: Math.round((Math.sin(w.length * 7 + base) * 0.25) * 1000) / 1000 }));
+// Terms as the API gives them: the word, where it was found, its push on ln(bound) and the
+// same push in money, bound × (1 − e^−contribution).
+function explain(name, description, base, bound) {
+  const words = (text) => [...new Set(text.toLowerCase().match(/[\p{L}\d+#]+/gu) || [])];
+  const pick = [...words(name).slice(0, 3).map((w) => ['title', w]), ...words(description).slice(0, 9).map((w) => ['description', w])];
+  return pick.map(([source, term]) => {
+    const contribution = Math.round((Math.sin(term.length * 7 + base) * 0.25) * 1000) / 1000;
+    return { term, source, contribution, amount: bound * (1 - Math.exp(-contribution)) };
+  });
+}
+
+// "от 250 000 до 350 000 руб." / "from 250000 to 350000": the stated figures, if any.
+function statedSalary(text) {
+  const m = /(?:от|from)\s*([\d\s]{4,})\D{0,12}?(?:до|to)\s*([\d\s]{4,})/i.exec(text);
+  if (!m) return null;
+  const num = (x) => Number(x.replace(/\s/g, ''));
+  return { from: num(m[1]), to: num(m[2]), effect: 'moved_towards' };
+}
+
+function payBasis(text) {
+  if (/на руки|\bnet\b|after tax/i.test(text)) return 'net';
+  if (/\bgross\b|до вычета/i.test(text)) return 'gross';
+  return 'unstated';
+}
+
+const LEVEL = 0.8;
+
+function confidence(from, to) {
+  const rel = (to - from) / (to + from);
+  return rel <= 0.15 ? 'high' : rel <= 0.3 ? 'medium' : 'low';
 }
 
 function finish(p) {
   const seed = [...p.name].reduce((a, c) => a + c.charCodeAt(0), 0);
   const from = 60000 + (seed % 90) * 1000;
+  const to = Math.round(from * 1.45);
   p.status = 'done';
   p.salary_from = from;
-  p.salary_to = Math.round(from * 1.45);
+  p.salary_to = to;
   p.currency = 'RUR';
   p.model_version = 'mock-2026.11';
+  // Wider when the description says little, as the real model's is.
+  const mid = (from + to) / 2, half = mid * (p.description.length < 300 ? 0.4 : 0.12);
+  p.likely_from = mid - half;
+  p.likely_to = mid + half;
+  p.level = LEVEL;
+  p.confidence = confidence(p.likely_from, p.likely_to);
   p.explanation = {
-    salary_from: explain(`${p.name} ${p.description}`, 1).concat(p.area ? [{ term: `area: ${p.area}`, contribution: 0.12 }] : []),
-    salary_to: explain(`${p.name} ${p.description}`, 2),
+    salary_from: explain(p.name, p.description, 1, from).concat(p.area ? [{ term: p.area.toLowerCase(), source: 'area', contribution: 0.12, amount: from * (1 - Math.exp(-0.12)) }] : []),
+    salary_to: explain(p.name, p.description, 2, to),
+    stated_salary: statedSalary(p.description),
+    pay_basis: payBasis(p.description),
   };
   p.finished_at = new Date().toISOString();
 }
@@ -101,7 +137,8 @@ const server = http.createServer(async (req, res) => {
   const u = who(req);
   if (p === '/api/v1/model' && req.method === 'GET') {
     return send(res, 200, { version: 'mock-2026.11', trained_at: '2026-11-20T10:00:00Z', currency: 'RUR', data_file: 'vacancies.csv', training_rows: 18234,
-      metrics: { salary_from: { mae: 21500, mape: 0.19, r2: 0.52 }, salary_to: { mae: 31200, mape: 0.21, r2: 0.47 }, coverage: 0.61 } });
+      metrics: { salary_from: { mae: 21500, mape: 0.19, r2: 0.52 }, salary_to: { mae: 31200, mape: 0.21, r2: 0.47 }, coverage: 0.61 },
+      likely: { level: LEVEL, coverage: 0.79, mean_width: 98000 } });
   }
   if (!u) return err(res, 401, 'unauthorized', 'authentication required');
   if (p === '/api/v1/sessions/current' && req.method === 'DELETE') {
@@ -121,7 +158,7 @@ const server = http.createServer(async (req, res) => {
     if (area && area.length > 100) details.push({ field: 'area', message: 'must be at most 100 characters' });
     if (details.length) return err(res, 422, 'validation_failed', 'validation failed', details);
     const pr = { id: randomUUID(), owner: u.id, status: 'queued', name, description, area: area || null, salary_from: null, salary_to: null, currency: null,
-      model_version: null, explanation: null, error: null, created_at: new Date().toISOString(), started_at: null, finished_at: null };
+      likely_from: null, likely_to: null, level: null, confidence: null, model_version: null, explanation: null, error: null, created_at: new Date().toISOString(), started_at: null, finished_at: null };
     preds.push(pr);
     const slow = /slow/i.test(name);
     setTimeout(() => { pr.status = 'running'; pr.started_at = new Date().toISOString(); }, slow ? 1500 : 50);

@@ -3,7 +3,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startServer, launchBrowser, shot, DESKTOP, PHONE } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const EMAIL = `ui-${Date.now()}@example.com`;
 const PASSWORD = 'Violet-lantern-harbour-72';
@@ -12,7 +15,31 @@ const JOB = {
   description: 'Разработка backend на Python и Django, PostgreSQL, Docker, Kubernetes. Опыт работы от 5 лет. Remote, полный день.',
   area: 'Москва',
 };
+// Long enough (300+ characters) not to get the hint about a short description, and stating
+// a take-home salary.
+const STATED_JOB = {
+  name: 'Python developer',
+  description: 'Разработка и поддержка backend-сервисов на Python (Django, FastAPI), PostgreSQL, Redis, Docker. '
+    + 'Обязанности: проектирование API, код-ревью, оптимизация запросов, участие в планировании. '
+    + 'Требования: опыт коммерческой разработки от 3 лет, знание SQL, понимание HTTP и REST. '
+    + 'Условия: зарплата от 250 000 до 350 000 руб. на руки, удалённая работа, ДМС, гибкий график.',
+  area: 'Москва',
+};
 const TIMEOUT = Number(process.env.UI_TIMEOUT_MS || 30000);
+
+/** Runs axe-core on the page; fails on any critical, serious or moderate violation. */
+async function assertAccessible(p, what) {
+  const violations = await p.evaluate(async (source) => {
+    if (!window.axe) (0, eval)(source);
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => ['critical', 'serious', 'moderate'].includes(v.impact))
+      .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, AXE);
+  assert.deepEqual(violations, [], `axe-core on ${what}`);
+}
+
+/** The amounts listed in an explanation column. */
+const amounts = (p, col) => p.locator(`[data-testid=${col}] [data-testid=amount]`).allTextContents();
 
 let server, browser, ctx, page;
 
@@ -158,9 +185,27 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     const upFrom = await page.locator('[data-testid=why-from] .factors li').count();
     const upTo = await page.locator('[data-testid=why-to] .factors li').count();
     assert.ok(upFrom > 0 && upTo > 0, `explanation rows: ${upFrom}, ${upTo}`);
-    assert.match(await page.locator('[data-testid=why-from]').textContent(), /(raised|lowered) by about \d+%/);
+    // Each term with its amount in money: never a percentage, never an internal name.
+    for (const col of ['why-from', 'why-to']) {
+      const list = await amounts(page, col);
+      assert.ok(list.length > 0 && list.every((a) => /^[+−]₽\d{1,3}(,\d{3})*$/.test(a)), `${col} amounts: ${list}`);
+      const text = await page.locator(`[data-testid=${col}] .factors`).textContent();
+      assert.doesNotMatch(text, /%|(title|description|area|chars|amount|stated salary)\s*:/i, `${col}: ${text}`);
+    }
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Estimated salary', 'focus moves to the result');
+    // The likely range: a lighter band around the predicted one, in words with its label.
+    await page.locator('.result svg.chart-range rect.likely-band').waitFor();
+    const likely = await page.getByTestId('likely').textContent();
+    assert.match(likely, /^Likely range \(80%\): ₽[\d,]+ – [\d,]+ (High|Medium|Low) confidence/, likely);
+    assert.match(likely, /For 80% of vacancies like this one, the middle of the real salary range falls within it\./);
+    assert.match(likely, /(High|Medium|Low): the range is (narrow|moderate|wide)/);
+    // The description is under 300 characters.
+    assert.equal(await page.getByTestId('sharpen').textContent(), 'Add duties and requirements for a sharper estimate.');
+    assert.equal(await page.getByTestId('per').textContent(), 'per month; the vacancy does not say whether before or after tax');
+    assert.equal(await page.getByTestId('stated').count(), 0, 'no salary stated in the vacancy');
+    assert.doesNotMatch(await page.locator('main').textContent(), /RUR/);
     await shot(page, 'desktop-predict-result');
+    await assertAccessible(page, 'the result at 1280x800');
   });
 
   it('shows the new entry at the top of the history', async () => {
@@ -171,8 +216,10 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(await first.textContent(), new RegExp(JOB.name));
     assert.match(await first.textContent(), new RegExp(JOB.area));
     assert.equal(await first.locator('.badge').getAttribute('data-status'), 'done');
+    assert.match(await first.getByTestId('history-likely').textContent(), /^likely \(80%\): ₽[\d,]+ – [\d,]+$/);
     await page.locator('#history-chart svg').waitFor();
     await shot(page, 'desktop-history');
+    await assertAccessible(page, 'the history at 1280x800');
   });
 
   it('paginates the history, newest first', async () => {
@@ -221,7 +268,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(download.suggestedFilename(), /^payrange-history-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '');
     const lines = csv.trim().split(/\r?\n/);
-    assert.equal(lines[0], 'id,created_at,status,name,area,salary_from,salary_to,currency,model_version,finished_at,error,description');
+    assert.equal(lines[0], 'id,created_at,status,name,area,salary_from,salary_to,currency,likely_from,likely_to,level,confidence,model_version,finished_at,error,description');
     assert.equal(lines.length, 1 + 12, 'header + 12 predictions');
     assert.match(lines[1], /Data analyst 11/);
     const mine = lines.find((l) => l.includes(JOB.name));
@@ -230,6 +277,10 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.equal(cells[2], 'done');
     assert.equal(cells[4], JOB.area);
     assert.ok(Number(cells[5]) > 0 && Number(cells[6]) >= Number(cells[5]), `salaries: ${cells[5]} ${cells[6]}`);
+    assert.equal(cells[7], 'RUB');
+    assert.ok(Number(cells[8]) > 0 && Number(cells[9]) >= Number(cells[8]), `likely range: ${cells[8]} ${cells[9]}`);
+    assert.equal(cells[10], '0.8');
+    assert.match(cells[11], /^(high|medium|low)$/);
   });
 
   it('opens a past estimate from the history', async () => {
@@ -245,6 +296,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     const version = await page.getByTestId('model-version').textContent();
     assert.ok(version.trim().length > 0 && version.trim() !== '—');
     await page.locator('main', { hasText: 'typically off by about' }).waitFor();
+    assert.match(await page.getByTestId('model-likely').textContent(), /^Likely ranges \(80%\): for \d+(\.\d)?% of those vacancies/);
     await shot(page, 'desktop-model');
   });
 
@@ -319,6 +371,54 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await c.close();
   });
 
+  it('names a stated salary and the pay basis, in both languages', async () => {
+    await page.getByRole('link', { name: 'Estimate' }).click();
+    await h1(page, 'Estimate a salary');
+    await page.getByLabel('Job title').fill(STATED_JOB.name);
+    await page.getByLabel('Description').fill(STATED_JOB.description);
+    await page.getByLabel('City (optional)').fill(STATED_JOB.area);
+    await page.getByRole('button', { name: 'Estimate salary' }).click();
+    await page.locator('.result', { hasText: STATED_JOB.name }).waitFor();
+    assert.match(await page.getByTestId('stated').textContent(),
+      /^Salary stated in the vacancy: ₽250,000 – 350,000(, used as given|; the estimate moved towards it|; set aside as implausible for this vacancy)\.$/);
+    // The stated salary comes before the lists of words.
+    assert.ok(await page.locator('[data-testid=stated] ~ .why-cols').count() === 1);
+    assert.equal(await page.getByTestId('per').textContent(), 'per month, take-home (after tax)');
+    await page.locator('.result svg.chart-range rect.likely-band').waitFor();
+    const low = /Low confidence/.test(await page.getByTestId('confidence').textContent());
+    assert.equal(await page.getByTestId('sharpen').count(), low ? 1 : 0, 'a long description gets the hint only with low confidence');
+    await shot(page, 'desktop-predict-stated');
+
+    await page.getByRole('button', { name: 'RU' }).click();
+    await h1(page, 'Оценить зарплату');
+    assert.match(await page.getByTestId('stated').textContent(),
+      /^Зарплата, указанная в вакансии: 250\s000 – 350\s000\s₽(, взята как есть|; оценка сдвинута к ней|; отброшена как неправдоподобная для этой вакансии)\.$/);
+    assert.equal(await page.getByTestId('per').textContent(), 'в месяц, на руки (после вычета налогов)');
+    assert.match(await page.getByTestId('likely').textContent(),
+      /^Вероятный диапазон \(80\s%\): [\d\s]+ – [\d\s]+\s₽ (Высокая|Средняя|Низкая) уверенность/);
+    await shot(page, 'desktop-predict-stated-ru');
+
+    // The short vacancy again, in Russian: amounts, source labels and the hint.
+    await page.getByLabel('Название должности').fill(JOB.name);
+    await page.getByLabel('Описание').fill(JOB.description);
+    await page.getByLabel('Город (необязательно)').fill(JOB.area);
+    await page.getByRole('button', { name: 'Оценить зарплату' }).click();
+    await page.getByTestId('stated').waitFor({ state: 'detached' });
+    await page.locator('[data-testid=why-from] .factors').waitFor();
+    for (const col of ['why-from', 'why-to']) {
+      const list = await amounts(page, col);
+      assert.ok(list.length > 0 && list.every((a) => /^[+−]\d{1,3}(\s\d{3})*\s₽$/.test(a)), `${col} amounts: ${list}`);
+    }
+    assert.match(await page.locator('.result .factors .kind').first().textContent(), /^(название|описание|город)$/);
+    assert.equal(await page.getByTestId('sharpen').textContent(), 'Добавьте обязанности и требования — оценка станет точнее.');
+    assert.equal(await page.getByTestId('per').textContent(), 'в месяц; в вакансии не сказано, до или после вычета налогов');
+    assert.match(await page.getByTestId('likely').textContent(), /Для 80\s% похожих вакансий середина настоящей вилки попадает в этот диапазон\./);
+    await shot(page, 'desktop-predict-result-ru');
+    await assertAccessible(page, 'the Russian result');
+    await page.getByRole('button', { name: 'EN' }).click();
+    await h1(page, 'Estimate a salary');
+  });
+
   it('works at phone width', async () => {
     const c = await newContext(PHONE);
     const p = await c.newPage();
@@ -333,9 +433,12 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await shot(p, 'phone-predict');
     await p.getByRole('button', { name: 'Estimate salary' }).click();
     await p.getByTestId('range').waitFor();
+    await p.locator('.result svg.chart-range rect.likely-band').waitFor();
+    await p.getByTestId('sharpen').waitFor();
     await shot(p, 'phone-predict-result');
     const overflow = async () => p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(await overflow() <= 0, 'no horizontal scroll on the result');
+    await assertAccessible(p, 'the result at 390x844');
     await p.getByRole('link', { name: 'History' }).click();
     await p.locator('table.history tbody tr').first().waitFor();
     assert.ok(await overflow() <= 0, 'no horizontal scroll on the history');
