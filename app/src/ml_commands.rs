@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
+use payrange_ml::ops::{
+    ReferenceScores, evaluate_file, evaluation_report, predict_csv, train_file, training_report,
+};
+use payrange_ml::report;
 use payrange_ml::train::TrainSettings;
 use payrange_ml::{Model, VacancyText};
 use time::OffsetDateTime;
@@ -43,6 +46,15 @@ pub struct TrainArgs {
     /// model; 0 skips it.
     #[arg(long, default_value_t = 0)]
     pub nested_folds: usize,
+    /// Also write a self-contained HTML training report (data, CV against the reference,
+    /// predicted against true, errors by salary band, interval calibration, learning
+    /// curve, top terms, chosen settings).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The scikit-learn references' scores on the same outer folds, as printed by
+    /// `scripts/nested_reference.py`, for the report's CV table.
+    #[arg(long, requires = "report")]
+    pub reference: Option<PathBuf>,
 }
 
 /// Arguments of `payrange evaluate`.
@@ -54,6 +66,9 @@ pub struct EvaluateArgs {
     /// CSV with true salaries.
     #[arg(long)]
     pub data: PathBuf,
+    /// Also write a self-contained HTML report of the evaluation.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// Arguments of `payrange predict`.
@@ -146,6 +161,19 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
     )
     .with_context(|| format!("training on {}", args.data.display()))?;
     bar.finish_and_clear();
+    if let Some(path) = &args.report {
+        let reference = match &args.reference {
+            Some(p) => Some(
+                serde_json::from_slice::<ReferenceScores>(
+                    &std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+                )
+                .with_context(|| format!("{} is not nested_reference.py output", p.display()))?,
+            ),
+            None => None,
+        };
+        let data = training_report(&outcome, reference.as_ref());
+        report::write(&data, path).with_context(|| format!("writing {}", path.display()))?;
+    }
     let md = outcome.model.metadata();
     let summary = serde_json::json!({
         "model": args.out,
@@ -167,6 +195,11 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     let model = load_model(args.model.as_ref())?;
     let report = evaluate_file(&model, &args.data)
         .with_context(|| format!("evaluating on {}", args.data.display()))?;
+    if let Some(path) = &args.report {
+        let data = evaluation_report(&model, &args.data)
+            .with_context(|| format!("evaluating on {}", args.data.display()))?;
+        report::write(&data, path).with_context(|| format!("writing {}", path.display()))?;
+    }
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }

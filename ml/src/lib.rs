@@ -14,6 +14,7 @@ pub mod explain;
 pub mod hashing;
 pub mod interval;
 pub mod joint;
+pub mod learning;
 pub mod metrics;
 pub mod model;
 pub mod nested;

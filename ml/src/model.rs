@@ -361,6 +361,30 @@ impl Model {
         })
     }
 
+    /// Per bound, the `n` features with the largest positive and the `n` with the most
+    /// negative coefficients, by their readable names.
+    pub fn top_terms(&self, n: usize) -> [Vec<(String, f64)>; 2] {
+        [0, 1].map(|b| {
+            let mut c: Vec<(u32, f64)> = self
+                .coef
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c[b] != 0.0)
+                .map(|(j, c)| (j as u32, c[b]))
+                .collect();
+            c.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let take = |it: &mut dyn Iterator<Item = &(u32, f64)>| -> Vec<(String, f64)> {
+                it.filter(|(_, v)| *v != 0.0)
+                    .take(n)
+                    .filter_map(|(j, v)| Some((self.terms.get(j)?.clone(), *v)))
+                    .collect()
+            };
+            let mut out = take(&mut c.iter().filter(|x| x.1 > 0.0));
+            out.extend(take(&mut c.iter().rev().filter(|x| x.1 < 0.0)));
+            out
+        })
+    }
+
     /// Predicts many vacancies.
     pub fn predict_batch(&self, vs: &[VacancyText<'_>]) -> Vec<RangePrediction> {
         vs.iter().map(|v| self.predict(v)).collect()

@@ -95,7 +95,8 @@ pub struct CvRow {
     pub mae: [Option<f64>; 2],
     /// Coefficient of determination per bound (`[from, to]`).
     pub r2: [Option<f64>; 2],
-    /// Share (0–1) of rows whose true value lies inside the predicted range.
+    /// Share (0–1) of rows with both bounds whose true midpoint lies inside their 80 %
+    /// likely range.
     pub interval_coverage: Option<f64>,
     /// Mean width of the predicted range, currency units.
     pub interval_mean_width: Option<f64>,
@@ -488,7 +489,7 @@ fn lead(out: &mut String, d: &ReportData, money: &Money) {
     if let Some(c) = row.interval_coverage {
         put!(
             out,
-            " The predicted range holds the true salary for {} of the vacancies",
+            " Its 80 % likely range holds the true midpoint salary for {} of the vacancies",
             fmt_share(c)
         );
         if let Some(w) = row.interval_mean_width {
@@ -602,8 +603,9 @@ fn section_cv(out: &mut String, d: &ReportData, money: &Money) {
     put!(
         out,
         "<p>Out-of-fold metrics. <em>Change</em> is the MAE against the reference row of the \
-         same protocol; negative is better. Coverage: share of vacancies whose true salary \
-         lies inside the predicted range.</p>\n<div class=\"table-wrap\"><table>\
+         same protocol; negative is better. Coverage and mean width are those of the 80 % likely \
+         range: the share of vacancies with both bounds whose true midpoint salary lies inside \
+         it, and its width.</p>\n<div class=\"table-wrap\"><table>\
          <caption>Cross-validation results</caption><thead><tr>\
          <th scope=\"col\">Protocol</th><th scope=\"col\">Pipeline</th>\
          <th scope=\"col\" class=\"num\">MAE from</th><th scope=\"col\" class=\"num\">MAE to</th>\

@@ -350,3 +350,62 @@ fn file_operations_count_bad_rows_and_write_predictions() {
         assert!(f <= t && f > 0.0);
     }
 }
+
+#[test]
+fn nested_cv_and_the_training_report_agree_with_the_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
+    let settings = payrange_ml::train::TrainSettings {
+        nested_outer_folds: 3,
+        ..common::small_settings()
+    };
+    let o = train_file(&common::fixture(), &out, &settings, t, &mut |_, _, _| {}).unwrap();
+    let m = Model::load(&out).unwrap();
+    let md = m.metadata();
+    let nested = md.nested_cv.clone().unwrap();
+    assert_eq!(nested.outer_folds, 3);
+    assert_eq!(nested.folds.len(), 3);
+    // Every row is held out exactly once.
+    let held = o.nested.as_ref().unwrap();
+    assert_eq!(held.held_out.len(), o.data.rows.len());
+    assert_eq!(
+        nested.folds.iter().map(|f| f.test_rows).sum::<usize>(),
+        o.data.rows.len()
+    );
+    assert!(nested.metrics.salary_from.mae > 0.0);
+    let levels: Vec<f64> = nested.interval.iter().map(|s| s.level).collect();
+    assert_eq!(levels, vec![0.5, 0.8, 0.9, 0.95]);
+    for w in nested.interval.windows(2) {
+        assert!(w[0].mean_width < w[1].mean_width, "{:?}", nested.interval);
+    }
+    // The report shows the artifact's numbers.
+    let r = payrange_ml::ops::training_report(&o, None);
+    let first = &r.cv_table[0];
+    assert!(first.protocol.starts_with("nested 3×3"), "{first:?}");
+    assert_eq!(
+        first.mae,
+        [
+            Some(nested.metrics.salary_from.mae),
+            Some(nested.metrics.salary_to.mae)
+        ]
+    );
+    let per_fold = &r.cv_table[1];
+    assert_eq!(per_fold.mae[1], Some(md.cv_metrics.metrics.salary_to.mae));
+    let cal: Vec<(f64, f64)> = r
+        .calibration
+        .iter()
+        .map(|c| (c.level, c.coverage))
+        .collect();
+    let want: Vec<(f64, f64)> = nested
+        .interval
+        .iter()
+        .map(|s| (s.level, s.coverage))
+        .collect();
+    assert_eq!(cal, want);
+    assert_eq!(r.learning_curve.len(), 5);
+    assert!(r.learning_curve[0].rows < r.learning_curve[4].rows);
+    assert_eq!(r.model_version, md.version);
+    let html = payrange_ml::report::render(&r);
+    assert!(html.contains(&md.version));
+}
