@@ -90,7 +90,7 @@ static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Splits a model term name (`"title: python"`) into the source and the words; `None` for
 /// features that are not words of the vacancy (title character n-grams, amount buckets)
-/// and for words a person would not act on (stop words only, no letter at all).
+/// and for words a person would not act on (stop words only, or a bare number).
 pub fn plain_term(name: &str) -> Option<(TermSource, &str)> {
     let (label, words) = name.split_once(": ")?;
     let source = match label {
@@ -102,7 +102,9 @@ pub fn plain_term(name: &str) -> Option<(TermSource, &str)> {
     let mut meaningful = false;
     for w in words.split(' ') {
         if !w.chars().any(char::is_alphabetic) {
-            continue;
+            // A bare number ("5", "000 руб" of a figure) is part of an amount, not a word
+            // a person chose; "1с" keeps its letter and stays.
+            return None;
         }
         if !STOP_WORDS.contains(w) {
             meaningful = true;
@@ -262,6 +264,11 @@ mod tests {
         assert_eq!(plain_term("description: or"), None);
         assert_eq!(plain_term("description: и в"), None);
         assert_eq!(plain_term("description: 5"), None);
+        assert_eq!(plain_term("description: 000 руб"), None);
+        assert_eq!(
+            plain_term("description: 1с"),
+            Some((TermSource::Description, "1с"))
+        );
         assert_eq!(
             plain_term("description: от 5"),
             None,
