@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use payrange_ml::ops::{
-    ReferenceScores, evaluate_file, evaluation_report, predict_csv, train_file, training_report,
-};
+use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
 use payrange_ml::report;
+use payrange_ml::report_data::{ReferenceScores, evaluation_report, training_report};
 use payrange_ml::train::TrainSettings;
 use payrange_ml::{Model, VacancyText};
 use time::OffsetDateTime;

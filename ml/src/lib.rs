@@ -21,6 +21,7 @@ pub mod nested;
 pub mod oof;
 pub mod ops;
 pub mod report;
+pub mod report_data;
 pub mod scorer;
 pub mod stack;
 mod swar;
