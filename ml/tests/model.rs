@@ -54,7 +54,14 @@ fn artifact_round_trip_gives_bit_identical_predictions() {
         assert_eq!(a.salary_from.to_bits(), b.salary_from.to_bits());
         assert_eq!(a.salary_to.to_bits(), c.salary_to.to_bits());
         assert_eq!(a, c);
+        // The calibration survives too: the same likely range at every level.
+        let (_, d) = m.predict_with_difficulty(&r.text());
+        for level in [0.5, 0.8, 0.95] {
+            let want = m.likely_range(&d, level).unwrap();
+            assert_eq!(loaded.likely_range(&d, level), Some(want));
+        }
     }
+    assert!(m.metadata().calibration.is_some());
 }
 
 #[test]
@@ -380,7 +387,7 @@ fn nested_cv_and_the_training_report_agree_with_the_artifact() {
         assert!(w[0].mean_width < w[1].mean_width, "{:?}", nested.interval);
     }
     // The report shows the artifact's numbers.
-    let r = payrange_ml::ops::training_report(&o, None);
+    let r = payrange_ml::report_data::training_report(&o, None);
     let first = &r.cv_table[0];
     assert!(first.protocol.starts_with("nested 3×3"), "{first:?}");
     assert_eq!(
