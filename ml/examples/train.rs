@@ -3,7 +3,8 @@
 //! `PR_DESC_NGRAM`, `PR_CHARS` (e.g. `2-4`), `PR_AREA`, `PR_AMOUNTS`, `PR_W` (block weights
 //! `t,c,d,a,m`), `PR_L1` (comma list), `PR_NALPHA`, `PR_AMIN`, `PR_JOINT`, `PR_WINSOR`,
 //! `PR_STACK`, `PR_THREADS`,
-//! `PR_VARIANTS` (`winsor:t/c/d/a/m,...`), `PR_WPOW`, `PR_NESTED` (outer folds of nested CV).
+//! `PR_VARIANTS` (`winsor:t/c/d/a/m,...`), `PR_WPOW`, `PR_NESTED` (outer folds of nested CV),
+//! `PR_DUMP_CAL` (a CSV of the likely range's calibration rows, for study).
 
 use std::path::PathBuf;
 
@@ -119,6 +120,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{}", serde_json::to_string(&md.cv_metrics)?);
     println!("cv_interval {}", serde_json::to_string(&md.cv_interval)?);
+    if let Ok(path) = std::env::var("PR_DUMP_CAL") {
+        // Calibration rows for offline study of the likely range.
+        let mut w = String::from("chars,known,stated_from,stated_to,mid_log,residual\n");
+        for r in &r.calibration_rows {
+            let d = r.difficulty;
+            w += &format!(
+                "{},{},{},{},{},{}\n",
+                d.description_chars,
+                d.known_share,
+                u8::from(d.stated[0]),
+                u8::from(d.stated[1]),
+                d.mid_log,
+                r.residual
+            );
+        }
+        std::fs::write(path, w)?;
+    }
     if let Some(n) = &md.nested_cv {
         println!("nested_cv {}", serde_json::to_string(n)?);
     }

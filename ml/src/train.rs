@@ -161,6 +161,8 @@ pub struct TrainReport {
     pub oof_logs: Vec<[f64; 2]>,
     /// Nested CV with every held-out prediction, when it was run.
     pub nested: Option<crate::nested::NestedOutcome>,
+    /// The rows the likely range was calibrated on.
+    pub calibration_rows: Vec<interval::CalibrationRow>,
 }
 
 /// Like [`train`], also reporting the CV metrics of the alternatives.
@@ -387,6 +389,7 @@ pub fn train_reported(
         alternatives,
         oof_logs,
         nested,
+        calibration_rows,
     })
 }
 
