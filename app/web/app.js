@@ -423,13 +423,13 @@ const SHORT_DESCRIPTION = 300;
  * The terms behind one bound, each with its effect in money; terms that moved the bound by
  * less than 1 % are left out.
  */
-function factorList(list, bound, currency) {
+function factorList(list, bound, currency, emptyKey = 'result.noFactors') {
   const amountOf = (f) => (Number.isFinite(f.amount) ? f.amount : bound * (1 - Math.exp(-f.contribution)));
   const items = (list || []).filter((f) => f && typeof f.term === 'string' && Number.isFinite(f.contribution))
     .map((f) => ({ ...f, amount: amountOf(f) }))
     .filter((f) => Number.isFinite(f.amount) && Math.abs(f.amount) >= 0.01 * Math.abs(bound))
     .sort((a, b) => Math.abs(b.amount) - Math.abs(a.amount)).slice(0, 6);
-  if (!items.length) return h('p', { class: 'muted' }, t('result.noFactors'));
+  if (!items.length) return h('p', { class: 'muted' }, t(emptyKey));
   const maxAbs = Math.max(...items.map((f) => Math.abs(f.amount)));
   return h('ul', { class: 'factors' }, items.map((f) => {
     const up = f.amount > 0;
@@ -482,13 +482,14 @@ function resultCard(p) {
     h('p', { class: 'muted small model-line' }, p.model_version ? t('result.model', { v: p.model_version }) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
     h('section', { class: 'why', 'aria-labelledby': `why-${p.id}` },
       h('h3', { id: `why-${p.id}` }, t('result.why')),
-      ex ? [
+      ex ? ((emptyKey) => [
         statedLine(p),
         h('p', { class: 'muted small' }, t('result.why.lead')),
         h('div', { class: 'why-cols' },
-          h('div', { class: 'why-col', 'data-testid': 'why-from' }, h('h4', {}, t('result.lower', { v: fmt(from) })), factorList(ex.salary_from, from, cur)),
-          h('div', { class: 'why-col', 'data-testid': 'why-to' }, h('h4', {}, t('result.upper', { v: fmt(to) })), factorList(ex.salary_to, to, cur))),
-      ] : h('p', { class: 'muted' }, t('result.noExplain'))));
+          h('div', { class: 'why-col', 'data-testid': 'why-from' }, h('h4', {}, t('result.lower', { v: fmt(from) })), factorList(ex.salary_from, from, cur, emptyKey)),
+          h('div', { class: 'why-col', 'data-testid': 'why-to' }, h('h4', {}, t('result.upper', { v: fmt(to) })), factorList(ex.salary_to, to, cur, emptyKey))),
+      ])(ex.stated_salary && ex.stated_salary.effect === 'used_as_given' ? 'result.noFactors.stated' : 'result.noFactors')
+        : h('p', { class: 'muted' }, t('result.noExplain'))));
 }
 
 function viewedView(_name, id) {
