@@ -30,16 +30,10 @@ from sklearn.linear_model import ElasticNet
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
+from sklearn_reference import fnv1a64  # the same hash as ml/src/cv.rs
+
 LEVELS = (0.5, 0.8, 0.9, 0.95)
 BOUNDS = ("salary_from", "salary_to")
-
-
-def fnv1a64(s: str) -> int:
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def pipeline(max_iter=1000):
