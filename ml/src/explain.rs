@@ -183,18 +183,23 @@ fn near_pay(t: &Tokens, i: usize) -> bool {
 pub fn pay_basis(text: &str) -> PayBasis {
     let mut t = Tokens::default();
     tokenize_into(text, &mut t);
+    pay_basis_of(&t)
+}
+
+/// [`pay_basis`] of an already tokenized text.
+pub fn pay_basis_of(t: &Tokens) -> PayBasis {
     for i in 0..t.len() {
-        if NET_CUES.iter().any(|c| starts_with_at(&t, i, c)) {
+        if NET_CUES.iter().any(|c| starts_with_at(t, i, c)) {
             return PayBasis::Net;
         }
-        if GROSS_CUES.iter().any(|c| starts_with_at(&t, i, c)) {
+        if GROSS_CUES.iter().any(|c| starts_with_at(t, i, c)) {
             return PayBasis::Gross;
         }
         let w = t.get(i);
-        if NET_WORDS.contains(&w) && near_pay(&t, i) {
+        if NET_WORDS.contains(&w) && near_pay(t, i) {
             return PayBasis::Net;
         }
-        if GROSS_WORDS.contains(&w) && near_pay(&t, i) {
+        if GROSS_WORDS.contains(&w) && near_pay(t, i) {
             return PayBasis::Gross;
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::anchors::{MAX_DISTANCE, apply_stage, stage_inputs};
-use crate::explain::{self, StatedEffect, StatedSalary, TermEffect};
+use crate::explain::{self, PayBasis, StatedEffect, StatedSalary, TermEffect};
 use crate::interval::{Calibration, Difficulty, IntervalScore};
 use crate::metrics::RangeMetrics;
 use crate::scorer::Scorer;
@@ -131,6 +131,8 @@ struct Scored {
     anchors: [Option<f64>; 2],
     /// Share of the vacancy's term occurrences in the vocabulary.
     known_share: f64,
+    /// The description's pay basis (read only when explaining; else unstated).
+    pay_basis: PayBasis,
 }
 
 impl Scored {
@@ -227,16 +229,21 @@ impl Model {
     /// feature's contribution when given.
     fn score(&self, v: &VacancyText<'_>, each: Option<&mut dyn FnMut(u32, [f64; 2])>) -> Scored {
         let run = |ws: &mut Workspace| {
-            let raw = match each {
-                Some(each) => self.scorer.explain(v, ws, each),
-                None => self.scorer.raw(v, ws),
+            let (raw, pay_basis) = match each {
+                // Explained: the pay basis from the description's tokens, already read.
+                Some(each) => {
+                    let raw = self.scorer.explain(v, ws, each);
+                    (raw, explain::pay_basis_of(ws.scratch.description_tokens()))
+                }
+                None => (self.scorer.raw(v, ws), PayBasis::Unstated),
             };
-            (raw, ws.scratch.anchors, ws.known_share())
+            (raw, ws.scratch.anchors, ws.known_share(), pay_basis)
         };
-        let (mut raw, anchors, known_share) = WORKSPACE.with(|ws| match ws.try_borrow_mut() {
-            Ok(mut ws) => run(&mut ws),
-            Err(_) => run(&mut Workspace::default()),
-        });
+        let (mut raw, anchors, known_share, pay_basis) =
+            WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+                Ok(mut ws) => run(&mut ws),
+                Err(_) => run(&mut Workspace::default()),
+            });
         raw[0] += self.intercept[0];
         raw[1] += self.intercept[1];
         let q = raw;
@@ -258,6 +265,7 @@ impl Model {
             scale,
             anchors,
             known_share,
+            pay_basis,
         }
     }
 
@@ -326,7 +334,7 @@ impl Model {
                 salary_from: from,
                 salary_to: to,
                 stated_salary: self.stated_salary(&s, bounds),
-                pay_basis: explain::pay_basis(v.description),
+                pay_basis: s.pay_basis,
             },
             difficulty: s.difficulty(v),
         }

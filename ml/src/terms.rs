@@ -117,6 +117,13 @@ pub struct Scratch {
     pub(crate) anchors: [Option<f64>; 2],
 }
 
+impl Scratch {
+    /// The tokens of the last description [`for_each_term`] read.
+    pub(crate) fn description_tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+}
+
 /// A money amount in a tokenized text: indices of its first and last token, and value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Amount {
