@@ -88,7 +88,8 @@ pub struct EvaluationReport {
     pub coverage: f64,
     /// Share of predictions with from > to (0 by construction).
     pub crossed: f64,
-    /// Median single-vacancy prediction latency in microseconds.
+    /// Median single-vacancy prediction latency in microseconds (the range and what its
+    /// likely range needs).
     pub predict_us_p50: f64,
     /// Records skipped as bad.
     pub bad_rows: usize,
@@ -104,17 +105,24 @@ pub struct EvaluationReport {
 
 /// Scores `model` on a CSV file with true salaries.
 pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, OpsError> {
-    let loaded = load_csv(data, true)?;
+    Ok(evaluate_loaded(model, &load_csv(data, true)?).0)
+}
+
+/// [`evaluate_file`] on rows already loaded; also returns each row's prediction. Every row
+/// is scored once: the timed call yields the range and what the likely range needs.
+pub fn evaluate_loaded(
+    model: &Model,
+    loaded: &LoadedData,
+) -> (EvaluationReport, Vec<RangePrediction>) {
     let mut preds: Vec<RangePrediction> = Vec::with_capacity(loaded.rows.len());
     let mut lat = Vec::with_capacity(loaded.rows.len());
     let mut likely: Vec<Vec<(f64, (f64, f64))>> = vec![Vec::new(); REPORTED_LEVELS.len()];
     for r in &loaded.rows {
         let t = Instant::now();
-        let p = model.predict(&r.text());
+        let (p, d) = model.predict_with_difficulty(&r.text());
         lat.push(t.elapsed().as_secs_f64() * 1e6);
         preds.push(p);
         if let (Some(f), Some(to)) = (r.salary_from, r.salary_to) {
-            let (_, d) = model.predict_with_difficulty(&r.text());
             for (rows, &level) in likely.iter_mut().zip(&REPORTED_LEVELS) {
                 if let Some(range) = model.likely_range(&d, level) {
                     rows.push((0.5 * (f + to), range));
@@ -135,7 +143,7 @@ pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, Ops
         .map(|r| (r.salary_from, r.salary_to))
         .collect();
     let m = range_metrics(&truth, &preds);
-    Ok(EvaluationReport {
+    let report = EvaluationReport {
         rows: loaded.rows.len(),
         salary_from: m.salary_from,
         salary_to: m.salary_to,
@@ -149,7 +157,8 @@ pub fn evaluate_file(model: &Model, data: &Path) -> Result<EvaluationReport, Ops
             .find(|s| s.level == DEFAULT_LEVEL)
             .copied(),
         interval_levels,
-    })
+    };
+    (report, preds)
 }
 
 /// Predicts every row of `input` (columns `name,description[,area,id]`) into `output`

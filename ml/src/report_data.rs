@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::data::{LoadedData, load_csv};
 use crate::interval::{DEFAULT_LEVEL, IntervalScore};
 use crate::metrics::RangeMetrics;
-use crate::ops::{OpsError, TrainOutcome, evaluate_file};
+use crate::ops::{OpsError, TrainOutcome, evaluate_loaded};
 use crate::report::{CalibrationPoint, CvRow, LearningPoint, ReportData, ReportRows};
 use crate::{Model, RangePrediction};
 
@@ -91,25 +91,17 @@ fn report_base(model: &Model, data: &LoadedData) -> ReportData {
             ));
         }
     }
-    if let Some(st) = &hp.stack {
-        settings.push((
-            "stacker from [c, from, to]".to_owned(),
-            format!("{:.3?}", st[0]),
-        ));
-        settings.push((
-            "stacker to [c, from, to]".to_owned(),
-            format!("{:.3?}", st[1]),
-        ));
-    }
-    if let Some(st) = &hp.anchor_stage {
-        settings.push((
-            "stated-salary stage from".to_owned(),
-            format!("{:.3?}", st[0]),
-        ));
-        settings.push((
-            "stated-salary stage to".to_owned(),
-            format!("{:.3?}", st[1]),
-        ));
+    let stages = [
+        ("stacker [c, w_from, w_to]", hp.stack.as_ref()),
+        (
+            "stated-salary stage [c0, c1, g_from, d_from, g_to, d_to]",
+            hp.anchor_stage.as_ref(),
+        ),
+    ];
+    for (name, stage) in stages {
+        for (b, weights) in ["from", "to"].iter().zip(stage.into_iter().flatten()) {
+            settings.push((format!("{name}, {b}"), format!("{weights:.3?}")));
+        }
     }
     if let Some(c) = &md.calibration {
         settings.push((
@@ -254,7 +246,7 @@ pub fn training_report(outcome: &TrainOutcome, reference: Option<&ReferenceScore
 /// scores on `data`, whose predictions and likely ranges fill the charts.
 pub fn evaluation_report(model: &Model, data: &Path) -> Result<ReportData, OpsError> {
     let loaded = load_csv(data, true)?;
-    let eval = evaluate_file(model, data)?;
+    let (eval, predictions) = evaluate_loaded(model, &loaded);
     let md = model.metadata();
     let mut r = report_base(model, &loaded);
     r.title = format!(
@@ -291,12 +283,7 @@ pub fn evaluation_report(model: &Model, data: &Path) -> Result<ReportData, OpsEr
         "a file the model may not have seen",
     ));
     r.calibration = calibration_points(&eval.interval_levels);
-    let preds: Vec<(usize, RangePrediction)> = loaded
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| (i, model.predict(&row.text())))
-        .collect();
+    let preds: Vec<(usize, RangePrediction)> = predictions.into_iter().enumerate().collect();
     r.predicted_vs_true = truth_pairs(&loaded, &preds);
     Ok(r)
 }
