@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::anchors::MAX_DISTANCE;
+use crate::anchors::in_play;
 
 /// Level of the likely range returned when none is asked for.
 pub const DEFAULT_LEVEL: f64 = 0.8;
@@ -35,23 +35,24 @@ pub struct Difficulty {
     pub description_chars: usize,
     /// Share of the vacancy's term occurrences found in the model's vocabulary (0 to 1).
     pub known_share: f64,
-    /// Per bound, whether the description states a plausible figure for it (within a
-    /// factor of 3 of the prediction; see [`crate::anchors`]).
+    /// Per bound, whether the description states a plausible figure for it (in play next
+    /// to the final prediction; see [`crate::anchors::in_play`]).
     pub stated: [bool; 2],
     /// The predicted midpoint, `ln`.
     pub mid_log: f64,
 }
 
 impl Difficulty {
-    /// Reads the stated flags from the anchors and the final log bounds.
+    /// Reads the stated flags from the anchors and the final log bounds (the stacked
+    /// predictions the anchor stage saw are not known at calibration, so both calibration
+    /// and prediction judge the figures against the final bounds).
     pub fn new(
         description_chars: usize,
         known_share: f64,
         anchors: [Option<f64>; 2],
         log_bounds: [f64; 2],
     ) -> Difficulty {
-        let stated =
-            [0, 1].map(|b| anchors[b].is_some_and(|a| (a - log_bounds[b]).abs() <= MAX_DISTANCE));
+        let stated = in_play(log_bounds, anchors).map(|a| a.is_some());
         Difficulty {
             description_chars,
             known_share,

@@ -105,16 +105,14 @@ pub fn curve(data: &LoadedData, md: &ModelMetadata, shares: &[f64]) -> Vec<Curve
                         .iter()
                         .flat_map(|p| [p[0][v], p[1][v]])
                         .collect();
-                    let raw = [0, 1].map(|b| {
-                        let q = match &hp.stack {
-                            Some(st) => apply(&st[b], &x),
-                            None => x[b],
-                        };
-                        match &hp.anchor_stage {
-                            Some(stage) => apply_stage(&stage[b], q, anchors[i]),
-                            None => q,
-                        }
+                    let q = [0, 1].map(|b| match &hp.stack {
+                        Some(st) => apply(&st[b], &x),
+                        None => x[b],
                     });
+                    let raw = match &hp.anchor_stage {
+                        Some(stage) => apply_stage(stage, q, anchors[i]),
+                        None => q,
+                    };
                     let (p, _) = finish_log(raw, [(f64::MIN, f64::MAX); 2]);
                     for b in 0..2 {
                         if let Some(t) = log_target(&rows[i], b) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::anchors::{MAX_DISTANCE, apply_stage, stage_inputs};
+use crate::anchors::{apply_stage, in_play, stage_inputs};
 use crate::explain::{self, PayBasis, StatedEffect, StatedSalary, TermEffect};
 use crate::interval::{Calibration, Difficulty, IntervalScore};
 use crate::metrics::RangeMetrics;
@@ -121,14 +121,14 @@ pub struct ModelMetadata {
 
 /// What scoring a vacancy yields.
 struct Scored {
-    /// Per bound, the stacked log prediction before the anchor stage.
-    q: [f64; 2],
     /// The final log bounds (anchor stage, clipping and crossing fix applied).
     log_bounds: [f64; 2],
     /// Per bound, the factor by which the anchor stage scales the linear terms' effect.
     scale: [f64; 2],
     /// Log salary figures stated in the description.
     anchors: [Option<f64>; 2],
+    /// Those the anchor stage took into account (see [`in_play`]).
+    in_play: [Option<f64>; 2],
     /// Share of the vacancy's term occurrences in the vocabulary.
     known_share: f64,
     /// The description's pay basis (read only when explaining; else unstated).
@@ -247,23 +247,24 @@ impl Model {
         raw[0] += self.intercept[0];
         raw[1] += self.intercept[1];
         let q = raw;
+        let play = in_play(q, anchors);
         let mut scale = [1.0; 2];
         if let Some(stage) = &self.metadata.hyperparameters.anchor_stage {
             for b in 0..2 {
-                let x = stage_inputs(q[b], anchors);
+                let x = stage_inputs(q[b], play);
                 // d(prediction)/dq: c1 minus the weights of the stated figures in play.
                 scale[b] = stage[b].get(1).copied().unwrap_or(1.0)
                     - x[1] * stage[b].get(3).copied().unwrap_or(0.0)
                     - x[3] * stage[b].get(5).copied().unwrap_or(0.0);
-                raw[b] = apply_stage(&stage[b], q[b], anchors);
             }
+            raw = apply_stage(stage, q, anchors);
         }
         let (log_bounds, _) = finish_log(raw, self.clip);
         Scored {
-            q,
             log_bounds,
             scale,
             anchors,
+            in_play: play,
             known_share,
             pay_basis,
         }
@@ -340,8 +341,8 @@ impl Model {
         }
     }
 
-    /// The salary figures the description states, and what they did: none in play (more
-    /// than a factor of 3 from the model's own estimate) is set aside; every one in play
+    /// The salary figures the description states, and what they did: none in play (too far
+    /// from the model's own estimate, see [`in_play`]) is set aside; every one in play
     /// met within 1 % is used as given; otherwise the estimate moved towards them. `None`
     /// without figures, or for a model that does not read them.
     fn stated_salary(&self, s: &Scored, bounds: [f64; 2]) -> Option<StatedSalary> {
@@ -351,9 +352,7 @@ impl Model {
         }
         // Figures are read as logs; written figures are whole currency units.
         let figures = s.anchors.map(|a| a.map(|a| a.exp().round()));
-        let in_play: Vec<usize> = (0..2)
-            .filter(|&k| s.anchors[k].is_some_and(|a| (a - s.q[k]).abs() <= MAX_DISTANCE))
-            .collect();
+        let in_play: Vec<usize> = (0..2).filter(|&k| s.in_play[k].is_some()).collect();
         let met = |k: usize| figures[k].is_some_and(|f| (bounds[k] - f).abs() <= 0.01 * f);
         let effect = if in_play.is_empty() {
             StatedEffect::SetAside

@@ -7,7 +7,7 @@
 //! same choices once, from all rows.
 
 use crate::RangePrediction;
-use crate::anchors::{AnchorStage, apply_stage, stage_inputs};
+use crate::anchors::{AnchorStage, apply_stage, in_play, stage_inputs};
 use crate::cv::{fold_of, log_target};
 use crate::data::Row;
 use crate::interval::{CalibrationRow, Difficulty};
@@ -222,17 +222,17 @@ impl<'a> Oof<'a> {
             None => [0, 1].map(|b| self.clipped(c.members[0], b, c.grid[0][b], i)),
             Some(st) => {
                 let x = self.inputs(c, i);
+                let q = [0, 1].map(|b| apply(&st[b], &x));
+                let p = match &c.anchor_stage {
+                    Some(stage) => apply_stage(stage, q, self.anchors[i]),
+                    None => q,
+                };
                 [0, 1].map(|b| {
                     let (lo, hi) = c.members.iter().fold((f64::MAX, f64::MIN), |a, &v| {
                         let r = self.variants[v].clips[self.fold[i]][b];
                         (a.0.min(r.0), a.1.max(r.1))
                     });
-                    let q = apply(&st[b], &x);
-                    match &c.anchor_stage {
-                        Some(stage) => apply_stage(&stage[b], q, self.anchors[i]),
-                        None => q,
-                    }
-                    .clamp(lo, hi)
+                    p[b].clamp(lo, hi)
                 })
             }
         }
@@ -254,8 +254,9 @@ impl<'a> Oof<'a> {
         let Some(st) = c.stack.clone() else { return c };
         let stage = [0, 1].map(|b| {
             self.fit_lad(b, skip, |i| {
-                let q = apply(&st[b], &self.inputs(&c, i));
-                stage_inputs(q, self.anchors[i]).to_vec()
+                let x = self.inputs(&c, i);
+                let q = [0, 1].map(|k| apply(&st[k], &x));
+                stage_inputs(q[b], in_play(q, self.anchors[i])).to_vec()
             })
         });
         c.anchor_stage = Some(stage);
