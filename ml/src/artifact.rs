@@ -13,7 +13,7 @@ use crate::terms::Block;
 use crate::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// Current artifact format version.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const MAGIC: &[u8; 16] = b"PAYRANGE-MODEL\n\0";
 const HEADER: usize = 16 + 4 + 8 + 32;
 

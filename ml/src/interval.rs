@@ -6,13 +6,13 @@
 //! `r = ln(true mid) - ln(predicted mid)`. A small linear model of `ln |r|` over what the
 //! model knows about the vacancy ([`Difficulty`]: description length, share of its terms in
 //! the vocabulary, stated salary figures, the predicted level) gives each row a scale
-//! `sigma`; the normalised scores `|r| / sigma` are kept sorted in the model. A vacancy's
-//! range at level `l` is `ln(predicted mid) +- q_l * sigma(vacancy)` with `q_l` the
-//! `ceil((n + 1) l)`-th smallest score: the usual conformal quantile, so over vacancies
-//! like the calibration rows the true midpoint is inside for a share of at least `l`
-//! (exchangeability), while a detailed vacancy gets a narrow range and a vague one a wide
-//! range. No crate offers conformal intervals for a hand-built model; the arithmetic is a
-//! few lines, written here.
+//! `sigma`; the normalised scores `r / sigma` are kept sorted in the model. A vacancy's
+//! range at level `l` is `ln(predicted mid) + [a, b] * sigma(vacancy)`, where `[a, b]` spans
+//! `ceil((n + 1) l)` consecutive scores, the usual conformal count, so over vacancies like the
+//! calibration rows the true midpoint is inside for a share of about `l` (exchangeability),
+//! while a detailed vacancy gets a narrow range and a vague one a wide range. Of such
+//! windows the one narrowest in currency is taken ([`Calibration::window`]). No crate offers
+//! conformal intervals for a hand-built model; the arithmetic is a few lines, written here.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub const DEFAULT_LEVEL: f64 = 0.8;
 
 /// Levels reported by evaluation and training besides the default.
 pub const REPORTED_LEVELS: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
+
+/// How many steps the likely range's window may slide between the two tails (see
+/// [`Calibration::window`]).
+const WINDOW_SHIFTS: usize = 10;
 
 /// Smallest absolute log residual taken for the scale model (a residual of 0, a stated
 /// salary used exactly, would otherwise be `ln 0`).
@@ -96,12 +100,18 @@ pub struct Calibration {
     pub scale: Vec<f64>,
     /// Mean predicted log midpoint of the calibration rows (centres the level input).
     pub center: f64,
-    /// Normalised scores `|r| / sigma` of the calibration rows, ascending.
+    /// Normalised signed scores `r / sigma` of the calibration rows, ascending.
     pub scores: Vec<f64>,
+    /// Per score `s`, the mean over the calibration rows of `exp(m + sigma s)` (`m` their
+    /// predicted log midpoint): where that score puts the calibration rows' midpoints in
+    /// currency, on average. A window of scores `[a, b]` costs `position(b) - position(a)`
+    /// of mean width.
+    pub positions: Vec<f64>,
 }
 
 impl Calibration {
-    /// Fits the scale model and the scores; `None` with fewer than 20 rows.
+    /// Fits the scale model, the scores and their positions; `None` with fewer than 20
+    /// rows.
     pub fn fit(rows: &[CalibrationRow]) -> Option<Calibration> {
         if rows.len() < 20 {
             return None;
@@ -115,17 +125,30 @@ impl Calibration {
             .iter()
             .map(|r| r.residual.abs().max(RESIDUAL_FLOOR).ln())
             .collect();
-        let scale = crate::stack::least_squares(&x, &t);
         let mut c = Calibration {
-            scale,
+            scale: crate::stack::least_squares(&x, &t),
             center,
             scores: Vec::new(),
+            positions: Vec::new(),
         };
+        let sigmas: Vec<f64> = rows.iter().map(|r| c.sigma(&r.difficulty)).collect();
         let mut scores: Vec<f64> = rows
             .iter()
-            .map(|r| r.residual.abs() / c.sigma(&r.difficulty))
+            .zip(&sigmas)
+            .map(|(r, s)| r.residual / s)
             .collect();
         scores.sort_by(f64::total_cmp);
+        let n = rows.len() as f64;
+        c.positions = scores
+            .iter()
+            .map(|&s| {
+                rows.iter()
+                    .zip(&sigmas)
+                    .map(|(r, sigma)| (r.difficulty.mid_log + sigma * s).exp())
+                    .sum::<f64>()
+                    / n
+            })
+            .collect();
         c.scores = scores;
         Some(c)
     }
@@ -137,21 +160,37 @@ impl Calibration {
             .exp()
     }
 
-    /// The conformal quantile of the scores at `level` (the `ceil((n + 1) level)`-th
-    /// smallest; the largest score when that is beyond `n`).
-    pub fn quantile(&self, level: f64) -> f64 {
+    /// The window of scores `[a, b]` at `level`: it spans `k = ceil((n + 1) level)`
+    /// consecutive scores (the usual conformal count; all `n` when `k` is beyond) and
+    /// contains 0, the prediction itself. Forcing `a = -b` would give the symmetric
+    /// split-conformal interval; sliding the window makes it narrower where the errors are
+    /// skewed, as salaries' are. Of [`WINDOW_SHIFTS`] + 1 evenly spaced windows, from the one
+    /// starting at the smallest score to the one ending at the largest, the one narrowest in
+    /// currency over the calibration rows is taken: searching every window instead would
+    /// pick the one where calibration scores happen to crowd, and cover less than the level
+    /// on new rows.
+    pub fn window(&self, level: f64) -> (f64, f64) {
         let n = self.scores.len();
         if n == 0 {
-            return f64::INFINITY;
+            return (f64::NEG_INFINITY, f64::INFINITY);
         }
-        let k = ((n + 1) as f64 * level.clamp(0.0, 1.0)).ceil() as usize;
-        self.scores[k.clamp(1, n) - 1]
+        let k = (((n + 1) as f64 * level.clamp(0.0, 1.0)).ceil() as usize).clamp(1, n);
+        let (s, p) = (&self.scores, &self.positions);
+        let starts = (0..=WINDOW_SHIFTS).map(|j| (j * (n - k) + WINDOW_SHIFTS / 2) / WINDOW_SHIFTS);
+        let i = starts
+            .clone()
+            .filter(|&i| s[i] <= 0.0 && 0.0 <= s[i + k - 1])
+            .min_by(|&i, &j| (p[i + k - 1] - p[i]).total_cmp(&(p[j + k - 1] - p[j])))
+            // No window holds 0 (every score on one side): the one nearest to it.
+            .unwrap_or(if s[0] > 0.0 { 0 } else { n - k });
+        (s[i].min(0.0), s[i + k - 1].max(0.0))
     }
 
     /// The likely range `(from, to)` in currency units of a vacancy at `level`.
     pub fn range(&self, d: &Difficulty, level: f64) -> (f64, f64) {
-        let half = self.quantile(level) * self.sigma(d);
-        ((d.mid_log - half).exp(), (d.mid_log + half).exp())
+        let (a, b) = self.window(level);
+        let sigma = self.sigma(d);
+        ((d.mid_log + a * sigma).exp(), (d.mid_log + b * sigma).exp())
     }
 }
 
@@ -216,10 +255,13 @@ mod tests {
     }
 
     fn coverage(c: &Calibration, rows: &[CalibrationRow], level: f64) -> f64 {
-        let half = c.quantile(level);
+        let (a, b) = c.window(level);
         let inside = rows
             .iter()
-            .filter(|r| r.residual.abs() <= half * c.sigma(&r.difficulty))
+            .filter(|r| {
+                let s = c.sigma(&r.difficulty);
+                a * s <= r.residual && r.residual <= b * s
+            })
             .count();
         inside as f64 / rows.len() as f64
     }

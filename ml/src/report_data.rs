@@ -106,7 +106,12 @@ fn report_base(model: &Model, data: &LoadedData) -> ReportData {
     if let Some(c) = &md.calibration {
         settings.push((
             "likely range: scale model ln σ = c + w·[ln chars, known share, stated from, stated to, level]".to_owned(),
-            format!("{:.3?}, {} calibration rows", c.scale, c.scores.len()),
+            format!(
+                "{:.3?}, {} calibration rows; 80 % window of scores {:.3?}",
+                c.scale,
+                c.scores.len(),
+                c.window(crate::interval::DEFAULT_LEVEL)
+            ),
         ));
     }
     let salaries = [0, 1].map(|b| {
