@@ -121,19 +121,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}", serde_json::to_string(&md.cv_metrics)?);
     println!("cv_interval {}", serde_json::to_string(&md.cv_interval)?);
     if let Ok(path) = std::env::var("PR_DUMP_CAL") {
-        // Calibration rows for offline study of the likely range.
-        let mut w = String::from("chars,known,stated_from,stated_to,mid_log,residual\n");
-        for r in &r.calibration_rows {
-            let d = r.difficulty;
+        // Calibration rows for offline study of the likely range: `set` is `cal` for the
+        // rows the model was calibrated on (fold -1 for the final model, else the outer fold
+        // whose training they belong to) and `test` for nested CV's held-out rows.
+        let mut w = String::from("set,fold,chars,known,stated_from,stated_to,mid_log,residual\n");
+        let mut line = |set: &str, fold: i64, d: &payrange_ml::interval::Difficulty, r: f64| {
             w += &format!(
-                "{},{},{},{},{},{}\n",
+                "{set},{fold},{},{},{},{},{},{r}\n",
                 d.description_chars,
                 d.known_share,
                 u8::from(d.stated[0]),
                 u8::from(d.stated[1]),
                 d.mid_log,
-                r.residual
             );
+        };
+        for c in &r.calibration_rows {
+            line("cal", -1, &c.difficulty, c.residual);
+        }
+        if let Some(n) = &r.nested {
+            for (f, rows) in n.calibration_rows.iter().enumerate() {
+                for c in rows {
+                    line("cal", f as i64, &c.difficulty, c.residual);
+                }
+            }
+            for h in &n.held_out {
+                let row = &loaded.rows[h.row];
+                if let (Some(a), Some(b)) = (row.salary_from, row.salary_to) {
+                    let residual = (0.5 * (a + b)).ln() - h.difficulty.mid_log;
+                    line("test", h.fold as i64, &h.difficulty, residual);
+                }
+            }
         }
         std::fs::write(path, w)?;
     }

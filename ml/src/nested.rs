@@ -66,6 +66,10 @@ pub struct HeldOut {
     pub range: RangePrediction,
     /// The likely range at each of [`REPORTED_LEVELS`] (when calibrated).
     pub likely: [Option<(f64, f64)>; REPORTED_LEVELS.len()],
+    /// What the fold's model knew about the vacancy (the likely range's inputs).
+    pub difficulty: interval::Difficulty,
+    /// The outer fold it was held out of.
+    pub fold: usize,
 }
 
 /// Nested CV results with every held-out prediction (for the training report).
@@ -75,6 +79,8 @@ pub struct NestedOutcome {
     pub summary: NestedCv,
     /// Every row's held-out prediction, in row order.
     pub held_out: Vec<HeldOut>,
+    /// Per outer fold, the rows its likely range was calibrated on (for study).
+    pub calibration_rows: Vec<Vec<interval::CalibrationRow>>,
 }
 
 /// Runs nested CV with `outer_k` outer folds; `settings.nested_outer_folds` is ignored
@@ -93,6 +99,7 @@ pub fn nested_cv(
     let fold: Vec<usize> = data.rows.iter().map(|r| outer_fold_of(&r.id, k)).collect();
     let mut held_out: Vec<Option<HeldOut>> = vec![None; data.rows.len()];
     let mut folds = Vec::with_capacity(k);
+    let mut calibration_rows = Vec::with_capacity(k);
     for f in 0..k {
         let sub = LoadedData {
             rows: data
@@ -117,9 +124,10 @@ pub fn nested_cv(
             &mut inner_progress,
         )?;
         let model = report.model;
+        calibration_rows.push(report.calibration_rows);
         let test: Vec<usize> = (0..data.rows.len()).filter(|&i| fold[i] == f).collect();
         for &i in &test {
-            held_out[i] = Some(predict_held_out(&model, i, data));
+            held_out[i] = Some(predict_held_out(&model, i, f, data));
         }
         let fold_rows: Vec<HeldOut> = test.iter().filter_map(|&i| held_out[i]).collect();
         let (metrics, scores) = score(data, &fold_rows);
@@ -154,15 +162,18 @@ pub fn nested_cv(
             folds,
         },
         held_out,
+        calibration_rows,
     })
 }
 
-fn predict_held_out(model: &Model, row: usize, data: &LoadedData) -> HeldOut {
+fn predict_held_out(model: &Model, row: usize, fold: usize, data: &LoadedData) -> HeldOut {
     let (range, d) = model.predict_with_difficulty(&data.rows[row].text());
     HeldOut {
         row,
         range,
         likely: REPORTED_LEVELS.map(|l| model.likely_range(&d, l)),
+        difficulty: d,
+        fold,
     }
 }
 
