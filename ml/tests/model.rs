@@ -88,8 +88,8 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
         Err(ArtifactError::ChecksumMismatch)
     ));
     // Older formats (1: no stacking metadata, 2: no anchor stage, 3: no likely-range
-    // calibration) and a newer one are refused.
-    for other in [1u8, 2, 3, 5] {
+    // calibration, 4: a symmetric likely range) and a newer one are refused.
+    for other in [1u8, 2, 3, 4, 6] {
         let mut changed = bytes.clone();
         changed[16] = other;
         let err = Model::from_bytes(&changed).unwrap_err();
@@ -279,6 +279,46 @@ fn a_salary_stated_in_the_description_pulls_the_bounds_and_is_shown_on_its_own()
         d.explanation.stated_salary.map(|s| s.effect),
         Some(StatedEffect::SetAside)
     );
+}
+
+#[test]
+fn a_stated_pair_far_from_the_estimate_is_taken_or_set_aside_whole() {
+    // Found in use: "от 250 000 до 350 000 руб." for an accountant gave 168,894 - 168,894;
+    // the lower figure was in play and the upper one set aside, and the bounds crossed.
+    let m = Model::bundled().unwrap();
+    let base = "Ищем бухгалтера в небольшую компанию. Первичная документация, 1С, сверки.";
+    let p0 = m.predict(&VacancyText {
+        name: "Бухгалтер",
+        description: base,
+        area: Some("Москва"),
+    });
+    for (from, to) in [
+        (60_000, 80_000),
+        (150_000, 200_000),
+        (250_000, 350_000),
+        (400_000, 500_000),
+        (900_000, 1_200_000),
+    ] {
+        let text = format!("{base} Заработная плата от {from} до {to} руб.");
+        let v = VacancyText {
+            name: "Бухгалтер",
+            description: &text,
+            area: Some("Москва"),
+        };
+        let d = m.predict_explained(&v, 50);
+        let p = d.range;
+        assert!(p.salary_to >= 1.05 * p.salary_from, "{from}-{to}: {p:?}");
+        let s = d.explanation.stated_salary.unwrap();
+        let (f, t) = (f64::from(from), f64::from(to));
+        match s.effect {
+            // Both figures in play: both bounds move towards their own figure.
+            StatedEffect::UsedAsGiven | StatedEffect::MovedTowards => {
+                assert!((p.salary_from - f).abs() < (p0.salary_from - f).abs(), "{p:?}");
+                assert!((p.salary_to - t).abs() < (p0.salary_to - t).abs(), "{p:?}");
+            }
+            StatedEffect::SetAside => assert!(p.salary_to < f || p.salary_from > t, "{p:?}"),
+        }
+    }
 }
 
 #[test]
