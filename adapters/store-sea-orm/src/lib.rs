@@ -31,6 +31,7 @@ mod pool;
 mod predictions;
 mod sessions;
 mod settings;
+mod sqlite_file;
 mod store;
 mod users;
 

@@ -62,9 +62,9 @@ impl std::fmt::Debug for SeaOrmStore {
 impl SeaOrmStore {
     /// Opens a connection pool.
     ///
-    /// SQLite files are created if missing and run with WAL journaling, `synchronous =
-    /// NORMAL`, a busy timeout and foreign keys on; all writes go through one connection of
-    /// their own (see `writer`), reads through the pool. `sqlite::memory:` uses exactly one
+    /// SQLite files are created if missing (mode 0600, see `sqlite_file`) and run with WAL
+    /// journaling, `synchronous = NORMAL`, a busy timeout and foreign keys on; all writes go
+    /// through one connection of their own (see `writer`), reads through the pool. `sqlite::memory:` uses exactly one
     /// connection that is never recycled (closing it would lose the database).
     ///
     /// Pooled PostgreSQL connections are replaced when broken, so after a PostgreSQL outage
@@ -110,6 +110,9 @@ impl SeaOrmStore {
                     o
                 }
             });
+        }
+        if settings.is_sqlite() {
+            crate::sqlite_file::create_private(&settings.url);
         }
         let suspicion = (!settings.is_sqlite()).then(Suspicion::new);
         if let Some(suspicion) = &suspicion {
