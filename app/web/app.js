@@ -619,9 +619,13 @@ function historyView() {
   return sec;
 }
 
+// A text cell that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return
+// first: OWASP's CSV injection rule) gets a leading ' so that it shows as the text it is;
+// `=HYPERLINK(...)` in a vacancy title must not become a link. Numbers stay numbers.
 function csvCell(v) {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

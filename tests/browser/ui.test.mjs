@@ -283,6 +283,25 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(cells[11], /^(high|medium|low)$/);
   });
 
+  it('exports text that looks like a formula as text', async () => {
+    const formula = '=HYPERLINK("http://x","y")';
+    const r = await createPredictionViaApi(page, { name: formula, description: '-5% к окладу за опоздания. Python, Django, PostgreSQL.', area: '@Москва' }, 10);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await page.getByRole('link', { name: 'Estimate' }).click();
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.locator('table.history tbody tr', { hasText: formula }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '').trim().split(/\r?\n/);
+    const line = lines.find((l) => l.includes('HYPERLINK'));
+    // Quoted for its commas and quotes, and led by ' so that no spreadsheet runs it.
+    assert.ok(line.includes(`,"'=HYPERLINK(""http://x"",""y"")",'@Москва,`), line);
+    assert.ok(line.endsWith(`,"'-5% к окладу за опоздания. Python, Django, PostgreSQL."`), line);
+    // The numbers stay numbers.
+    const cells = line.split(',');
+    const from = cells.findIndex((c) => c.startsWith("'@"));
+    assert.ok(Number(cells[from + 1]) > 0 && Number(cells[from + 2]) >= Number(cells[from + 1]), line);
+  });
+
   it('opens a past estimate from the history', async () => {
     await page.locator('table.history tbody tr').first().getByRole('link').click();
     await page.getByTestId('range').waitFor();
