@@ -1,6 +1,7 @@
 //! Rows to domain values and back. Reading is strict: a row the domain cannot represent
 //! (unknown status or role, bad JSON, half a result) is reported as corrupt, never a panic.
-//! The one leniency is towards rows written by older versions (see [`explanation_from_json`]).
+//! The leniencies are towards rows written by older versions: explanations (see
+//! [`explanation_from_json`]) and e-mail addresses (see `Email::from_stored`).
 
 use payrange_domain::models::{
     Confidence, Email, Explanation, LikelyRange, PasswordHash, PayBasis, Prediction, PredictionId,
@@ -24,8 +25,8 @@ pub(crate) fn stored_time(t: OffsetDateTime) -> OffsetDateTime {
 
 /// A `users` row as a [`User`].
 pub(crate) fn user_from_row(row: user::Model) -> Result<User, StoreError> {
-    let email = Email::parse(&row.email)
-        .map_err(|e| corrupt(format!("user {}: bad email: {e}", row.id)))?;
+    // Taken as stored: an address accepted under older, looser rules stays readable.
+    let email = Email::from_stored(&row.email);
     let role = Role::parse(&row.role)
         .ok_or_else(|| corrupt(format!("user {}: unknown role {:?}", row.id, row.role)))?;
     Ok(User {

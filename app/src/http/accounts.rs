@@ -101,7 +101,10 @@ impl AccountsApi {
         body: Json<Credentials>,
     ) -> Result<SignedIn, ApiError> {
         let limits = &app.limits;
-        let account = body.email.trim().to_lowercase();
+        // Keyed by the normalised address, so that its look-alike forms (full-width, other
+        // case) share one account's throttle as they share its account.
+        let account = Email::parse(&body.email)
+            .map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string());
         let address = req
             .remote_addr()
             .as_socket_addr()

@@ -15,7 +15,10 @@ use uuid::Uuid;
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Registration {
-    /// E-mail address; case does not matter.
+    /// E-mail address, stored trimmed, in Unicode NFKC and lower case (so `ＡＮＮ@example.com`
+    /// is `ann@example.com`). Refused (422): invisible characters (e.g. U+200B), bidi
+    /// controls (e.g. U+202E), and letters of two scripts before the `@` or within one
+    /// domain label (e.g. a Cyrillic `і` among Latin letters).
     #[oai(deserialize_with = "fields::email")]
     pub email: Text,
     /// Password: 12 to 128 characters, not a common one.
@@ -104,7 +107,8 @@ pub struct SessionDto {
     pub user: UserDto,
 }
 
-/// A vacancy to predict the salary range of.
+/// A vacancy to predict the salary range of. Bidi embeddings, overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069) are dropped from every field.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct VacancyDto {

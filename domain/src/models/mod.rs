@@ -6,10 +6,11 @@ mod ids;
 mod page;
 mod password;
 mod prediction;
+mod unicode;
 mod user;
 mod vacancy;
 
-pub use email::{Email, EmailError, MAX_EMAIL_LEN};
+pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
 pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};
 pub use page::{
@@ -23,6 +24,7 @@ pub use prediction::{
     Prediction, PredictionStatus, SalaryEstimate, StatedSalary, StatedSalaryEffect,
     TermContribution, TermSource, to_storage_precision,
 };
+pub use unicode::{is_bidi_control, is_bidi_formatting, is_invisible};
 pub use user::{NewUser, Role, Session, User};
 pub use vacancy::{
     MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Vacancy, VacancyError, VacancyField,

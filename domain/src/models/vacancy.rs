@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::unicode::is_bidi_formatting;
+
 /// Most characters in a title.
 pub const MAX_NAME_CHARS: usize = 200;
 /// Most characters in a description (the longest real hh.ru ad in our data has ~7,700).
@@ -14,6 +16,11 @@ pub const MAX_AREA_CHARS: usize = 100;
 /// Each field is at most its limit of characters as sent, and is stored trimmed; titles and
 /// descriptions must not be empty after trimming; no field may contain a NUL or
 /// other control character except tab, newline and carriage return in the description.
+/// Explicit bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) are
+/// dropped from every field before anything else: they would let a title display as other
+/// text than it holds (and spill into the history list around it), and taking them out is
+/// friendlier than refusing text pasted with them. The bidi marks (U+200E, U+200F, U+061C)
+/// stay: they only settle the direction of neutral characters, as right-to-left text needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vacancy {
     name: String,
@@ -80,6 +87,11 @@ impl VacancyError {
     }
 }
 
+/// `raw` without its explicit bidi formatting characters.
+fn without_bidi_formatting(raw: &str) -> String {
+    raw.chars().filter(|&c| !is_bidi_formatting(c)).collect()
+}
+
 fn check(
     raw: &str,
     field: VacancyField,
@@ -91,7 +103,8 @@ fn check(
     if raw.chars().count() > max {
         return Err(VacancyError::TooLong { field, max });
     }
-    let s = raw.trim();
+    let cleaned = without_bidi_formatting(raw);
+    let s = cleaned.trim();
     if s.is_empty() {
         return Err(VacancyError::Empty(field));
     }
@@ -116,7 +129,7 @@ impl Vacancy {
             true,
         )?;
         let area = match area {
-            Some(a) if !a.trim().is_empty() => {
+            Some(a) if !without_bidi_formatting(a).trim().is_empty() => {
                 Some(check(a, VacancyField::Area, MAX_AREA_CHARS, false)?)
             }
             Some(a) if a.chars().count() > MAX_AREA_CHARS => {
@@ -182,6 +195,29 @@ mod tests {
         assert_eq!(
             Vacancy::new("a\nb", "d", None).unwrap_err(),
             VacancyError::ControlCharacter(VacancyField::Name)
+        );
+    }
+
+    #[test]
+    fn bidi_overrides_are_dropped_and_marks_kept() {
+        let v = Vacancy::new(
+            "\u{202e}Rust developer\u{202c}",
+            "\u{2067}Пишем на Rust\u{2069}\nשלום\u{200f}!",
+            Some("\u{202b}Москва\u{202c} "),
+        )
+        .unwrap();
+        assert_eq!(v.name(), "Rust developer");
+        assert_eq!(v.description(), "Пишем на Rust\nשלום\u{200f}!");
+        assert_eq!(v.area(), Some("Москва"));
+        assert_eq!(
+            Vacancy::new("\u{202e}", "d", None).unwrap_err(),
+            VacancyError::Empty(VacancyField::Name)
+        );
+        assert_eq!(
+            Vacancy::new("n", "d", Some(" \u{2066}\u{2069}"))
+                .unwrap()
+                .area(),
+            None
         );
     }
 
