@@ -9,6 +9,7 @@ mod api {
     mod accounts;
     mod admin;
     mod errors;
+    mod headers;
     mod lookalikes;
     mod predictions;
     mod production;

@@ -1,5 +1,5 @@
 //! The HTTP side: the poem-openapi API under `/api/v1`, its spec at `/openapi.json`, Swagger UI
-//! at `/docs`, and the web UI at `/`.
+//! at `/docs`, and the web UI at `/`, each with its security headers (`security_headers`).
 
 pub mod accounts;
 pub mod admin;
@@ -13,6 +13,7 @@ pub mod links;
 pub mod predictions;
 pub mod result_dto;
 pub mod rules;
+pub mod security_headers;
 pub mod system;
 pub mod text;
 pub mod web;
@@ -71,7 +72,10 @@ fn service() -> OpenApiService<Apis, ()> {
     )
     .description(
         "Predicts the salary range of a job vacancy from its title and description. \
-         Every error is JSON `{code, message, details?}` with a stable `code`.",
+         Every error is JSON `{code, message, details?}` with a stable `code`. Every answer \
+         carries `Cache-Control: no-store`, `Content-Security-Policy: default-src 'none'; \
+         frame-ancestors 'none'`, `X-Content-Type-Options: nosniff` and `Referrer-Policy: \
+         no-referrer`, and `Strict-Transport-Security` where the service is reached over HTTPS.",
     )
     .server("/api/v1")
 }
@@ -112,20 +116,27 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
     let full_spec = spec_json();
     let docs = docs_page(&api, &full_spec);
     let spec = links::spec_endpoint(full_spec);
+    let secure = settings.secure_cookies(bound);
+    let docs_page = docs.clone();
     Route::new()
-        .nest("/api/v1", api)
-        .at("/openapi.json", spec)
+        .nest("/api/v1", security_headers::api(api))
+        .at("/openapi.json", security_headers::data(spec))
         .nest(
             "/docs",
-            poem::endpoint::make_sync(move |_| Html(docs.clone())),
+            security_headers::docs(
+                &docs_page,
+                poem::endpoint::make_sync(move |_| Html(docs.clone())),
+            ),
         )
-        .at("/metrics", poem::endpoint::make_sync(metrics_text))
-        .nest("/", web::endpoint())
+        .at(
+            "/metrics",
+            security_headers::data(poem::endpoint::make_sync(metrics_text)),
+        )
+        .nest("/", security_headers::ui(web::endpoint()))
         .data(app.clone())
-        .data(CookiePolicy {
-            secure: settings.secure_cookies(bound),
-        })
+        .data(CookiePolicy { secure })
         .around(move |ep, req| edge(ep, req, max_body, metrics.clone()))
+        .with(security_headers::common(secure))
 }
 
 /// The outermost layer: request id, body limit, JSON errors for everything, metrics.
