@@ -61,23 +61,18 @@ fn email_pattern() -> String {
 /// A class of every character but those of `listed` and the characters up to U+FFFF that
 /// `refused` picks, written as `\uXXXX` ranges.
 fn refusing(listed: &str, refused: impl Fn(char) -> bool) -> String {
-    let escape = |c: char| format!(r"\u{:04X}", c as u32);
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for u in (0..=0xFFFF).filter(|&u| char::from_u32(u).is_some_and(&refused)) {
+        match ranges.last_mut() {
+            Some((_, last)) if *last + 1 == u => *last = u,
+            _ => ranges.push((u, u)),
+        }
+    }
     let mut class = format!("[^{listed}");
-    let mut run: Option<(char, char)> = None;
-    let bmp = (0..=0xFFFF_u32).filter_map(char::from_u32);
-    for c in bmp.filter(|&c| refused(c)).chain([char::MAX]) {
-        match run {
-            Some((first, last)) if u32::from(last) + 1 == u32::from(c) => run = Some((first, c)),
-            _ => {
-                if let Some((first, last)) = run {
-                    class.push_str(&escape(first));
-                    if last != first {
-                        class.push('-');
-                        class.push_str(&escape(last));
-                    }
-                }
-                run = Some((c, c));
-            }
+    for (first, last) in ranges {
+        class.push_str(&format!(r"\u{first:04X}"));
+        if last != first {
+            class.push_str(&format!(r"-\u{last:04X}"));
         }
     }
     class.push(']');
