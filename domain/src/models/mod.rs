@@ -24,7 +24,6 @@ pub use prediction::{
     Prediction, PredictionStatus, SalaryEstimate, StatedSalary, StatedSalaryEffect,
     TermContribution, TermSource, to_storage_precision,
 };
-pub use unicode::{is_bidi_control, is_bidi_formatting, is_invisible};
 pub use user::{NewUser, Role, Session, User};
 pub use vacancy::{
     MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Vacancy, VacancyError, VacancyField,

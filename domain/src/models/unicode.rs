@@ -12,14 +12,14 @@ use unicode_security::general_security_profile::IdentifierType;
 /// Written out because no crate in the tree exposes this property of 12 code points
 /// (PropList.txt), and it has not changed since Unicode 6.3.
 #[must_use]
-pub fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     is_bidi_formatting(c) || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}')
 }
 
 /// The explicit directional formatting characters: embeddings and overrides (U+202A–U+202E)
 /// and isolates (U+2066–U+2069). Unlike the marks, these reorder whole runs of text.
 #[must_use]
-pub fn is_bidi_formatting(c: char) -> bool {
+pub(crate) fn is_bidi_formatting(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -32,7 +32,7 @@ pub fn is_bidi_formatting(c: char) -> bool {
 /// format controls U+206A–U+206F, the language tag U+E0001, and code points reserved as
 /// default-ignorable), is listed here from DerivedCoreProperties.txt.
 #[must_use]
-pub fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     c.identifier_type() == Some(IdentifierType::Default_Ignorable)
         || matches!(
             c,
