@@ -313,7 +313,10 @@ fn a_stated_pair_far_from_the_estimate_is_taken_or_set_aside_whole() {
         match s.effect {
             // Both figures in play: both bounds move towards their own figure.
             StatedEffect::UsedAsGiven | StatedEffect::MovedTowards => {
-                assert!((p.salary_from - f).abs() < (p0.salary_from - f).abs(), "{p:?}");
+                assert!(
+                    (p.salary_from - f).abs() < (p0.salary_from - f).abs(),
+                    "{p:?}"
+                );
                 assert!((p.salary_to - t).abs() < (p0.salary_to - t).abs(), "{p:?}");
             }
             StatedEffect::SetAside => assert!(p.salary_to < f || p.salary_from > t, "{p:?}"),
