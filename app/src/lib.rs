@@ -36,6 +36,9 @@ pub async fn run(
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "payrange listening");
     let routes = http::routes(&app, &settings, local);
+    if let Some(bind) = settings.metrics_bind {
+        spawn_operations_listener(&mut background, &app, bind).await?;
+    }
     Server::new_with_acceptor(TcpAcceptor::from_tokio(listener)?)
         .run_with_graceful_shutdown(routes, shutdown, Some(std::time::Duration::from_secs(10)))
         .await?;
@@ -45,6 +48,27 @@ pub async fn run(
     workers.join().await;
     app.queue_shutdown().await;
     tracing::info!("payrange stopped");
+    Ok(())
+}
+
+/// Binds `bind` and serves `/metrics` and `/health/*` there (`http::worker_routes`) in a task
+/// of `tasks`, for Prometheus and probes on an address the API's clients do not reach.
+///
+/// # Errors
+/// The address cannot be bound.
+async fn spawn_operations_listener(
+    tasks: &mut tokio::task::JoinSet<()>,
+    app: &App,
+    bind: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "metrics and health listening");
+    let routes = http::worker_routes(app);
+    tasks.spawn(async move {
+        if let Ok(acceptor) = TcpAcceptor::from_tokio(listener) {
+            let _ = Server::new_with_acceptor(acceptor).run(routes).await;
+        }
+    });
     Ok(())
 }
 
@@ -66,13 +90,7 @@ pub async fn run_worker(
     let workers = worker_loop::spawn(&app, settings.workers.max(1));
     let mut background = worker_loop::spawn_worker_tasks(&app);
     if let Some(bind) = settings.worker_bind {
-        let listener = TcpListener::bind(bind).await?;
-        let routes = http::worker_routes(&app);
-        background.spawn(async move {
-            if let Ok(acceptor) = TcpAcceptor::from_tokio(listener) {
-                let _ = Server::new_with_acceptor(acceptor).run(routes).await;
-            }
-        });
+        spawn_operations_listener(&mut background, &app, bind).await?;
     }
     tracing::info!(workers = settings.workers.max(1), "payrange worker running");
     shutdown.await;

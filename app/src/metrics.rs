@@ -1,10 +1,12 @@
 //! Prometheus metrics: HTTP requests by route and status, latency histograms, jobs by outcome,
 //! job wait and run times, redeliveries, and the loaded model's version. Served as text at
-//! `/metrics` by `serve` (and by `worker` on its own address).
+//! `/metrics` by `serve` (on its own address with `PAYRANGE_METRICS_BIND`, else on the API's)
+//! and by `worker` on its own address. Labels take values from fixed sets only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use poem::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -15,9 +17,9 @@ use prometheus_client::registry::Registry;
 /// Labels of an HTTP request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    /// Path with ids replaced by `{id}`.
+    /// Route template (`/api/v1/predictions/{id}`), or `unmatched`.
     pub route: String,
-    /// Method.
+    /// Method: one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, or `other`.
     pub method: String,
     /// Status code.
     pub status: u16,
@@ -26,9 +28,9 @@ pub struct HttpLabels {
 /// Labels of an HTTP latency.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    /// Path with ids replaced by `{id}`.
+    /// Route template (`/api/v1/predictions/{id}`), or `unmatched`.
     pub route: String,
-    /// Method.
+    /// Method: one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, or `other`.
     pub method: String,
 }
 
@@ -114,18 +116,19 @@ impl Metrics {
         })
     }
 
-    /// Records one HTTP request.
-    pub fn http(&self, route: String, method: &str, status: u16, took: Duration) {
+    /// Records one HTTP request. `route` and `method` come from fixed sets
+    /// (`http::routes_table::route_label`, [`method_label`]), so the series stay bounded.
+    pub fn http(&self, route: &str, method: &str, status: u16, took: Duration) {
         self.http_requests
             .get_or_create(&HttpLabels {
-                route: route.clone(),
+                route: route.to_owned(),
                 method: method.to_owned(),
                 status,
             })
             .inc();
         self.http_latency
             .get_or_create(&RouteLabels {
-                route,
+                route: route.to_owned(),
                 method: method.to_owned(),
             })
             .observe(took.as_secs_f64());
@@ -157,28 +160,20 @@ impl Metrics {
     }
 }
 
-/// `/api/v1/predictions/0194...` -> `/api/v1/predictions/{id}`, so that ids do not become
-/// label values.
+/// The `method` label of `method`: one of a fixed set, so that a client inventing methods
+/// cannot add series.
 #[must_use]
-pub fn route_of(path: &str) -> String {
-    if !path.starts_with("/api/") && path != "/metrics" && path != "/openapi.json" {
-        return if path.starts_with("/docs") {
-            "/docs"
-        } else {
-            "/ (web)"
-        }
-        .to_owned();
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
     }
-    path.split('/')
-        .map(|seg| {
-            if seg.len() >= 8 && seg.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-                "{id}"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]
@@ -186,18 +181,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_folded_out_of_routes() {
-        assert_eq!(
-            route_of("/api/v1/predictions/0194d0a5-4a9f-7cc2-b2a2-1f3a6c5b6a11"),
-            "/api/v1/predictions/{id}"
-        );
-        assert_eq!(route_of("/app.js"), "/ (web)");
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let invented = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&Method::TRACE), "other");
     }
 
     #[test]
     fn rendering_shows_counters_and_the_model() {
         let m = Metrics::new("abc123");
-        m.http("/api/v1/model".into(), "GET", 200, Duration::from_millis(3));
+        m.http("/api/v1/model", "GET", 200, Duration::from_millis(3));
         m.job(
             "done",
             Some(Duration::from_millis(2)),

@@ -61,6 +61,9 @@ pub struct Settings {
     pub reconcile_after_secs: u64,
     /// Where `payrange worker` serves `/metrics` and `/health/*` (unset: nowhere).
     pub worker_bind: Option<SocketAddr>,
+    /// Where `payrange serve` serves `/metrics` and `/health/*`, and then not on `bind`
+    /// (unset: `/metrics` stays on `bind`, as before).
+    pub metrics_bind: Option<SocketAddr>,
     /// A prediction is given up after this many starts (crashes count).
     pub max_attempts: u32,
     /// Largest request body accepted, in bytes.
@@ -119,6 +122,7 @@ impl Default for Settings {
             work_in_serve: None,
             reconcile_after_secs: 600,
             worker_bind: None,
+            metrics_bind: None,
             max_attempts: 5,
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Text,

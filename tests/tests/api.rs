@@ -11,6 +11,7 @@ mod api {
     mod errors;
     mod headers;
     mod lookalikes;
+    mod metrics;
     mod predictions;
     mod production;
     mod results;

@@ -12,6 +12,7 @@ mod fields;
 pub mod links;
 pub mod predictions;
 pub mod result_dto;
+pub mod routes_table;
 pub mod rules;
 pub mod security_headers;
 pub mod system;
@@ -118,7 +119,7 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
     let spec = links::spec_endpoint(full_spec);
     let secure = settings.secure_cookies(bound);
     let docs_page = docs.clone();
-    Route::new()
+    let mut route = Route::new()
         .nest("/api/v1", security_headers::api(api))
         .at("/openapi.json", security_headers::data(spec))
         .nest(
@@ -127,11 +128,15 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
                 &docs_page,
                 poem::endpoint::make_sync(move |_| Html(docs.clone())),
             ),
-        )
-        .at(
+        );
+    // With a listener of their own (`PAYRANGE_METRICS_BIND`), metrics are not on the API port.
+    if settings.metrics_bind.is_none() {
+        route = route.at(
             "/metrics",
             security_headers::data(poem::endpoint::make_sync(metrics_text)),
-        )
+        );
+    }
+    route
         .nest("/", security_headers::ui(web::endpoint()))
         .data(app.clone())
         .data(CookiePolicy { secure })
@@ -148,9 +153,9 @@ async fn edge<E: Endpoint>(
 ) -> poem::Result<Response> {
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().to_string();
+    let method = crate::metrics::method_label(req.method());
     let path = req.uri().path().to_owned();
-    let route = crate::metrics::route_of(&path);
+    let route = routes_table::route_label(&path);
     let started = std::time::Instant::now();
     let span = tracing::info_span!("http", request_id = %id, method = %method, route = %route);
     let mut resp: Response = async {
@@ -168,7 +173,7 @@ async fn edge<E: Endpoint>(
         resp.headers_mut().insert("x-request-id", v);
     }
     if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
-        && let Ok(v) = allowed_methods(&path).parse()
+        && let Ok(v) = routes_table::allowed_methods(&path).parse()
     {
         // RFC 9110: a 405 lists the methods the resource supports.
         resp.headers_mut().insert(header::ALLOW, v);
@@ -176,53 +181,12 @@ async fn edge<E: Endpoint>(
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     tracing::debug!(request_id = %id, method = %method, route = %route, status, elapsed_us = elapsed.as_micros() as u64, "request handled");
-    metrics.http(route, &method, status, elapsed);
+    metrics.http(route, method, status, elapsed);
     Ok(resp)
 }
 
-/// The methods `path` answers to, for the `Allow` header of a 405: read from the API's own
-/// document for `/api/v1` paths (a `{param}` segment matches any segment); everything else the
-/// service serves (web UI, docs, spec, metrics) is read-only.
-fn allowed_methods(path: &str) -> String {
-    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let doc: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
-        doc["paths"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(template, ops)| {
-                let segments = template.split('/').map(str::to_owned).collect();
-                let mut methods: Vec<String> = ops
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|o| o.keys())
-                    .map(|m| m.to_uppercase())
-                    .collect();
-                if methods.iter().any(|m| m == "GET") {
-                    methods.push("HEAD".to_owned());
-                }
-                (segments, methods.join(", "))
-            })
-            .collect()
-    });
-    let Some(api_path) = path.strip_prefix("/api/v1") else {
-        return "GET, HEAD".to_owned();
-    };
-    let segments: Vec<&str> = api_path.split('/').collect();
-    table
-        .iter()
-        .find(|(template, _)| {
-            template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
-        })
-        .map_or_else(|| "GET, HEAD".to_owned(), |(_, methods)| methods.clone())
-}
-
-/// The routes of `payrange worker`: `/metrics` and the health probes.
+/// The routes of the operations listener (`payrange worker`'s `PAYRANGE_WORKER_BIND`, and
+/// `serve`'s `PAYRANGE_METRICS_BIND`): `/metrics` and the health probes.
 pub fn worker_routes(app: &App) -> impl Endpoint + use<> {
     let app = app.clone();
     Route::new()
