@@ -166,7 +166,7 @@ pub struct PredictionDto {
     /// Vacancy area.
     #[oai(nullable)]
     pub area: Option<String>,
-    /// Predicted lower bound (when done).
+    /// Predicted lower bound (when done), in whole currency units.
     #[oai(nullable)]
     pub salary_from: Option<f64>,
     /// Predicted upper bound (when done); never below `salary_from`.
@@ -179,7 +179,8 @@ pub struct PredictionDto {
     /// Lower end of the likely range (when done, and the model is calibrated; else null): an
     /// interval for the vacancy's true midpoint salary, `(salary_from + salary_to) / 2`, that
     /// holds it for a share `level` of vacancies like the model's training data (checked by
-    /// cross-validation). Narrower when the vacancy tells the model more.
+    /// cross-validation). Narrower when the vacancy tells the model more. Whole currency
+    /// units, like every amount here.
     #[oai(nullable)]
     pub likely_from: Option<f64>,
     /// Upper end of the likely range; never below `likely_from`.
@@ -233,12 +234,14 @@ impl From<&Prediction> for PredictionDto {
             name: p.vacancy.name().to_owned(),
             description: p.vacancy.description().to_owned(),
             area: p.vacancy.area().map(str::to_owned),
-            salary_from: r.map(|r| r.salary_from),
-            salary_to: r.map(|r| r.salary_to),
+            // Whole currency units: the model's own figures carry float noise
+            // (249999.99999999983) and no meaningful precision below one unit.
+            salary_from: r.map(|r| r.salary_from.round()),
+            salary_to: r.map(|r| r.salary_to.round()),
             currency: r.map(|r| r.currency.clone()),
             model_version: r.map(|r| r.model_version.clone()),
-            likely_from: likely.map(|l| l.from),
-            likely_to: likely.map(|l| l.to),
+            likely_from: likely.map(|l| l.from.round()),
+            likely_to: likely.map(|l| l.to.round()),
             level: likely.map(|l| l.level),
             confidence: likely.map(|l| ConfidenceDto(l.confidence)),
             explanation: r.map(|r| ExplanationDto::from(&r.explanation)),

@@ -49,8 +49,9 @@ pub struct TermDto {
     /// Contribution to the log of the bound: > 0 pushed it up, < 0 down (`exp(c) - 1` is the
     /// relative effect).
     pub contribution: f64,
-    /// The same push in currency units: how much higher the bound is than it would be without
-    /// this term alone, `bound × (1 − e^−contribution)`; negative when the term lowered it.
+    /// The same push in whole currency units: how much higher the bound is than it would be
+    /// without this term alone, `bound × (1 − e^−contribution)`, rounded; negative when the
+    /// term lowered it.
     pub amount: f64,
 }
 
@@ -60,7 +61,7 @@ fn terms(ts: &[TermContribution]) -> Vec<TermDto> {
             term: t.term.clone(),
             source: t.source.into(),
             contribution: t.contribution,
-            amount: t.amount,
+            amount: t.amount.round(),
         })
         .collect()
 }

@@ -41,6 +41,10 @@ fn assert_likely_range(p: &Value, model: &Value) {
         p["salary_from"].as_f64().unwrap(),
         p["salary_to"].as_f64().unwrap(),
     );
+    // Whole currency units, never float noise such as 249999.99999999983.
+    for f in ["salary_from", "salary_to", "likely_from", "likely_to"] {
+        assert_eq!(p[f].as_f64().unwrap().fract(), 0.0, "{f}: {p}");
+    }
     assert!(0.0 < from && from <= middle && middle <= to, "{p}");
     assert_eq!(p["level"], model["likely"]["level"]);
     assert_eq!(p["level"].as_f64(), Some(0.8), "the default level");
@@ -51,8 +55,8 @@ fn assert_likely_range(p: &Value, model: &Value) {
     );
 }
 
-/// Terms are words (no `source: ` prefix) with a source and an amount in currency units that
-/// is `bound × (1 − e^−contribution)`.
+/// Terms are words (no `source: ` prefix) with a source and an amount in whole currency units
+/// that is `bound × (1 − e^−contribution)`, rounded.
 fn assert_terms(p: &Value) {
     for bound in ["salary_from", "salary_to"] {
         let value = p[bound].as_f64().unwrap();
@@ -70,8 +74,9 @@ fn assert_terms(p: &Value) {
                 t["amount"].as_f64().unwrap(),
             );
             let expected = value * (1.0 - (-c).exp());
+            // The bound itself is rounded too: at most half a unit each way.
             assert!(
-                (amount - expected).abs() <= 1e-6 * value,
+                amount.fract() == 0.0 && (amount - expected).abs() <= 1.0,
                 "{amount} vs {expected}: {t}"
             );
         }
