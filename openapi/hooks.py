@@ -23,7 +23,9 @@ pattern allows it (README, "Security"). Most addresses drawn from the pattern mi
 `map_case` turns a schema-valid registration's address into one of a single script where
 Unicode's character names show several (non-ASCII characters become `a`; the shape stays);
 `filter_failure` drops the "schema-valid request rejected" failures of registration that get
-through anyway, recognised by the server's own message.
+through anyway, recognised by the server's own message. Likewise a new password that is one
+character or a short pattern repeated, or a plain sequence (`000000000000`, Hypothesis's
+favourite), is refused although the pattern allows it: `map_case` changes its second character.
 
 The server's base URL comes from FUZZ_BASE_URL (openapi/fuzz.sh sets it), e.g.
 http://127.0.0.1:18080/api/v1.
@@ -135,6 +137,33 @@ def _registration(case) -> bool:
     return case.method.upper() == "POST" and case.operation.path == "/users"
 
 
+def _password_change(case) -> bool:
+    return case.method.upper() == "PUT" and case.operation.path == "/users/me/password"
+
+
+def _simple(password: str) -> bool:
+    """The domain's `is_simple` (domain/src/models/password.rs): one character or a pattern of
+    two or three repeated, or a sequence up or down (digits running on from 9 to 0)."""
+    n = len(password)
+    if any(n > unit and all(password[i] == password[i % unit] for i in range(unit, n)) for unit in (1, 2, 3)):
+        return True
+
+    def step(a: str, b: str) -> int:
+        d = ord(b) - ord(a)
+        if a in "0123456789" and b in "0123456789" and abs(d) == 9:
+            return -d // 9
+        return d
+
+    steps = [step(a, b) for a, b in zip(password, password[1:])]
+    return bool(steps) and abs(steps[0]) == 1 and all(s == steps[0] for s in steps)
+
+
+def _not_simple(password: str) -> str:
+    if len(password) < 2 or not _simple(password):
+        return password
+    return password[0] + ("y" if password[1] == "x" else "x") + password[2:]
+
+
 def _one_script(email: str) -> str:
     """`email` as is when its letters seem to be of one script (by the first word of their
     Unicode names), else with every non-ASCII character but white space turned into `a`."""
@@ -153,6 +182,11 @@ def map_case(ctx, case):
         email = case.body.get("email")
         if isinstance(email, str):
             case.body = {**case.body, "email": _one_script(email)}
+    for applies, field in ((_registration, "password"), (_password_change, "new_password")):
+        if positive and applies(case) and isinstance(case.body, dict):
+            password = case.body.get(field)
+            if isinstance(password, str):
+                case.body = {**case.body, field: _not_simple(password)}
     return case
 
 
@@ -160,12 +194,14 @@ def map_case(ctx, case):
 def filter_failure(ctx, failure, case, response):
     if type(failure).__name__ != "RejectedPositiveData" or response.status_code != 422:
         return True
-    if not _registration(case):
+    if not (_registration(case) or _password_change(case)):
         return True
     try:
         detail = response.json()["details"][0]
     except (ValueError, KeyError, IndexError, TypeError):
         return True
+    if detail.get("field") in ("password", "new_password") and "too simple" in detail.get("message", ""):
+        return False
     email = case.body.get("email") if isinstance(case.body, dict) else None
     unstated = "mix scripts" in detail.get("message", "") or (
         isinstance(email, str) and any(ord(c) > 0xFFFF for c in email)

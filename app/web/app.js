@@ -117,6 +117,8 @@ function errorText(err) {
 function fieldText(field, message) {
   const m = String(message || '');
   if (field === 'password') {
+    // First: the "too simple" message also says "short pattern".
+    if (/simple|repeated|sequence/i.test(m)) return t('v.password.simple');
     if (/common|popular|guess|breach|weak|dictionary/i.test(m)) return t('v.password.common');
     if (/short|least|min/i.test(m)) return t('v.password.tooShort');
     if (/long|most|max/i.test(m)) return t('v.password.long');

@@ -51,6 +51,7 @@ const STRINGS = {
     'v.password.long': 'The password is too long: use at most 128 characters.',
     'v.password.tooShort': 'The password is too short: use at least 12 characters.',
     'v.password.common': 'This password is too common and easy to guess. Choose another one.',
+    'v.password.simple': 'This password is too simple: not one character or a short pattern repeated, and not a run like abcdef or 123456.',
     'v.maxlen': 'Too long: at most {max} characters (now {n}).',
 
     'predict.title': 'Estimate a salary',
@@ -200,6 +201,7 @@ const STRINGS = {
     'v.password.long': 'Пароль слишком длинный: не больше 128 символов.',
     'v.password.tooShort': 'Пароль слишком короткий: нужно не меньше 12 символов.',
     'v.password.common': 'Это слишком распространённый пароль, его легко угадать. Выберите другой.',
+    'v.password.simple': 'Слишком простой пароль: не повторяйте один символ или короткий фрагмент и не используйте ряды вроде abcdef или 123456.',
     'v.maxlen': 'Слишком длинно: не больше {max} символов (сейчас {n}).',
 
     'predict.title': 'Оценить зарплату',

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 /// A new account. The rules (stated in the document as `pattern` / `maxLength`): an e-mail
 /// address of at most 254 characters; a password of 12 to 128 characters without control
-/// characters that is not on the bundled list of common passwords.
+/// characters that is not on the bundled list of common passwords, nor one character or a
+/// short pattern repeated, nor a plain sequence such as `abcdefghijkl` (these two rules are
+/// not in the pattern; both answer 422 naming the field).
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct Registration {

@@ -16,8 +16,9 @@ pub struct Password(String);
 
 /// A password that satisfies the rules for choosing one.
 ///
-/// Rules: 12 to 128 Unicode scalar values, any characters but control characters, no
-/// composition rules. A bundled list of common passwords is checked by
+/// Rules: 12 to 128 Unicode scalar values, any characters but control characters, not one
+/// character or a short pattern repeated nor a plain sequence ([`is_simple`]), no composition
+/// rules. A bundled list of common passwords is checked by
 /// [`NewPassword::parse_with_blocklist`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(Password);
@@ -37,6 +38,12 @@ pub enum PasswordError {
     /// On the list of commonly used passwords.
     #[error("password is too common; choose one that is not on lists of leaked passwords")]
     TooCommon,
+    /// One character repeated, a short pattern repeated or a plain sequence (see
+    /// [`is_simple`]).
+    #[error(
+        "password is too simple: not one character or a short pattern repeated, nor a sequence like abcdef or 123456"
+    )]
+    TooSimple,
     /// Empty (sign-in only).
     #[error("password must not be empty")]
     Empty,
@@ -98,6 +105,9 @@ impl NewPassword {
         if raw.chars().any(char::is_control) {
             return Err(PasswordError::ControlCharacter);
         }
+        if is_simple(raw) {
+            return Err(PasswordError::TooSimple);
+        }
         if is_common(raw) {
             return Err(PasswordError::TooCommon);
         }
@@ -109,6 +119,29 @@ impl NewPassword {
     pub fn as_password(&self) -> &Password {
         &self.0
     }
+}
+
+/// Whether a password is one character repeated (`aaaaaaaaaaaa`), a pattern of two or three
+/// characters repeated (`abababababab`, `abcabcabcabc`) or a plain sequence up or down
+/// (`abcdefghijkl`, `987654321098`, digits running on from 9 to 0): guessed at once whatever
+/// the length, yet in most lengths on no list of leaked passwords.
+fn is_simple(raw: &str) -> bool {
+    let c: Vec<char> = raw.chars().collect();
+    let repeated =
+        (1..=3).any(|unit| c.len() > unit && (unit..c.len()).all(|i| c[i] == c[i % unit]));
+    let step = |a: char, b: char| {
+        let d = i64::from(u32::from(b)) - i64::from(u32::from(a));
+        match (a.is_ascii_digit() && b.is_ascii_digit(), d) {
+            (true, -9) => 1,
+            (true, 9) => -1,
+            _ => d,
+        }
+    };
+    let steps: Vec<i64> = c.windows(2).map(|w| step(w[0], w[1])).collect();
+    let sequence = steps
+        .first()
+        .is_some_and(|&s| s.abs() == 1 && steps.iter().all(|&t| t == s));
+    repeated || sequence
 }
 
 impl fmt::Debug for NewPassword {
@@ -153,7 +186,9 @@ mod tests {
         );
         // 12 Cyrillic letters are 24 bytes but 12 characters: accepted.
         assert!(NewPassword::parse("пароль-длинн").is_ok());
-        assert!(NewPassword::parse(&"я".repeat(128)).is_ok());
+        let longest = format!("{}яю", "пароль".repeat(21));
+        assert_eq!(longest.chars().count(), 128);
+        assert!(NewPassword::parse(&longest).is_ok());
         assert_eq!(
             NewPassword::parse(&"я".repeat(129)).unwrap_err(),
             PasswordError::TooLong
@@ -162,6 +197,34 @@ mod tests {
             NewPassword::parse("twelve chars\0x").unwrap_err(),
             PasswordError::ControlCharacter
         );
+    }
+
+    #[test]
+    fn repeated_characters_patterns_and_sequences_are_refused() {
+        for simple in [
+            "aaaaaaaaaaaa",
+            "ЯЯЯЯЯЯЯЯЯЯЯЯЯЯ",
+            "abababababab",
+            "abcabcabcabc",
+            "abcdefghijklm",
+            "zyxwvutsrqpo",
+            "123456789012",
+            "098765432109",
+        ] {
+            assert_eq!(
+                NewPassword::parse(simple).unwrap_err(),
+                PasswordError::TooSimple,
+                "{simple}"
+            );
+        }
+        for fine in [
+            "abcdabcdabcd x",
+            "aaaaaaaaaaab",
+            "abcdefghijkm",
+            "correct horse battery",
+        ] {
+            assert!(NewPassword::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

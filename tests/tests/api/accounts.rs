@@ -42,6 +42,8 @@ async fn weak_passwords_return_422_saying_why() {
     for (password, why) in [
         ("short", "at least 12"),
         ("1qaz2wsx3edc", "too common"),
+        ("aaaaaaaaaaaa", "too simple"),
+        ("abcdefghijklmn", "too simple"),
         (&*"x".repeat(129), "at most 128"),
     ] {
         let body = assert_error(
