@@ -154,6 +154,13 @@ async fn edge<E: Endpoint>(
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = crate::metrics::method_label(req.method());
+    // HEAD is GET without the body (RFC 9110, 9.3.2), wherever GET is answered; `Allow`
+    // lists it there. The routes only know GET, so a HEAD request is handed to them as one,
+    // and hyper, which still sees the request as HEAD, sends the headers (Content-Length
+    // included) but no body.
+    if req.method() == poem::http::Method::HEAD {
+        req.set_method(poem::http::Method::GET);
+    }
     let path = req.uri().path().to_owned();
     let route = routes_table::route_label(&path);
     let started = std::time::Instant::now();

@@ -206,3 +206,27 @@ async fn a_method_a_route_does_not_take_gets_405_with_allow_and_a_json_body() {
         assert_error(r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     }
 }
+
+#[tokio::test]
+async fn head_is_answered_wherever_get_is_with_the_headers_and_no_body() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/",
+        "/app.js",
+        "/openapi.json",
+        "/docs",
+        "/api/v1/model",
+        "/api/v1/health/live",
+    ] {
+        let get = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(get.status(), StatusCode::OK, "GET {path}");
+        let get_type = get.headers().get("content-type").cloned();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+        assert_eq!(head.headers().get("content-type").cloned(), get_type, "{path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+    // Where GET is refused, so is HEAD, the same way.
+    let r = app.client.head(app.url("/api/v1/users/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
