@@ -87,7 +87,7 @@ def main(base_url: str) -> None:
         done.salary_from is not UNSET and done.salary_to is not UNSET and 0 < done.salary_from <= done.salary_to,
         f"it has a range 0 < from <= to ({done.salary_from} .. {done.salary_to})",
     )
-    check(done.currency == "RUR", "the bundled model predicts roubles")
+    check(done.currency == "RUB", "the bundled model predicts roubles (ISO 4217)")
     check(done.explanation is not UNSET and len(done.explanation.salary_from) > 0, "it explains the range")
     terms = done.explanation.salary_from + done.explanation.salary_to
     check(

@@ -174,8 +174,8 @@ pub struct PredictionDto {
     /// Predicted upper bound (when done); never below `salary_from`.
     #[oai(nullable)]
     pub salary_to: Option<f64>,
-    /// Currency of the bounds (`RUR`, Russian roubles, for the bundled model), per month
-    /// (per year for `GBP`: Adzuna's salaries are annual).
+    /// Currency of the bounds, ISO 4217 (`RUB`, Russian roubles, for the bundled model), per
+    /// month (per year for `GBP`: Adzuna's salaries are annual).
     #[oai(nullable)]
     pub currency: Option<String>,
     /// Lower end of the likely range (when done, and the model is calibrated; else null): an
@@ -240,7 +240,7 @@ impl From<&Prediction> for PredictionDto {
             // (249999.99999999983) and no meaningful precision below one unit.
             salary_from: r.map(|r| r.salary_from.round()),
             salary_to: r.map(|r| r.salary_to.round()),
-            currency: r.map(|r| r.currency.clone()),
+            currency: r.map(|r| iso_currency(&r.currency)),
             model_version: r.map(|r| r.model_version.clone()),
             likely_from: likely.map(|l| l.from.round()),
             likely_to: likely.map(|l| l.to.round()),
@@ -315,7 +315,7 @@ pub struct ModelDto {
     pub version: String,
     /// When it was trained (RFC 3339).
     pub trained_at: String,
-    /// Currency of its predictions.
+    /// Currency of its predictions, ISO 4217 (`RUB` for the bundled model).
     pub currency: String,
     /// Training data file.
     pub data_file: String,
@@ -341,7 +341,7 @@ impl From<&ModelInfo> for ModelDto {
         Self {
             version: m.version.clone(),
             trained_at: m.trained_at.clone(),
-            currency: m.currency.clone(),
+            currency: iso_currency(&m.currency),
             data_file: m.data_file.clone(),
             data_sha256: m.data_sha256.clone(),
             training_rows: m.training_rows,
@@ -364,4 +364,10 @@ pub struct HealthDto {
     pub database: bool,
     /// Job queue usable.
     pub queue: bool,
+}
+
+/// The ISO 4217 code of a model's currency: hh.ru's data, and so the bundled model and the
+/// stored results, say `RUR`, the code the rouble had until 1997; clients get `RUB`.
+fn iso_currency(code: &str) -> String {
+    if code == "RUR" { "RUB" } else { code }.to_owned()
 }

@@ -28,7 +28,7 @@ fn assert_range(p: &Value) {
         from > 10_000.0 && from <= to && to < 2_000_000.0,
         "{from}..{to}"
     );
-    assert_eq!(p["currency"], "RUR");
+    assert_eq!(p["currency"], "RUB");
     assert!(p["model_version"].as_str().is_some_and(|v| !v.is_empty()));
     let terms = p["explanation"]["salary_from"].as_array().unwrap();
     assert!(!terms.is_empty());

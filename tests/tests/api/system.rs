@@ -20,7 +20,7 @@ async fn health_endpoints_report_ok() {
 async fn model_endpoint_describes_the_bundled_model() {
     let app = TestApp::spawn().await;
     let m = json_of(app.get("/api/v1/model", None).await).await;
-    assert_eq!(m["currency"], "RUR");
+    assert_eq!(m["currency"], "RUB");
     assert!(m["version"].as_str().is_some_and(|v| v.len() >= 8));
     assert!(m["training_rows"].as_u64().unwrap() > 2000);
     assert!(m["metrics"]["salary_from"]["mae"].as_f64().unwrap() > 0.0);
