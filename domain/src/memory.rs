@@ -1,6 +1,10 @@
 //! In-memory adapters of the storage ports and a recording job queue, for tests, examples and
 //! embedders' own tests. Not durable: everything is gone with the process.
 
+mod limits;
+
+pub use limits::MemoryLimits;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -5,6 +5,7 @@
 //! [`StoreError`] / [`QueueError`] / ... at the seam.
 
 mod job_queue;
+mod limit_store;
 mod log_store;
 mod password_hasher;
 mod salary_predictor;
@@ -13,6 +14,7 @@ mod token_codec;
 mod user_store;
 
 pub use job_queue::{Delivery, Job, JobQueue, QueueError};
+pub use limit_store::{Counter, LimitStore};
 pub use log_store::{LogStore, StartOutcome, UnstartedFinish};
 pub use password_hasher::{HashError, PasswordHasher, Verification};
 pub use salary_predictor::{PredictError, SalaryPredictor};
