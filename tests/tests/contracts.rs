@@ -19,6 +19,7 @@ mod contracts {
     mod first_deliveries;
     pub mod fixtures;
     mod lifecycle;
+    mod limits;
     mod predictions;
     mod sea_orm_store;
     mod sessions;

@@ -1,5 +1,5 @@
-//! sea-orm (SQLite and PostgreSQL) adapter for payrange's [`UserStore`], [`SessionStore`] and
-//! [`LogStore`] ports.
+//! sea-orm (SQLite and PostgreSQL) adapter for payrange's [`UserStore`], [`SessionStore`],
+//! [`LogStore`] and [`LimitStore`] ports.
 //!
 //! One code base serves both databases: [`SeaOrmStore::connect`] picks the backend from the
 //! URL (`sqlite://...`, `sqlite::memory:`, `postgres://...`), [`SeaOrmStore::migrate`] (or the
@@ -19,6 +19,7 @@
 //! [`UserStore`]: payrange_domain::ports::UserStore
 //! [`SessionStore`]: payrange_domain::ports::SessionStore
 //! [`LogStore`]: payrange_domain::ports::LogStore
+//! [`LimitStore`]: payrange_domain::ports::LimitStore
 
 mod batches;
 mod coalesce;
@@ -26,6 +27,7 @@ mod convert;
 mod entity;
 mod errors;
 mod finished;
+mod limits;
 mod migration;
 mod pool;
 mod predictions;

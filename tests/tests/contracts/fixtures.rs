@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use payrange_domain::memory::MemoryStore;
+use payrange_domain::memory::{MemoryLimits, MemoryStore};
 use payrange_domain::models::{
     Confidence, Email, Explanation, LikelyRange, NewUser, PasswordHash, PayBasis, Prediction,
     PredictionId, PredictionStatus, Role, SalaryEstimate, StatedSalary, StatedSalaryEffect,
     TermContribution, TermSource, User, UserId, Vacancy,
 };
-use payrange_domain::ports::{LogStore, SessionStore, UserStore};
+use payrange_domain::ports::{LimitStore, LogStore, SessionStore, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use sea_orm::{ConnectionTrait, Database};
 use time::OffsetDateTime;
@@ -22,6 +22,8 @@ impl<T: UserStore + SessionStore + LogStore> Store for T {}
 pub struct TestStore {
     /// The adapter under test.
     pub store: Arc<dyn Store>,
+    /// The same backend's rate-limit counters ([`MemoryLimits`] beside [`MemoryStore`]).
+    pub limits: Arc<dyn LimitStore>,
     _cleanup: Cleanup,
 }
 
@@ -51,6 +53,7 @@ impl std::ops::Deref for TestStore {
 pub async fn memory() -> TestStore {
     TestStore {
         store: Arc::new(MemoryStore::new()),
+        limits: Arc::new(MemoryLimits::new()),
         _cleanup: Cleanup::Nothing,
     }
 }
@@ -66,8 +69,10 @@ pub async fn sqlite() -> TestStore {
         .await
         .unwrap();
     store.migrate().await.unwrap();
+    let store = Arc::new(store);
     TestStore {
-        store: Arc::new(store),
+        store: store.clone(),
+        limits: store,
         _cleanup: Cleanup::TempDir(dir),
     }
 }
@@ -78,8 +83,10 @@ pub async fn sqlite_memory() -> TestStore {
         .await
         .unwrap();
     store.migrate().await.unwrap();
+    let store = Arc::new(store);
     TestStore {
-        store: Arc::new(store),
+        store: store.clone(),
+        limits: store,
         _cleanup: Cleanup::Nothing,
     }
 }
@@ -88,8 +95,10 @@ pub async fn sqlite_memory() -> TestStore {
 /// `TEST_DATABASE_URL`; with `TEST_REQUIRE_SERVICES=1` a missing URL fails the test.
 pub async fn postgres() -> Option<TestStore> {
     let (store, cleanup) = postgres_database().await?;
+    let store = Arc::new(store);
     Some(TestStore {
-        store: Arc::new(store),
+        store: store.clone(),
+        limits: store,
         _cleanup: cleanup,
     })
 }

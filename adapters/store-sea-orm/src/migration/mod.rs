@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_initial;
 mod m20261207_000002_likely_range;
+mod m20261207_000003_limit_counters;
 
 /// Every migration of the store, oldest first.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261207_000002_likely_range::Migration),
+            Box::new(m20261207_000003_limit_counters::Migration),
         ]
     }
 }
