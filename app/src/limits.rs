@@ -1,85 +1,94 @@
-//! Sliding-window limits: sign-in failures per account and per client address, prediction
-//! submissions per user.
+//! Rate limits: sign-in failures per account and per client address, prediction submissions
+//! per user.
 //!
-//! Hand-written (about fifty lines) because the rate-limit crates (e.g. governor) count every
-//! check as a hit, while sign-in throttling must count only failures and must be queried
-//! without being charged. Limits live in the process: with several `serve` processes behind a
-//! balancer each enforces its own window, so the effective limit is multiplied by their number
-//! (documented in the README's security section).
+//! The counters live in a [`LimitStore`] shared by every process of a deployment (PostgreSQL's
+//! `limit_counters` table; in memory for the single-process embedded mode), so that N `serve`
+//! processes allow no more than one. Hand-written over the port rather than a rate-limit crate
+//! (e.g. governor), whose in-process counters charge every check, while sign-in throttling
+//! must count only failures and be queried without being charged.
+//!
+//! A key's window opens at its first hit and lasts `window`; once `max` hits are counted the
+//! key is blocked until the window closes, so nobody is locked out for longer than `window`.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// At most `max` hits per key in any `window`; older hits fall out, so nobody is locked out
-/// for longer than `window`.
-pub struct WindowLimiter {
-    max: usize,
-    window: Duration,
-    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+use payrange_domain::ports::{LimitStore, StoreError};
+use time::OffsetDateTime;
+
+/// At most `max` hits per key in a window of `window` that opens at the key's first hit.
+pub struct Limit {
+    store: Arc<dyn LimitStore>,
+    /// Prefixes every key, so that limits sharing a store never share counters.
+    name: &'static str,
+    max: u32,
+    window: time::Duration,
 }
 
-/// Keys kept before idle ones are swept out.
-const SWEEP_AT: usize = 10_000;
-
-impl WindowLimiter {
-    /// A limiter of `max` hits per `window`; `max = 0` disables it.
+impl Limit {
+    /// A limit named `name` (unique among those sharing `store`) of `max` hits per `window`;
+    /// `max = 0` disables it.
     #[must_use]
-    pub fn new(max: usize, window: Duration) -> Self {
+    pub fn new(
+        store: Arc<dyn LimitStore>,
+        name: &'static str,
+        max: usize,
+        window: Duration,
+    ) -> Self {
         Self {
-            max,
-            window,
-            hits: Mutex::new(HashMap::new()),
+            store,
+            name,
+            max: u32::try_from(max).unwrap_or(u32::MAX),
+            window: time::Duration::try_from(window).unwrap_or(time::Duration::MAX),
         }
     }
 
-    /// `Some(wait)` when `key` is at its limit: the time until its oldest hit expires.
-    pub fn blocked(&self, key: &str) -> Option<Duration> {
-        if self.max == 0 {
-            return None;
-        }
-        let now = Instant::now();
-        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
-        let q = hits.get_mut(key)?;
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            q.pop_front();
-        }
-        (q.len() >= self.max).then(|| {
-            let oldest = q.front().copied().unwrap_or(now);
-            self.window.saturating_sub(now.duration_since(oldest))
-        })
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.name)
     }
 
-    /// Counts one hit for `key`.
-    pub fn hit(&self, key: &str) {
+    /// `Some(wait)` when `key` is at its limit: the time until its window closes.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be read.
+    pub async fn blocked(&self, key: &str) -> Result<Option<Duration>, StoreError> {
         if self.max == 0 {
-            return;
+            return Ok(None);
         }
-        let now = Instant::now();
-        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
-        if hits.len() >= SWEEP_AT {
-            hits.retain(|_, q| {
-                q.back()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
+        let now = OffsetDateTime::now_utc();
+        let counter = self.store.counter(&self.key(key), now).await?;
+        Ok(counter
+            .filter(|c| c.count >= self.max)
+            .map(|c| wait(c.expires_at, now)))
+    }
+
+    /// Counts one hit for `key`; `Some(wait)` when that hit reached or passed the limit.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be written.
+    pub async fn hit(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        if self.max == 0 {
+            return Ok(None);
         }
-        let q = hits.entry(key.to_owned()).or_default();
-        q.push_back(now);
-        while q.len() > self.max {
-            q.pop_front();
-        }
+        let now = OffsetDateTime::now_utc();
+        let c = self.store.hit(&self.key(key), self.window, now).await?;
+        Ok((c.count >= self.max).then(|| wait(c.expires_at, now)))
     }
 
     /// Forgets `key`'s hits (after a successful sign-in).
-    pub fn clear(&self, key: &str) {
-        self.hits
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(key);
+    ///
+    /// # Errors
+    /// The store's, when it cannot be written.
+    pub async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        self.store.clear(&self.key(key)).await
     }
+}
+
+fn wait(expires_at: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    Duration::try_from(expires_at - now).unwrap_or_default()
 }
 
 /// Seconds for a `Retry-After` header: at least 1.
@@ -90,33 +99,49 @@ pub fn retry_after_secs(wait: Duration) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use payrange_domain::memory::MemoryLimits;
+
     use super::*;
 
-    #[test]
-    fn the_limit_blocks_then_releases_after_the_window() {
-        let l = WindowLimiter::new(2, Duration::from_millis(50));
-        l.hit("a");
-        assert!(l.blocked("a").is_none());
-        l.hit("a");
-        let wait = l.blocked("a").unwrap();
+    fn limit(max: usize, window: Duration) -> Limit {
+        Limit::new(Arc::new(MemoryLimits::new()), "test", max, window)
+    }
+
+    #[tokio::test]
+    async fn the_limit_blocks_then_releases_after_the_window() {
+        let l = limit(2, Duration::from_millis(50));
+        assert!(l.hit("a").await.unwrap().is_none());
+        assert!(l.blocked("a").await.unwrap().is_none());
+        assert!(l.hit("a").await.unwrap().is_some());
+        let wait = l.blocked("a").await.unwrap().unwrap();
         assert!(wait <= Duration::from_millis(50));
-        assert!(l.blocked("b").is_none());
-        std::thread::sleep(Duration::from_millis(60));
+        assert!(l.blocked("b").await.unwrap().is_none());
+        tokio::time::sleep(Duration::from_millis(60)).await;
         assert!(
-            l.blocked("a").is_none(),
+            l.blocked("a").await.unwrap().is_none(),
             "a limit must never lock out forever"
         );
     }
 
-    #[test]
-    fn clearing_and_disabling_work() {
-        let l = WindowLimiter::new(1, Duration::from_secs(60));
-        l.hit("a");
-        assert!(l.blocked("a").is_some());
-        l.clear("a");
-        assert!(l.blocked("a").is_none());
-        let off = WindowLimiter::new(0, Duration::from_secs(60));
-        off.hit("a");
-        assert!(off.blocked("a").is_none());
+    #[tokio::test]
+    async fn clearing_and_disabling_work() {
+        let l = limit(1, Duration::from_secs(60));
+        l.hit("a").await.unwrap();
+        assert!(l.blocked("a").await.unwrap().is_some());
+        l.clear("a").await.unwrap();
+        assert!(l.blocked("a").await.unwrap().is_none());
+        let off = limit(0, Duration::from_secs(60));
+        off.hit("a").await.unwrap();
+        assert!(off.blocked("a").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn limits_sharing_a_store_keep_their_own_counters() {
+        let store: Arc<dyn LimitStore> = Arc::new(MemoryLimits::new());
+        let a = Limit::new(store.clone(), "a", 1, Duration::from_secs(60));
+        let b = Limit::new(store, "b", 1, Duration::from_secs(60));
+        a.hit("k").await.unwrap();
+        assert!(a.blocked("k").await.unwrap().is_some());
+        assert!(b.blocked("k").await.unwrap().is_none());
     }
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use payrange_auth_paseto::PasetoTokens;
+use payrange_domain::memory::MemoryLimits;
 use payrange_domain::models::ModelInfo;
 use payrange_domain::models::{Email, NewPassword, Role, User};
-use payrange_domain::ports::{JobQueue, SalaryPredictor};
+use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
 use payrange_domain::services::{
     AccountService, AdminService, PredictionService, RegisterError, Worker,
 };
@@ -22,7 +23,7 @@ use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use secrecy::ExposeSecret as _;
 
 use crate::Settings;
-use crate::limits::WindowLimiter;
+use crate::limits::Limit;
 use crate::metrics::Metrics;
 use crate::worker_loop::Completions;
 
@@ -68,23 +69,32 @@ pub enum QueueKind {
     Amqp(Arc<AmqpJobQueue>),
 }
 
-/// The limits of this process.
+/// The rate limits, counted in the store every process shares (see `limits`).
 pub struct Limits {
     /// Sign-in failures per normalised email.
-    pub signin_account: WindowLimiter,
+    pub signin_account: Limit,
     /// Sign-in failures per client IP address.
-    pub signin_address: WindowLimiter,
+    pub signin_address: Limit,
     /// Accepted submissions per user id.
-    pub submissions: WindowLimiter,
+    pub submissions: Limit,
 }
 
 impl Limits {
-    fn new(s: &Settings) -> Self {
+    /// PostgreSQL's counters when the store is shared by several processes, this process's
+    /// memory otherwise (the embedded SQLite mode has one process).
+    fn new(s: &Settings, store: &Arc<SeaOrmStore>) -> Self {
+        let counters: Arc<dyn LimitStore> = if store.shares_limits() {
+            store.clone()
+        } else {
+            Arc::new(MemoryLimits::new())
+        };
         let signin = Duration::from_secs(s.signin_window_secs);
+        let limit = |name, max, window| Limit::new(counters.clone(), name, max, window);
         Self {
-            signin_account: WindowLimiter::new(s.signin_max_failures_per_account, signin),
-            signin_address: WindowLimiter::new(s.signin_max_failures_per_address, signin),
-            submissions: WindowLimiter::new(
+            signin_account: limit("signin-account", s.signin_max_failures_per_account, signin),
+            signin_address: limit("signin-address", s.signin_max_failures_per_address, signin),
+            submissions: limit(
+                "submissions",
                 s.submit_quota,
                 Duration::from_secs(s.submit_window_secs),
             ),
@@ -160,6 +170,7 @@ impl App {
                 tracing::info!(jobs = pending, "requeued unfinished predictions");
             }
         }
+        let limits = Arc::new(Limits::new(settings, &store));
         Ok(Self {
             accounts,
             predictions,
@@ -170,7 +181,7 @@ impl App {
             completions: Completions::default(),
             completion_poll,
             metrics: Metrics::new(&model.version),
-            limits: Arc::new(Limits::new(settings)),
+            limits,
             model,
             queue_kind,
             worker_batch: settings.worker_batch.max(1),

@@ -110,24 +110,28 @@ impl AccountsApi {
             .as_socket_addr()
             .map(|a| a.ip().to_string())
             .unwrap_or_default();
-        if let Some(wait) = limits
-            .signin_account
-            .blocked(&account)
-            .or_else(|| limits.signin_address.blocked(&address))
-        {
+        let blocked = match limits.signin_account.blocked(&account).await? {
+            Some(wait) => Some(wait),
+            None => limits.signin_address.blocked(&address).await?,
+        };
+        if let Some(wait) = blocked {
             return Err(ApiError::too_many("failed sign-in attempts", wait));
         }
-        let failed = || {
-            limits.signin_account.hit(&account);
-            limits.signin_address.hit(&address);
+        let failed = || async {
+            if let Err(e) = limits.signin_account.hit(&account).await {
+                return e.into();
+            }
+            if let Err(e) = limits.signin_address.hit(&address).await {
+                return e.into();
+            }
             ApiError::invalid_credentials()
         };
         let Ok(password) = Password::parse(&body.password) else {
-            return Err(failed());
+            return Err(failed().await);
         };
         match app.accounts.sign_in(&body.email, &password).await {
             Ok(s) => {
-                limits.signin_account.clear(&account);
+                limits.signin_account.clear(&account).await?;
                 let max_age = (s.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
                 let set_cookie = cookie(&policy, &s.token, max_age.max(0));
                 Ok(SignedIn::Ok(
@@ -139,7 +143,7 @@ impl AccountsApi {
                     set_cookie,
                 ))
             }
-            Err(SignInError::InvalidCredentials) => Err(failed()),
+            Err(SignInError::InvalidCredentials) => Err(failed().await),
             Err(e) => Err(e.into()),
         }
     }
@@ -190,19 +194,19 @@ impl AccountsApi {
     ) -> Result<PasswordChanged, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         let account = me.user.email.to_string();
-        if let Some(wait) = app.limits.signin_account.blocked(&account) {
+        if let Some(wait) = app.limits.signin_account.blocked(&account).await? {
             return Err(ApiError::too_many("failed password attempts", wait));
         }
         let new = NewPassword::parse_with_blocklist(&body.new_password, common_passwords::contains)
             .map_err(|e| ApiError::invalid("new_password", e.to_string()))?;
         let Ok(current) = Password::parse(&body.current_password) else {
-            app.limits.signin_account.hit(&account);
+            app.limits.signin_account.hit(&account).await?;
             return Err(ApiError::invalid_credentials());
         };
         match app.accounts.change_password(&me.user, &current, &new).await {
             Ok(()) => Ok(PasswordChanged::NoContent(cookie(&policy, "", 0))),
             Err(ChangePasswordError::WrongPassword) => {
-                app.limits.signin_account.hit(&account);
+                app.limits.signin_account.hit(&account).await?;
                 Err(ApiError::invalid_credentials())
             }
             Err(e) => Err(e.into()),

@@ -1,6 +1,7 @@
 //! Each use case's error mapped to the API's error, in one place: the status and the `code`
 //! a client sees for every failure of every operation.
 
+use payrange_domain::ports::StoreError;
 use payrange_domain::services::{
     AdminError, AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError,
     SignInError, SubmitError,
@@ -51,3 +52,14 @@ transient_or_internal!(AdminError {
         "administrators cannot disable their own account",
     ),
 });
+
+/// The rate-limit counters' store failing (see `limits`): nothing a client did.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(c) => ApiError::unavailable(&*c),
+            StoreError::Internal(c) => ApiError::internal(&*c),
+            StoreError::Duplicate(_) => ApiError::internal(&e),
+        }
+    }
+}

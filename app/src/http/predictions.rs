@@ -78,7 +78,7 @@ impl PredictionsApi {
     ) -> Result<Submitted, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         let quota_key = me.user.id.to_string();
-        if let Some(wait) = app.limits.submissions.blocked(&quota_key) {
+        if let Some(wait) = app.limits.submissions.blocked(&quota_key).await? {
             return Err(ApiError::too_many("predictions submitted", wait));
         }
         let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
@@ -93,7 +93,7 @@ impl PredictionsApi {
                 }
             })
             .await?;
-        app.limits.submissions.hit(&quota_key);
+        app.limits.submissions.hit(&quota_key).await?;
         let latest = match watch {
             Some(watch) => wait_for(&app, me.user.id, submitted, &watch, wait).await?,
             None => submitted,
