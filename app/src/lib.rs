@@ -2,6 +2,7 @@
 //! HTTP API (poem-openapi) with the web UI, the in-process worker loop, and [`run`], the entry
 //! point that `payrange serve` and the tests share.
 
+pub mod connections;
 pub mod http;
 pub mod limits;
 pub mod metrics;
@@ -39,9 +40,7 @@ pub async fn run(
     if let Some(bind) = settings.metrics_bind {
         spawn_operations_listener(&mut background, &app, bind).await?;
     }
-    Server::new_with_acceptor(TcpAcceptor::from_tokio(listener)?)
-        .run_with_graceful_shutdown(routes, shutdown, Some(std::time::Duration::from_secs(10)))
-        .await?;
+    connections::serve(listener, &settings, routes, shutdown).await?;
     tracing::info!("HTTP server stopped; stopping workers");
     background.abort_all();
     app.queue_drain().await;

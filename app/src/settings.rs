@@ -68,6 +68,13 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request head, from connecting or from the head's first
+    /// byte; then the connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may carry no bytes either way before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once on the API port; further ones wait to be accepted.
+    pub max_connections: usize,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
     /// Failed sign-ins allowed per account within `signin_window_secs` (0: no limit).
@@ -125,6 +132,9 @@ impl Default for Settings {
             metrics_bind: None,
             max_attempts: 5,
             max_body_bytes: 64 * 1024,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
             log_format: LogFormat::Text,
             signin_max_failures_per_account: 10,
             signin_max_failures_per_address: 100,
@@ -172,6 +182,14 @@ impl Settings {
         anyhow::ensure!(
             self.max_body_bytes >= 1024,
             "max_body_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.header_read_timeout_secs >= 1 && self.idle_timeout_secs >= 1,
+            "header_read_timeout_secs and idle_timeout_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            self.max_connections >= 1,
+            "max_connections must be at least 1"
         );
         Ok(())
     }

@@ -8,6 +8,7 @@ mod api {
 
     mod accounts;
     mod admin;
+    mod connections;
     mod errors;
     mod headers;
     mod lookalikes;
