@@ -9,6 +9,11 @@
 //! grew the process by hundreds of megabytes, and a burst of sign-ins could start that many
 //! hashes at once. A queue in front of a fixed pool bounds both memory and CPU. The 19 MiB
 //! themselves are allocated so that glibc gives them back (see `phc`).
+//!
+//! Verifications (sign-in, password change) and new hashes (sign-up, password change,
+//! rehash) have pools of their own: one per core for verifying, half as many for hashing.
+//! Sharing one queue let a burst of sign-ups queue seconds of hashing ahead of every sign-in;
+//! now sign-ups can take at most half the cores and never sit in front of a sign-in.
 
 mod phc;
 
@@ -47,7 +52,10 @@ impl Default for Argon2Settings {
 #[derive(Clone)]
 pub struct Argon2Hasher {
     inner: Arc<Inner>,
-    pool: Arc<HashPool>,
+    /// Verifications: one thread per core.
+    verifying: Arc<HashPool>,
+    /// New hashes: half as many threads (at least one), so they leave verifying some cores.
+    hashing: Arc<HashPool>,
 }
 
 type Task = Box<dyn FnOnce() + Send>;
@@ -58,14 +66,14 @@ struct HashPool {
 }
 
 impl HashPool {
-    fn new() -> Self {
+    /// `threads` threads named `name-0`, `name-1`, ...
+    fn new(name: &str, threads: usize) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Task>();
         let rx = Arc::new(std::sync::Mutex::new(rx));
-        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         for i in 0..threads {
             let rx = rx.clone();
             let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || {
                     loop {
                         let next = rx
@@ -144,13 +152,15 @@ impl Argon2Hasher {
         )
         .map_err(|e| SettingsError(e.to_string()))?
         .to_string();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Ok(Self {
             inner: Arc::new(Inner {
                 params,
                 settings,
                 dummy,
             }),
-            pool: Arc::new(HashPool::new()),
+            verifying: Arc::new(HashPool::new("argon2-verify", cores)),
+            hashing: Arc::new(HashPool::new("argon2-hash", (cores / 2).max(1))),
         })
     }
 
@@ -204,7 +214,7 @@ impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
         let inner = self.inner.clone();
         let pw = password.expose().to_owned();
-        self.pool
+        self.hashing
             .run(move || inner.hash(&pw).map(PasswordHash::new))
             .await
     }
@@ -216,19 +226,53 @@ impl PasswordHasher for Argon2Hasher {
     ) -> Result<Verification, HashError> {
         let inner = self.inner.clone();
         let (pw, phc) = (password.expose().to_owned(), hash.as_str().to_owned());
-        self.pool.run(move || inner.verify(&pw, &phc)).await
+        self.verifying.run(move || inner.verify(&pw, &phc)).await
     }
 
     async fn verify_dummy(&self, password: &Password) {
         let inner = self.inner.clone();
         let pw = password.expose().to_owned();
-        let _ = self.pool.run(move || inner.verify(&pw, &inner.dummy)).await;
+        let _ = self
+            .verifying
+            .run(move || inner.verify(&pw, &inner.dummy))
+            .await;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_queue_of_new_hashes_does_not_delay_a_verification() {
+        let h = Argon2Hasher::new(Argon2Settings::default()).unwrap();
+        let stored = h.hash(&pw("correct horse battery")).await.unwrap();
+        let done = Arc::new(AtomicUsize::new(0));
+        let hashes: Vec<_> = (0..24)
+            .map(|_| {
+                let (h, done) = (h.clone(), done.clone());
+                tokio::spawn(async move {
+                    h.hash(&pw("a sign-up password")).await.unwrap();
+                    done.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        // Lets every spawned sign-up reach the queue first (a hash takes tens of milliseconds).
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        h.verify(&pw("correct horse battery"), &stored)
+            .await
+            .unwrap();
+        let ahead = done.load(Ordering::SeqCst);
+        assert!(
+            ahead < 12,
+            "{ahead} of 24 queued sign-up hashes finished before one sign-in's verification"
+        );
+        for task in hashes {
+            task.await.unwrap();
+        }
+    }
 
     fn pw(s: &str) -> Password {
         Password::parse(s).unwrap()
