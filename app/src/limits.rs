@@ -75,6 +75,21 @@ impl Limit {
         Ok((c.count >= self.max).then(|| wait(c.expires_at, now)))
     }
 
+    /// Counts one attempt for `key`; `Some(wait)` when it went past the limit and must be
+    /// refused. Checking and counting in one step, so that concurrent attempts cannot all
+    /// pass a check made before any of them is counted.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be written.
+    pub async fn take(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        if self.max == 0 {
+            return Ok(None);
+        }
+        let now = OffsetDateTime::now_utc();
+        let c = self.store.hit(&self.key(key), self.window, now).await?;
+        Ok((c.count > self.max).then(|| wait(c.expires_at, now)))
+    }
+
     /// Forgets `key`'s hits (after a successful sign-in).
     ///
     /// # Errors
@@ -133,6 +148,15 @@ mod tests {
         let off = limit(0, Duration::from_secs(60));
         off.hit("a").await.unwrap();
         assert!(off.blocked("a").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn taking_refuses_only_attempts_past_the_limit() {
+        let l = limit(2, Duration::from_secs(60));
+        assert!(l.take("a").await.unwrap().is_none());
+        assert!(l.take("a").await.unwrap().is_none());
+        assert!(l.take("a").await.unwrap().is_some());
+        assert!(l.take("b").await.unwrap().is_none());
     }
 
     #[tokio::test]

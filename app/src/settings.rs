@@ -83,6 +83,10 @@ pub struct Settings {
     pub signin_max_failures_per_address: usize,
     /// The sign-in throttling window, in seconds.
     pub signin_window_secs: u64,
+    /// Sign-up attempts allowed per client address within `signup_window_secs` (0: no limit).
+    pub signup_max_per_address: usize,
+    /// The sign-up limit's window, in seconds.
+    pub signup_window_secs: u64,
     /// Predictions a user may submit within `submit_window_secs` (0: no limit).
     pub submit_quota: usize,
     /// The submission quota window, in seconds.
@@ -139,6 +143,8 @@ impl Default for Settings {
             signin_max_failures_per_account: 10,
             signin_max_failures_per_address: 100,
             signin_window_secs: 15 * 60,
+            signup_max_per_address: 20,
+            signup_window_secs: 60 * 60,
             submit_quota: 300,
             submit_window_secs: 60,
         }

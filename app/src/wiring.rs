@@ -75,6 +75,8 @@ pub struct Limits {
     pub signin_account: Limit,
     /// Sign-in failures per client IP address.
     pub signin_address: Limit,
+    /// Sign-up attempts per client IP address.
+    pub signup_address: Limit,
     /// Accepted submissions per user id.
     pub submissions: Limit,
 }
@@ -93,6 +95,11 @@ impl Limits {
         Self {
             signin_account: limit("signin-account", s.signin_max_failures_per_account, signin),
             signin_address: limit("signin-address", s.signin_max_failures_per_address, signin),
+            signup_address: limit(
+                "signup-address",
+                s.signup_max_per_address,
+                Duration::from_secs(s.signup_window_secs),
+            ),
             submissions: limit(
                 "submissions",
                 s.submit_quota,

@@ -16,5 +16,6 @@ mod api {
     mod predictions;
     mod production;
     mod results;
+    mod signups;
     mod system;
 }

@@ -56,6 +56,14 @@ enum Me {
     Ok(Json<UserDto>),
 }
 
+/// The client's IP address: the TCP peer (behind a proxy, the proxy's address).
+fn client_address(req: &Request) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
 fn cookie(policy: &CookiePolicy, value: &str, max_age: i64) -> String {
     let secure = if policy.secure { "; Secure" } else { "" };
     format!(
@@ -70,10 +78,14 @@ impl AccountsApi {
     /// Password rules: 12 to 128 characters (any Unicode, no composition rules), not on the
     /// bundled list of common passwords. Answers 409 `email_taken` when the email is in use:
     /// registration necessarily reveals that, as any sign-up form does.
+    ///
+    /// At most 20 sign-up attempts per client address in an hour (configurable), counted
+    /// before the password is hashed; past that, 429 with `Retry-After`.
     #[oai(path = "/users", method = "post", operation_id = "register")]
     async fn register(
         &self,
         app: Data<&App>,
+        req: &Request,
         body: Json<Registration>,
     ) -> Result<Registered, ApiError> {
         let email =
@@ -81,6 +93,11 @@ impl AccountsApi {
         let password =
             NewPassword::parse_with_blocklist(&body.password, common_passwords::contains)
                 .map_err(|e| ApiError::invalid("password", e.to_string()))?;
+        // Counted and refused before hashing: a burst of sign-ups neither takes the hashing
+        // threads nor probes which emails are taken (409) faster than the limit.
+        if let Some(wait) = app.limits.signup_address.take(&client_address(req)).await? {
+            return Err(ApiError::too_many("sign-ups from this address", wait));
+        }
         let user = app.accounts.register(email, &password, Role::User).await?;
         Ok(Registered::Created(Json(UserDto::from(&user))))
     }
@@ -105,11 +122,7 @@ impl AccountsApi {
         // case) share one account's throttle as they share its account.
         let account = Email::parse(&body.email)
             .map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string());
-        let address = req
-            .remote_addr()
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
+        let address = client_address(req);
         let blocked = match limits.signin_account.blocked(&account).await? {
             Some(wait) => Some(wait),
             None => limits.signin_address.blocked(&address).await?,
