@@ -21,7 +21,7 @@ use poem::{Endpoint, Server};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 use crate::Settings;
 
@@ -92,10 +92,10 @@ struct LimitedStream {
 /// Where the connection stands in its current request head.
 struct HeadDeadline {
     limit: Duration,
-    /// Fires `limit` after the head began; polled only while `in_head`.
-    deadline: Pin<Box<Sleep>>,
-    /// A head has begun (a connection starts in one) and has not ended yet.
-    in_head: bool,
+    /// While a head is under way (a connection starts in one): fires `limit` after it began.
+    /// Dropped when the head ends, so that a stale timer wakes nothing: a spurious wake-up
+    /// makes hyper flush, which poem's idle timeout would count as activity.
+    deadline: Option<Pin<Box<Sleep>>>,
     /// A response was written since the last head ended: the next byte read starts a head.
     answered: bool,
     /// Line feeds in a row, ignoring carriage returns: 2 ends a head (CRLF CRLF or LF LF).
@@ -113,8 +113,7 @@ impl HeadDeadline {
     fn new(limit: Duration) -> Self {
         Self {
             limit,
-            deadline: Box::pin(tokio::time::sleep(limit)),
-            in_head: true,
+            deadline: Some(Box::pin(tokio::time::sleep(limit))),
             answered: false,
             newlines: 0,
             http2: false,
@@ -124,7 +123,11 @@ impl HeadDeadline {
 
     /// Whether the head under way is past its deadline (registering the wake-up if not).
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        self.in_head && !self.http2 && self.deadline.as_mut().poll(cx).is_ready()
+        !self.http2
+            && self
+                .deadline
+                .as_mut()
+                .is_some_and(|d| d.as_mut().poll(cx).is_ready())
     }
 
     /// Follows the bytes just read.
@@ -136,21 +139,19 @@ impl HeadDeadline {
             self.preface = (matches && !self.http2).then_some(end);
         }
         for &b in bytes {
-            if !self.in_head && self.answered {
-                self.in_head = true;
+            if self.deadline.is_none() && self.answered {
                 self.answered = false;
                 self.newlines = 0;
-                let next = Instant::now() + self.limit;
-                self.deadline.as_mut().reset(next);
+                self.deadline = Some(Box::pin(tokio::time::sleep(self.limit)));
             }
-            if !self.in_head {
+            if self.deadline.is_none() {
                 continue;
             }
             match b {
                 b'\n' => {
                     self.newlines += 1;
                     if self.newlines == 2 {
-                        self.in_head = false;
+                        self.deadline = None;
                     }
                 }
                 b'\r' => {}
@@ -234,16 +235,19 @@ mod tests {
     async fn a_head_ends_at_its_first_empty_line_and_the_next_begins_after_an_answer() {
         let mut h = HeadDeadline::new(Duration::from_secs(1));
         h.read(b"GET / HTTP/1.1\r\nHost: x\r\n");
-        assert!(h.in_head);
+        assert!(h.deadline.is_some());
         h.read(b"\r\n");
-        assert!(!h.in_head);
+        assert!(h.deadline.is_none());
         h.read(b"body bytes");
-        assert!(!h.in_head, "a body is not a head");
+        assert!(h.deadline.is_none(), "a body is not a head");
         h.answered = true;
         h.read(b"G");
-        assert!(h.in_head, "the next request's first byte starts its head");
+        assert!(
+            h.deadline.is_some(),
+            "the next request's first byte starts its head"
+        );
         h.read(b"ET / HTTP/1.1\n\n");
-        assert!(!h.in_head, "bare line feeds end a head too");
+        assert!(h.deadline.is_none(), "bare line feeds end a head too");
     }
 
     #[tokio::test]

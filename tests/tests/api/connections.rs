@@ -85,10 +85,16 @@ async fn a_head_sent_in_time_is_answered_and_a_later_slow_one_is_cut_off() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed() {
-    let app = TestApp::spawn_with(|s| s.idle_timeout_secs = 1).await;
+    // Idle 2 s: the head deadline's timer (1 s) must not count as activity and postpone it,
+    // as a stale one once did (closing only at 3 s).
+    let app = TestApp::spawn_with(|s| {
+        s.idle_timeout_secs = 2;
+        s.header_read_timeout_secs = 1;
+    })
+    .await;
     let mut stream = connect(&app).await;
     assert!(ask(&mut stream).await.starts_with("HTTP/1.1 200"));
-    assert!(closed_within(&mut stream, Duration::from_secs(4)).await);
+    assert!(closed_within(&mut stream, Duration::from_millis(2700)).await);
 }
 
 #[tokio::test]
