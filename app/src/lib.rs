@@ -5,6 +5,7 @@
 pub mod connections;
 pub mod http;
 pub mod limits;
+pub mod lockout;
 pub mod metrics;
 pub mod settings;
 pub mod wiring;

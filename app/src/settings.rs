@@ -77,11 +77,18 @@ pub struct Settings {
     pub max_connections: usize,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
-    /// Failed sign-ins allowed per account within `signin_window_secs` (0: no limit).
+    /// Failed sign-ins allowed per account and client address pair within
+    /// `signin_window_secs` (0: no limit).
+    pub signin_max_failures_per_pair: usize,
+    /// Failed sign-ins allowed per account, from all addresses together, within
+    /// `signin_account_window_secs` (0: no limit); addresses that signed in to the account
+    /// lately are exempt.
     pub signin_max_failures_per_account: usize,
+    /// The per-account window, in seconds.
+    pub signin_account_window_secs: u64,
     /// Failed sign-ins allowed per client address within `signin_window_secs` (0: no limit).
     pub signin_max_failures_per_address: usize,
-    /// The sign-in throttling window, in seconds.
+    /// The per-pair and per-address sign-in window, in seconds.
     pub signin_window_secs: u64,
     /// Sign-up attempts allowed per client address within `signup_window_secs` (0: no limit).
     pub signup_max_per_address: usize,
@@ -140,7 +147,9 @@ impl Default for Settings {
             idle_timeout_secs: 60,
             max_connections: 4096,
             log_format: LogFormat::Text,
-            signin_max_failures_per_account: 10,
+            signin_max_failures_per_pair: 10,
+            signin_max_failures_per_account: 100,
+            signin_account_window_secs: 60 * 60,
             signin_max_failures_per_address: 100,
             signin_window_secs: 15 * 60,
             signup_max_per_address: 20,

@@ -69,10 +69,17 @@ pub enum QueueKind {
     Amqp(Arc<AmqpJobQueue>),
 }
 
+/// How long an address that signed in to an account stays exempt from the account's limit.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// The rate limits, counted in the store every process shares (see `limits`).
 pub struct Limits {
-    /// Sign-in failures per normalised email.
+    /// Sign-in failures per (normalised email, client IP address) pair.
+    pub signin_pair: Limit,
+    /// Sign-in failures per normalised email, from every address not in `signin_known`.
     pub signin_account: Limit,
+    /// (Email, address) pairs that signed in successfully lately: their owner's.
+    pub signin_known: Limit,
     /// Sign-in failures per client IP address.
     pub signin_address: Limit,
     /// Sign-up attempts per client IP address.
@@ -93,7 +100,13 @@ impl Limits {
         let signin = Duration::from_secs(s.signin_window_secs);
         let limit = |name, max, window| Limit::new(counters.clone(), name, max, window);
         Self {
-            signin_account: limit("signin-account", s.signin_max_failures_per_account, signin),
+            signin_pair: limit("signin-pair", s.signin_max_failures_per_pair, signin),
+            signin_account: limit(
+                "signin-account",
+                s.signin_max_failures_per_account,
+                Duration::from_secs(s.signin_account_window_secs),
+            ),
+            signin_known: limit("signin-known", 1, KNOWN_FOR),
             signin_address: limit("signin-address", s.signin_max_failures_per_address, signin),
             signup_address: limit(
                 "signup-address",

@@ -11,6 +11,7 @@ mod api {
     mod connections;
     mod errors;
     mod headers;
+    mod lockout;
     mod lookalikes;
     mod metrics;
     mod predictions;

@@ -106,9 +106,10 @@ impl AccountsApi {
     ///
     /// Returns a token valid for the configured lifetime (at most 12 hours) and sets it as an
     /// HttpOnly, SameSite=Strict cookie. An unknown email and a wrong password get the same
-    /// 401 `invalid_credentials` answer. After 10 failures for one account (or 100 from one
-    /// address) within 15 minutes (configurable), sign-in answers 429 with `Retry-After` until
-    /// the oldest failure leaves the window.
+    /// 401 `invalid_credentials` answer. After 10 failures for one account from one address
+    /// (or 100 from one address) within 15 minutes, or 100 for one account within an hour
+    /// from addresses that have not signed in to it lately (all configurable), sign-in
+    /// answers 429 with `Retry-After` until the window closes.
     #[oai(path = "/sessions", method = "post", operation_id = "signIn")]
     async fn sign_in(
         &self,
@@ -123,28 +124,21 @@ impl AccountsApi {
         let account = Email::parse(&body.email)
             .map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string());
         let address = client_address(req);
-        let blocked = match limits.signin_account.blocked(&account).await? {
-            Some(wait) => Some(wait),
-            None => limits.signin_address.blocked(&address).await?,
-        };
-        if let Some(wait) = blocked {
+        if let Some(wait) = limits.signin_blocked(&account, &address).await? {
             return Err(ApiError::too_many("failed sign-in attempts", wait));
         }
         let failed = || async {
-            if let Err(e) = limits.signin_account.hit(&account).await {
-                return e.into();
+            match limits.signin_failed(&account, &address).await {
+                Ok(()) => ApiError::invalid_credentials(),
+                Err(e) => e.into(),
             }
-            if let Err(e) = limits.signin_address.hit(&address).await {
-                return e.into();
-            }
-            ApiError::invalid_credentials()
         };
         let Ok(password) = Password::parse(&body.password) else {
             return Err(failed().await);
         };
         match app.accounts.sign_in(&body.email, &password).await {
             Ok(s) => {
-                limits.signin_account.clear(&account).await?;
+                limits.signin_succeeded(&account, &address).await?;
                 let max_age = (s.expires_at - time::OffsetDateTime::now_utc()).whole_seconds();
                 let set_cookie = cookie(&policy, &s.token, max_age.max(0));
                 Ok(SignedIn::Ok(
@@ -207,19 +201,20 @@ impl AccountsApi {
     ) -> Result<PasswordChanged, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         let account = me.user.email.to_string();
-        if let Some(wait) = app.limits.signin_account.blocked(&account).await? {
+        let address = client_address(req);
+        if let Some(wait) = app.limits.signin_blocked(&account, &address).await? {
             return Err(ApiError::too_many("failed password attempts", wait));
         }
         let new = NewPassword::parse_with_blocklist(&body.new_password, common_passwords::contains)
             .map_err(|e| ApiError::invalid("new_password", e.to_string()))?;
         let Ok(current) = Password::parse(&body.current_password) else {
-            app.limits.signin_account.hit(&account).await?;
+            app.limits.signin_failed(&account, &address).await?;
             return Err(ApiError::invalid_credentials());
         };
         match app.accounts.change_password(&me.user, &current, &new).await {
             Ok(()) => Ok(PasswordChanged::NoContent(cookie(&policy, "", 0))),
             Err(ChangePasswordError::WrongPassword) => {
-                app.limits.signin_account.hit(&account).await?;
+                app.limits.signin_failed(&account, &address).await?;
                 Err(ApiError::invalid_credentials())
             }
             Err(e) => Err(e.into()),

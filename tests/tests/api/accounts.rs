@@ -292,7 +292,7 @@ async fn sign_in_is_throttled_per_account_with_retry_after_and_other_accounts_ar
 #[tokio::test]
 async fn throttling_ends_when_the_window_passes() {
     let app = TestApp::spawn_with(|s| {
-        s.signin_max_failures_per_account = 2;
+        s.signin_max_failures_per_pair = 2;
         s.signin_window_secs = 1;
     })
     .await;
