@@ -223,10 +223,22 @@ async fn head_is_answered_wherever_get_is_with_the_headers_and_no_body() {
         let get_type = get.headers().get("content-type").cloned();
         let head = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
-        assert_eq!(head.headers().get("content-type").cloned(), get_type, "{path}");
-        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+        assert_eq!(
+            head.headers().get("content-type").cloned(),
+            get_type,
+            "{path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
     }
     // Where GET is refused, so is HEAD, the same way.
-    let r = app.client.head(app.url("/api/v1/users/me")).send().await.unwrap();
+    let r = app
+        .client
+        .head(app.url("/api/v1/users/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
