@@ -5,6 +5,12 @@ import { rangeChart, historyChart, responsive } from './chart.js';
 
 const PAGE_SIZE = 10;
 const POLL_MS = 1000;
+// After this long an estimate is called slow: the spinner stops and History is offered.
+// `?stuckMs=` shortens it for the browser tests.
+const PARAMS = new URLSearchParams(location.search);
+const STUCK_MS = Number(PARAMS.get('stuckMs')) > 0 ? Number(PARAMS.get('stuckMs')) : 10000;
+// A slow estimate is still checked, at this slower pace, and shown if it finishes.
+const SLOW_POLL_MS = Math.min(5000, STUCK_MS / 2);
 
 const state = {
   user: null,
@@ -13,6 +19,7 @@ const state = {
   authEmail: '',
   draft: { name: '', description: '', area: '' },
   predicting: null, // { status } while a job is in flight
+  stuck: null, // { id } of an estimate that took longer than STUCK_MS and is still pending
   predictError: null,
   current: null, // last prediction shown on the Estimate page
   viewed: null, // prediction opened from history
@@ -106,11 +113,45 @@ function fmtDate(s, withTime = true) {
 }
 
 // ---------- messages ----------
+/**
+ * A wait in words, from `Retry-After` seconds: seconds under a minute, else minutes rounded
+ * up ("in 42 seconds", "in 15 minutes"; "через 42 секунды", "через 15 минут").
+ */
+function fmtWait(secs) {
+  const s = Math.max(1, Math.ceil(secs));
+  const [n, unit] = s < 60 ? [s, 'second'] : [Math.ceil(s / 60), 'minute'];
+  try {
+    return new Intl.RelativeTimeFormat(locale(), { numeric: 'always' }).format(n, unit);
+  } catch {
+    return `${n} ${unit === 'second' ? 's' : 'min'}`;
+  }
+}
+
+/**
+ * An API error in the current language. Known codes have their own words; an unknown code
+ * gets a generic sentence with the code (in English the server's own message, which is
+ * English).
+ */
 function errorText(err) {
   if (!(err instanceof ApiError)) return t('err.internal');
-  if (err.code === 'too_many_requests' && err.retryAfter) return t('err.too_many_requests.wait', { n: err.retryAfter });
+  if (err.code === 'too_many_requests' && err.retryAfter) return t('err.too_many_requests.wait', { when: fmtWait(err.retryAfter) });
   if (has(`err.${err.code}`)) return t(`err.${err.code}`);
-  return err.message || t('err.unknown', { code: err.code });
+  if (lang() === 'en' && err.message) return err.message;
+  return t('err.unknown', { code: err.code });
+}
+
+// Reasons the server gives for a failed estimate, recognised so that they can be translated.
+const FAILURES = [
+  [/job queue was unavailable/i, 'fail.queue'],
+  [/gave up after/i, 'fail.gaveUp'],
+];
+
+/** Why an estimate failed, in the current language where the reason is a known one. */
+function failureText(reason) {
+  const r = String(reason || '');
+  const known = FAILURES.find(([re]) => re.test(r));
+  if (known) return t(known[1]);
+  return r && lang() === 'en' ? r : t('fail.other');
 }
 
 /** Turn a server field message into plain words in the current language where we recognise it. */
@@ -127,12 +168,39 @@ function fieldText(field, message) {
   return m || t('v.required');
 }
 
-function flash(text, kind = 'info') {
+// Success and information messages go away by themselves after this long (errors and
+// warnings stay until closed); `?flashMs=` shortens it for the browser tests.
+const FLASH_MS = Number(PARAMS.get('flashMs')) > 0 ? Number(PARAMS.get('flashMs')) : 6000;
+let flashTimer = null;
+let flashing = null; // { msg, kind } of the message shown, to redraw it in another language
+
+/**
+ * Shows a message: `msg` is a string key or a function giving the text, so that a language
+ * switch redraws it. `ok` and `info` messages dismiss themselves.
+ */
+function flash(msg, kind = 'info') {
+  clearTimeout(flashTimer);
+  flashing = msg ? { msg, kind } : null;
+  drawFlash();
+  if (msg && (kind === 'ok' || kind === 'info')) {
+    const expire = () => {
+      const box = $('#flash');
+      // Not while the pointer or the focus is on it: the person may be reading it.
+      if (box.matches(':hover') || box.contains(document.activeElement)) { flashTimer = setTimeout(expire, 1000); return; }
+      flashing = null;
+      drawFlash();
+    };
+    flashTimer = setTimeout(expire, FLASH_MS);
+  }
+}
+
+function drawFlash() {
   const box = $('#flash');
   box.replaceChildren();
-  if (!text) return;
-  box.append(h('div', { class: `flash-msg flash-${kind}` }, h('span', {}, text),
-    h('button', { type: 'button', class: 'flash-close', 'aria-label': '×', onclick: () => box.replaceChildren() }, '×')));
+  if (!flashing) return;
+  const close = () => { clearTimeout(flashTimer); flashing = null; drawFlash(); };
+  box.append(h('div', { class: `flash-msg flash-${flashing.kind}` }, h('span', {}, typeof flashing.msg === 'function' ? flashing.msg() : t(flashing.msg)),
+    h('button', { type: 'button', class: 'flash-close', 'aria-label': t('close'), onclick: close }, h('span', { 'aria-hidden': 'true' }, '×'))));
 }
 
 // ---------- session handling ----------
@@ -142,7 +210,7 @@ function handleAuthLoss(err) {
     resetUserState();
     state.user = null;
     updateHeader();
-    flash(t('auth.sessionEnded'), 'warn');
+    flash('auth.sessionEnded', 'warn');
     go('signin');
     return true;
   }
@@ -154,6 +222,7 @@ function resetUserState() {
   state.current = null;
   state.viewed = null;
   state.predicting = null;
+  state.stuck = null;
   state.predictError = null;
   state.history = { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null };
   state.model = null;
@@ -193,11 +262,12 @@ function render(focus = false) {
     const active = a.dataset.route === name || (name === 'p' && a.dataset.route === 'history');
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
+  const h1 = $('h1', main());
   if (focus || changed) {
-    const h1 = $('h1', main());
     if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); }
-    document.title = `${h1 ? h1.textContent + ' · ' : ''}payrange`;
   }
+  // Every render, so that the tab's title follows a language switch too.
+  document.title = `${h1 ? h1.textContent + ' · ' : ''}payrange`;
 }
 
 function updateHeader() {
@@ -308,7 +378,7 @@ function authView(name) {
       state.authEmail = '';
       resetUserState();
       updateHeader();
-      flash(signup ? t('auth.created') : '', 'ok');
+      flash(signup ? 'auth.created' : null, 'ok');
       go('predict');
     } catch (err) {
       submit.disabled = false;
@@ -349,6 +419,10 @@ function predictView() {
   if (busy) {
     out.append(h('div', { class: 'card placeholder busy-card', 'aria-hidden': 'true' },
       h('span', { class: 'spinner big' }), h('p', {}, t(`predict.${state.predicting.status}`)), h('p', { class: 'muted small' }, t('predict.busy.hint'))));
+  } else if (state.stuck) {
+    out.append(h('div', { class: 'card slow-card', 'data-testid': 'slow' },
+      h('p', { role: 'status' }, t('predict.slow')),
+      h('p', {}, h('a', { class: 'btn', href: '#/history' }, t('predict.slow.history')))));
   } else if (state.predictError) out.append(h('div', { class: 'card error-card', role: 'alert' }, state.predictError));
   else if (state.current) out.append(resultCard(state.current));
   else out.append(h('div', { class: 'card placeholder' }, h('p', { class: 'muted' }, t('predict.placeholder'))));
@@ -383,34 +457,76 @@ async function submitPrediction(form) {
   const input = { name: d.name.trim(), description: d.description.trim() };
   if (d.area.trim()) input.area = d.area.trim();
   state.predicting = { status: 'sending' };
+  state.stuck = null;
   state.predictError = null;
   rerenderIf('predict');
+  const started = Date.now();
   try {
     let p = await api.predict(input, 5);
     state.history.loaded = false;
     while (p.status === 'queued' || p.status === 'running') {
+      if (Date.now() - started >= STUCK_MS) { becameSlow(p); return; }
       state.predicting = { status: p.status };
       rerenderIf('predict');
       await sleep(POLL_MS);
       p = await api.prediction(p.id);
     }
     state.predicting = null;
-    state.history.cursors = [null]; state.history.page = 0; state.history.loaded = false;
-    if (p.status === 'failed') {
-      state.current = null;
-      state.predictError = t('predict.failed', { error: p.error || t('err.internal') });
-    } else {
-      state.current = p;
-    }
-    rerenderIf('predict');
-    const r = $('#result-area .result h2');
-    if (r && parseRoute().name === 'predict') { r.setAttribute('tabindex', '-1'); r.focus(); }
+    showFinished(p);
   } catch (err) {
     state.predicting = null;
     if (handleAuthLoss(err)) return;
     rerenderIf('predict');
     const f = $('#main form');
     if (f && parseRoute().name === 'predict') showServerErrors(f, err);
+  }
+}
+
+/** Shows a finished estimate (or its failure) on the Estimate page and brings it into view. */
+function showFinished(p) {
+  state.history.cursors = [null]; state.history.page = 0; state.history.loaded = false;
+  if (p.status === 'failed') {
+    state.current = null;
+    state.predictError = t('predict.failed', { error: failureText(p.error) });
+  } else {
+    state.current = p;
+  }
+  rerenderIf('predict');
+  const r = $('#result-area .result h2') || $('#result-area .error-card');
+  if (r && parseRoute().name === 'predict') {
+    r.setAttribute('tabindex', '-1');
+    r.focus({ preventScroll: true });
+    // On a phone the result sits below the form: bring its top into view.
+    const card = r.closest('.card');
+    const top = card.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.5) card.scrollIntoView({ block: 'start' });
+  }
+}
+
+/**
+ * The estimate is taking longer than usual: say so, stop the spinner, point to History, and
+ * keep checking at a slower pace; if it finishes while nothing newer was asked, show it.
+ */
+async function becameSlow(p) {
+  state.predicting = null;
+  state.stuck = { id: p.id };
+  state.history.loaded = false;
+  rerenderIf('predict');
+  while (state.stuck && state.stuck.id === p.id && state.user) {
+    await sleep(SLOW_POLL_MS);
+    if (!state.stuck || state.stuck.id !== p.id) return;
+    try {
+      p = await api.prediction(p.id);
+    } catch (err) {
+      if (handleAuthLoss(err)) return;
+      continue;
+    }
+    if (p.status !== 'queued' && p.status !== 'running') {
+      if (!state.stuck || state.stuck.id !== p.id) return;
+      state.stuck = null;
+      showFinished(p);
+      return;
+    }
   }
 }
 
@@ -509,7 +625,7 @@ function viewedView(_name, id) {
   if (p.status === 'done') wrap.append(resultCard(p));
   else {
     wrap.append(h('div', { class: 'card' }, h('h2', {}, p.name), statusBadge(p.status),
-      p.error ? h('p', { role: 'alert' }, t('predict.failed', { error: p.error })) : null));
+      p.error ? h('p', { role: 'alert' }, t('predict.failed', { error: failureText(p.error) })) : null));
     if (p.status === 'queued' || p.status === 'running') setTimeout(() => { if (parseRoute().arg === id) { state.viewed = null; rerenderIf('p'); } }, 1500);
   }
   return wrap;
@@ -564,7 +680,7 @@ function historyRow(p) {
   const range = done ? [
     h('span', { class: 'range-main' }, fmtMoneyRange(p.salary_from, p.salary_to, p.currency)),
     hasLikely(p) ? h('span', { class: 'range-likely', 'data-testid': 'history-likely' }, t('history.likely', { p: fmtPct(p.level), range: fmtMoneyRange(p.likely_from, p.likely_to, p.currency) })) : null,
-  ] : (p.status === 'failed' ? (p.error || '') : '…');
+  ] : (p.status === 'failed' ? failureText(p.error) : '…');
   return h('tr', { 'data-id': p.id },
     h('td', { 'data-label': t('history.col.date'), class: 'date-cell' }, fmtDate(p.created_at)),
     h('td', { 'data-label': t('history.col.title'), class: 'title-cell' }, h('a', { href: `#/p/${encodeURIComponent(p.id)}` }, p.name)),
@@ -661,7 +777,7 @@ async function exportCsv(btn) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   } catch (err) {
     if (handleAuthLoss(err)) return;
-    flash(errorText(err), 'error');
+    flash(() => errorText(err), 'error');
   } finally {
     btn.disabled = false;
     btn.textContent = t('history.export');
@@ -734,14 +850,14 @@ function modelView() {
 async function boot() {
   updateHeader();
   for (const b of document.querySelectorAll('[data-lang]')) {
-    b.addEventListener('click', () => { setLang(b.dataset.lang); updateHeader(); render(false); });
+    b.addEventListener('click', () => { setLang(b.dataset.lang); updateHeader(); drawFlash(); render(false); });
   }
   $('#signout').addEventListener('click', async () => {
-    try { await api.signOut(); } catch (err) { if (!(err instanceof ApiError && err.code === 'unauthorized')) { flash(errorText(err), 'error'); return; } }
+    try { await api.signOut(); } catch (err) { if (!(err instanceof ApiError && err.code === 'unauthorized')) { flash(() => errorText(err), 'error'); return; } }
     state.user = null;
     resetUserState();
     updateHeader();
-    flash(t('auth.signedOut'), 'ok');
+    flash('auth.signedOut', 'ok');
     go('signin');
   });
   window.addEventListener('hashchange', () => render(false));

@@ -5,6 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -96,4 +98,35 @@ export async function launchBrowser() {
 export async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * A browser context that enforces the pages' Content-Security-Policy as any browser does
+ * (no `bypassCSP`) and hands each violation to `onCsp` as "directive blocked-URI at URL".
+ * axe-core comes in as an init script, which CSP does not govern (the pages allow no eval
+ * or inline script).
+ */
+export async function newContext(browser, viewport, locale, onCsp) {
+  const c = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  c.setDefaultTimeout(Number(process.env.UI_TIMEOUT_MS || 30000));
+  await c.exposeBinding('__cspViolation', (_, v) => onCsp(v));
+  await c.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => window.__cspViolation(`${e.effectiveDirective} ${e.blockedURI} at ${location.href}`)));
+  await c.addInitScript({ content: AXE });
+  return c;
+}
+
+/**
+ * Runs axe-core (loaded by `newContext`) on the page; fails on any critical, serious or
+ * moderate violation.
+ */
+export async function assertAccessible(p, what) {
+  const violations = await p.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => ['critical', 'serious', 'moderate'].includes(v.impact))
+      .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `axe-core on ${what}`);
 }

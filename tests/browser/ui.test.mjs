@@ -3,10 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startServer, launchBrowser, shot, DESKTOP, PHONE } from './harness.mjs';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { startServer, launchBrowser, shot, newContext as harnessContext, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
 
 const EMAIL = `ui-${Date.now()}@example.com`;
 const PASSWORD = 'Violet-lantern-harbour-72';
@@ -25,21 +22,6 @@ const STATED_JOB = {
     + 'Условия: зарплата от 250 000 до 350 000 руб. на руки, удалённая работа, ДМС, гибкий график.',
   area: 'Москва',
 };
-const TIMEOUT = Number(process.env.UI_TIMEOUT_MS || 30000);
-
-/**
- * Runs axe-core (loaded into every page by `newContext`) on the page; fails on any critical,
- * serious or moderate violation.
- */
-async function assertAccessible(p, what) {
-  const violations = await p.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => ['critical', 'serious', 'moderate'].includes(v.impact))
-      .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  assert.deepEqual(violations, [], `axe-core on ${what}`);
-}
-
 /** The amounts listed in an explanation column. */
 const amounts = (p, col) => p.locator(`[data-testid=${col}] [data-testid=amount]`).allTextContents();
 
@@ -48,19 +30,9 @@ let server, browser, ctx, page;
 /** Every Content-Security-Policy violation of any page, as "directive blocked-URI". */
 const cspViolations = [];
 
-/**
- * A browser context that enforces the pages' Content-Security-Policy as any browser does
- * (no `bypassCSP`) and reports each violation into `cspViolations`. axe-core comes in as an
- * init script, which CSP does not govern (the pages allow no eval or inline script).
- */
+/** A browser context that reports each Content-Security-Policy violation into `cspViolations`. */
 async function newContext(viewport, locale = 'en-US') {
-  const c = await browser.newContext({ viewport, locale, acceptDownloads: true });
-  c.setDefaultTimeout(TIMEOUT);
-  await c.exposeBinding('__cspViolation', (_, v) => cspViolations.push(v));
-  await c.addInitScript(() => document.addEventListener('securitypolicyviolation',
-    (e) => window.__cspViolation(`${e.effectiveDirective} ${e.blockedURI} at ${location.href}`)));
-  await c.addInitScript({ content: AXE });
-  return c;
+  return harnessContext(browser, viewport, locale, (v) => cspViolations.push(v));
 }
 
 const h1 = (p, text) => p.locator('h1', { hasText: text }).waitFor();
@@ -374,7 +346,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     // Too many attempts, with the wait from Retry-After.
     await p.route('**/api/v1/users', reply(429, { code: 'too_many_requests', message: 'slow down' }, { 'Retry-After': '42' }));
     await fill();
-    await p.locator('.form-error', { hasText: 'Too many attempts. Please try again in 42 s.' }).waitFor();
+    await p.locator('.form-error', { hasText: 'Too many attempts. Please try again in 42 seconds.' }).waitFor();
     await p.unroute('**/api/v1/users');
     // Service unavailable.
     await p.route('**/api/v1/users', reply(503, { code: 'service_unavailable', message: 'db down' }));
