@@ -101,10 +101,6 @@ function perLine(p) {
 function fmtPct(f, digits = 0) {
   return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(f);
 }
-function fmtShort(s) {
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? '' : new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short' }).format(d);
-}
 function fmtDate(s, withTime = true) {
   if (!s) return '—';
   const d = new Date(s);
@@ -690,12 +686,16 @@ function historyRow(p) {
 }
 
 function historyChartBox() {
-  const done = state.history.items.filter((p) => p.status === 'done' && Number.isFinite(p.salary_from) && Number.isFinite(p.salary_to)).slice().reverse();
+  // In the table's order: newest first.
+  const done = state.history.items.filter((p) => p.status === 'done' && Number.isFinite(p.salary_from) && Number.isFinite(p.salary_to));
   const cur = done[0] ? done[0].currency : 'RUR';
   return h('figure', { class: 'card chart-card', id: 'history-chart' },
     h('figcaption', {}, t('history.chart')),
     done.length ? responsive((width) => historyChart({
-      items: done.map((p) => ({ from: p.salary_from, to: p.salary_to, name: p.name, date: fmtDate(p.created_at), short: fmtShort(p.created_at) })),
+      items: done.map((p) => ({
+        from: p.salary_from, to: p.salary_to, name: p.name, href: `#/p/${encodeURIComponent(p.id)}`, range: fmtMoneyRange(p.salary_from, p.salary_to, cur),
+        label: t('history.chart.bar', { name: p.name, range: fmtMoneyRange(p.salary_from, p.salary_to, cur), date: fmtDate(p.created_at) }),
+      })),
       loc: locale(), fmt: (v) => fmtMoney(v, cur), label: t('history.chart.label'), width,
     })) : h('p', { class: 'muted' }, t('history.chart.empty')));
 }
@@ -833,12 +833,12 @@ function modelView() {
   }
   acc.append(list, h('p', { class: 'muted small' }, t('model.caveat')));
   const tech = h('details', { class: 'tech' }, h('summary', {}, t('model.tech')),
-    h('table', {},
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('model.tech') }, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { scope: 'col' }, 'MAE'), h('th', { scope: 'col' }, 'MAPE'), h('th', { scope: 'col' }, 'R²'))),
       h('tbody', {}, ['from', 'to'].map((b) => {
         const x = mt[`salary_${b}`] || {};
         return h('tr', {}, h('th', { scope: 'row' }, `salary_${b}`), h('td', {}, num(x.mae)?.toFixed(0) ?? '—'), h('td', {}, num(x.mape)?.toFixed(3) ?? '—'), h('td', {}, num(x.r2)?.toFixed(3) ?? '—'));
-      }))),
+      })))),
     num(mt.coverage) !== null ? h('p', {}, `coverage = ${mt.coverage.toFixed(3)}`) : null,
     lk && num(lk.coverage) !== null ? h('p', {}, `likely: level = ${lk.level}, coverage = ${lk.coverage.toFixed(3)}, mean_width = ${lk.mean_width.toFixed(0)}`) : null);
   acc.append(tech);

@@ -42,7 +42,8 @@ export function compact(v, loc) {
  */
 export function rangeChart({ from, to, likely = null, loc, label, fmt, width = 600 }) {
   const W = Math.max(260, Math.round(width)), H = 96, L = 16, R = 16, axisY = 64;
-  const { top, ticks } = scale(Math.max(to, from, likely ? likely.to : 0) * 1.25);
+  // Fewer ticks on a narrow screen, so that "400 тыс." and "500 тыс." do not run together.
+  const { top, ticks } = scale(Math.max(to, from, likely ? likely.to : 0) * 1.25, W < 500 ? 3 : 5);
   const x = (v) => L + (Math.max(0, v) / top) * (W - L - R);
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-range', role: 'img', 'aria-label': label(top) });
   svg.appendChild(el('title', {}, label(top)));
@@ -69,34 +70,46 @@ export function rangeChart({ from, to, likely = null, loc, label, fmt, width = 6
   return svg;
 }
 
+/** `text` cut to about `max` characters, with an ellipsis. */
+function shorten(text, max) {
+  const s = String(text);
+  return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1)).trimEnd()}…`;
+}
+
 /**
- * Past ranges as vertical bars, oldest on the left.
- * items: [{ from, to, name, date }]
+ * Past ranges as horizontal bars, one row each in the given order (the table's: newest on
+ * top), each labelled with its (shortened) title and a link to its estimate, so that it can
+ * be told apart and opened with a mouse, a finger or the keyboard.
+ * items: [{ from, to, name, range, href, label }]
  */
 export function historyChart({ items, loc, label, fmt, width = 600 }) {
-  const W = Math.max(260, Math.round(width)), H = W < 500 ? 180 : 220, L = 52, R = 12, T = 12, B = 28;
+  const W = Math.max(260, Math.round(width)), L = 8, R = 16, T = 4, ROW = 40, B = 24;
+  const H = T + ROW * items.length + B;
   const max = Math.max(...items.map((i) => Math.max(i.from, i.to)), 1);
-  const { top, ticks } = scale(max * 1.1, 4);
-  const y = (v) => T + (1 - v / top) * (H - T - B);
-  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-history', role: 'img', 'aria-label': label });
-  svg.appendChild(el('title', {}, label));
+  const { top, ticks } = scale(max * 1.1, W < 500 ? 3 : 5);
+  const x = (v) => L + (Math.max(0, v) / top) * (W - L - R);
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'chart chart-history', role: 'group', 'aria-label': label });
+  const axisY = T + ROW * items.length;
   for (const v of ticks) {
-    const yv = y(v);
-    svg.appendChild(el('line', { x1: L, x2: W - R, y1: yv, y2: yv, class: 'grid' }));
-    svg.appendChild(el('text', { x: L - 6, y: yv + 4, 'text-anchor': 'end', class: 'tick' }, compact(v, loc)));
+    const xv = x(v);
+    svg.appendChild(el('line', { x1: xv, x2: xv, y1: T, y2: axisY, class: 'grid' }));
+    const anchor = v === 0 ? 'start' : v >= top ? 'end' : 'middle';
+    svg.appendChild(el('text', { x: xv, y: axisY + 16, 'text-anchor': anchor, class: 'tick', 'aria-hidden': 'true' }, compact(v, loc)));
   }
-  const n = items.length;
-  const slot = (W - L - R) / Math.max(n, 1);
-  const bw = Math.min(28, slot * 0.5);
-  const showLabels = slot >= 44;
+  // The range sits at the right end of the title's line: at 12 px about 7 px a character,
+  // and up to 8 px for the bold title (Cyrillic is wider), with a gap between them.
   items.forEach((it, i) => {
-    const cx = L + slot * (i + 0.5);
-    const g = el('g', { class: 'bar' });
-    g.appendChild(el('title', {}, `${it.name}: ${fmt(it.from)} – ${fmt(it.to)} (${it.date})`));
-    const y1 = y(it.to), y2 = y(it.from);
-    g.appendChild(el('rect', { x: cx - bw / 2, y: y1, width: bw, height: Math.max(2, y2 - y1), rx: 3, class: 'band' }));
-    if (showLabels) g.appendChild(el('text', { x: cx, y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, it.short || String(i + 1)));
-    svg.appendChild(g);
+    const y0 = T + ROW * i;
+    const chars = Math.floor((W - L - R - String(it.range).length * 7 - 16) / 8);
+    // Named by what it shows (title and range); the whole title and date are its tooltip.
+    const a = el('a', { href: it.href, class: 'bar' });
+    a.appendChild(el('title', {}, it.label));
+    a.appendChild(el('rect', { x: 0, y: y0 + 1, width: W, height: ROW - 2, rx: 4, class: 'hit' }));
+    a.appendChild(el('text', { x: L, y: y0 + 14, class: 'bar-label' }, shorten(it.name, Math.max(8, chars))));
+    a.appendChild(el('text', { x: W - R, y: y0 + 14, 'text-anchor': 'end', class: 'bar-range' }, ` ${it.range}`));
+    const x1 = x(it.from), x2 = Math.max(x(it.to), x1 + 2);
+    a.appendChild(el('rect', { x: x1, y: y0 + 20, width: x2 - x1, height: 12, rx: 3, class: 'band' }));
+    svg.appendChild(a);
   });
   return svg;
 }

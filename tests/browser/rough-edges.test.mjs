@@ -216,6 +216,84 @@ describe('rough edges of the web UI (issue #20)', { timeout: 600000 }, () => {
     });
   }
 
+  const LONG_WORD = 'Сверхвысоконагруженныхраспределённыхсистемобработкиданныхинженер';
+  const TITLES = ['Frontend developer', `Инженер ${LONG_WORD}`, 'Data engineer'];
+
+  /** Whether any two of the elements matching `sel` overlap on screen. */
+  const overlapping = (page, sel) => page.locator(sel).evaluateAll((els) => {
+    const r = els.map((e) => e.getBoundingClientRect());
+    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+      if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) return true;
+    }
+    return false;
+  });
+  const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+  for (const m of MATRIX) {
+    it(`draws the history chart in the table's order, each bar labelled and opening its estimate (${m.size}, ${m.lang})`, async () => {
+      const { ctx, page } = await open(m);
+      for (const name of TITLES) {
+        const st = await page.evaluate(async (body) => (await fetch('/api/v1/predictions?wait=10', {
+          method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+        })).status, { name, description: `${name}. SQL, Python, Docker, отчёты.` });
+        assert.equal(st, 200, `estimate ${name}`);
+      }
+      await page.locator('#nav a[data-route=history]').click();
+      const bars = page.locator('#history-chart a.bar');
+      await bars.first().waitFor();
+      await page.waitForFunction(() => !document.querySelector('table.history .badge[data-status=queued], table.history .badge[data-status=running]'));
+      const rows = await page.locator('table.history tbody tr').evaluateAll((trs) => trs
+        .filter((tr) => tr.querySelector('.badge[data-status=done]'))
+        .map((tr) => ({ id: tr.dataset.id, name: tr.querySelector('.title-cell a').textContent })));
+      const chart = await bars.evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), label: a.querySelector('title').textContent, text: a.querySelector('text.bar-label').textContent })));
+      assert.deepEqual(chart.map((c) => c.href), rows.map((r) => `#/p/${r.id}`), 'bars in the table order, newest first');
+      chart.forEach((c, i) => {
+        assert.ok(c.label.startsWith(`${rows[i].name}: `), `bar ${i} named by its title: ${c.label}`);
+        assert.ok(rows[i].name.startsWith(c.text.replace(/…$/, '')), `bar ${i} labelled by its title: ${c.text}`);
+      });
+      assert.equal(await overlapping(page, '#history-chart .tick'), false, 'axis labels apart');
+      assert.ok(await overflow(page) <= 0, 'no sideways scroll on the history (long word in a title)');
+      await shot(page, `${m.size}-history-chart-${m.lang}`);
+      await assertAccessible(page, `the history chart (${m.size}, ${m.lang})`);
+      // The keyboard opens a bar's estimate, as does a click (or a tap).
+      await bars.first().focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(new RegExp(`#/p/${rows[0].id}$`));
+      await page.getByTestId('range').waitFor();
+      await page.goBack();
+      await bars.nth(1).click();
+      await page.waitForURL(new RegExp(`#/p/${rows[1].id}$`));
+      await page.getByTestId('range').waitFor();
+      await ctx.close();
+    });
+  }
+
+  for (const m of MATRIX) {
+    it(`fits the result and the model figures on the screen (${m.size}, ${m.lang})`, async () => {
+      const { ctx, page } = await open(m);
+      await page.locator('#name').fill(TITLES[1]);
+      await page.locator('#description').fill(JOB.description);
+      await page.locator('main form button[type=submit]').click();
+      await page.getByTestId('range').waitFor();
+      const top = await page.locator('#result-area .result').evaluate((e) => e.getBoundingClientRect().top);
+      assert.ok(top >= 0 && top < 844 / 2, `the result is in view after submitting (top at ${top})`);
+      assert.ok(await overflow(page) <= 0, 'no sideways scroll on the result (long word in a title)');
+      assert.equal(await overlapping(page, '.result .chart .tick'), false, 'axis labels apart');
+      await page.locator('#nav a[data-route=model]').click();
+      await page.getByTestId('model-version').waitFor();
+      await page.locator('details.tech summary').click();
+      const poke = await page.locator('details.tech').evaluate((d) => {
+        const card = d.closest('.card').getBoundingClientRect();
+        const box = d.querySelector('.table-scroll').getBoundingClientRect();
+        return box.right - card.right;
+      });
+      assert.ok(poke <= 0, `the figures stay inside their card (${poke} px out)`);
+      assert.ok(await overflow(page) <= 0, 'no sideways scroll on the model page');
+      await assertAccessible(page, `the model figures (${m.size}, ${m.lang})`);
+      await ctx.close();
+    });
+  }
+
   it("broke no rule of the pages' Content-Security-Policy", () => {
     assert.deepEqual(cspViolations, []);
   });
