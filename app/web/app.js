@@ -222,6 +222,7 @@ function resetUserState() {
   state.predictError = null;
   state.history = { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null };
   state.model = null;
+  modelAsked = false;
 }
 
 // ---------- routing ----------
@@ -530,6 +531,32 @@ function rerenderIf(name) { if (parseRoute().name === name) render(false); }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- result ----------
+let modelAsked = false;
+
+/**
+ * A model version as people read it: "Model of 7 Dec 2026 (hh_vacancies, 83f94159)" when it
+ * is the model being served (its date and data file come from GET /model, asked once), else
+ * "Model 83f94159".
+ */
+function modelName(version) {
+  const m = state.model;
+  const hash = String(version).slice(0, 8);
+  if (!m && !modelAsked && state.user) {
+    modelAsked = true;
+    // Names already shown are filled in where they are: a re-render would lose the focus.
+    api.model().then((x) => {
+      state.model = x;
+      for (const e of document.querySelectorAll('.model-name[data-version]')) e.textContent = modelName(e.dataset.version);
+    })
+      .catch(() => { /* the hash alone then */ });
+  }
+  if (!m || m.version !== version || !m.trained_at) return t('result.model.hash', { hash });
+  const d = new Date(m.trained_at);
+  const date = Number.isNaN(d.getTime()) ? String(m.trained_at) : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
+  const data = String(m.data_file || '').split(/[\\/]/).pop().replace(/\.[^.]*$/, '');
+  return data ? t('result.model', { date, data, hash }) : t('result.model.nodata', { date, hash });
+}
+
 // A description shorter than this gets the hint to add duties and requirements.
 const SHORT_DESCRIPTION = 300;
 
@@ -593,7 +620,7 @@ function resultCard(p) {
     hasRange ? responsive((width) => rangeChart({ from, to, likely, loc: locale(), fmt, width, label: chartLabel })) : null,
     likely ? likelyBlock(p, fmt) : null,
     sharpen ? h('p', { class: 'sharpen', role: 'note', 'data-testid': 'sharpen' }, t('result.sharpen')) : null,
-    h('p', { class: 'muted small model-line' }, p.model_version ? t('result.model', { v: p.model_version }) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
+    h('p', { class: 'muted small model-line', 'data-testid': 'model-line' }, p.model_version ? h('span', { class: 'model-name', 'data-version': p.model_version }, modelName(p.model_version)) : '', ' · ', fmtDate(p.finished_at || p.created_at)),
     h('section', { class: 'why', 'aria-labelledby': `why-${p.id}` },
       h('h3', { id: `why-${p.id}` }, t('result.why')),
       ex ? ((emptyKey) => [
@@ -806,7 +833,7 @@ function modelView() {
   sec.append(h('div', { class: 'card' },
     h('p', {}, t('model.how')),
     h('dl', { class: 'facts' },
-      h('dt', {}, t('model.version')), h('dd', { 'data-testid': 'model-version' }, m.version || '—'),
+      h('dt', {}, t('model.version')), h('dd', { 'data-testid': 'model-version' }, m.version ? modelName(m.version) : '—'),
       h('dt', {}, t('model.trained')), h('dd', {}, fmtDate(m.trained_at, false)),
       h('dt', {}, t('model.rows')), h('dd', {}, Number.isFinite(m.training_rows) ? t('model.rows.v', { n: new Intl.NumberFormat(locale()).format(m.training_rows) }) : '—'),
       h('dt', {}, t('model.currency')), h('dd', {}, currencyCode(cur)),

@@ -294,6 +294,28 @@ describe('rough edges of the web UI (issue #20)', { timeout: 600000 }, () => {
     });
   }
 
+  const MODEL = {
+    en: /^Model of \d{1,2} [A-Z][a-z]{2,3} \d{4} \([\w.-]+, [0-9a-f]{8}\)$/,
+    ru: /^Модель от \d{1,2} [а-я]+\.? \d{4} г\. \([\w.-]+, [0-9a-f]{8}\)$/,
+  };
+
+  for (const m of MATRIX) {
+    it(`names the model by its date and data, not by a hash alone (${m.size}, ${m.lang})`, async () => {
+      const { ctx, page } = await open(m);
+      await fillJob(page);
+      const line = page.getByTestId('model-line');
+      await line.filter({ hasText: /\(/ }).waitFor();
+      const [name] = (await line.textContent()).split(' · ');
+      assert.match(name, MODEL[m.lang]);
+      const version = (await page.evaluate(async () => (await (await fetch('/api/v1/model')).json()).version));
+      assert.ok(name.includes(version.slice(0, 8)), `${name} names ${version}`);
+      await page.locator('#nav a[data-route=model]').click();
+      await page.getByTestId('model-version').waitFor();
+      assert.equal(await page.getByTestId('model-version').textContent(), name);
+      await ctx.close();
+    });
+  }
+
   it("broke no rule of the pages' Content-Security-Policy", () => {
     assert.deepEqual(cspViolations, []);
   });

@@ -167,7 +167,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(text, /\d.*–.*\d/, `range text: ${text}`);
     assert.match(text, /₽|RUB/);
     await page.locator('.result svg.chart-range').waitFor();
-    await page.locator('.result', { hasText: 'Model version' }).waitFor();
+    await page.locator('.result [data-testid=model-line]', { hasText: /^Model of \d{1,2} \w{3} \d{4} \([\w.-]+, [0-9a-f]{8}\) · / }).waitFor();
     const upFrom = await page.locator('[data-testid=why-from] .factors li').count();
     const upTo = await page.locator('[data-testid=why-to] .factors li').count();
     assert.ok(upFrom > 0 && upTo > 0, `explanation rows: ${upFrom}, ${upTo}`);
