@@ -493,11 +493,15 @@ function showFinished(p) {
   if (r && parseRoute().name === 'predict') {
     r.setAttribute('tabindex', '-1');
     r.focus({ preventScroll: true });
-    // On a phone the result sits below the form: bring its top into view.
-    const card = r.closest('.card');
-    const top = card.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight * 0.5) card.scrollIntoView({ block: 'start' });
+    reveal(r.closest('.card'));
   }
+}
+
+/** On a phone the result sits below the form: bring the card's top into view. */
+function reveal(card) {
+  if (!card) return;
+  const top = card.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight * 0.5) card.scrollIntoView({ block: 'start' });
 }
 
 /**
@@ -509,6 +513,7 @@ async function becameSlow(p) {
   state.stuck = { id: p.id };
   state.history.loaded = false;
   rerenderIf('predict');
+  if (parseRoute().name === 'predict') reveal($('#result-area .slow-card'));
   while (state.stuck && state.stuck.id === p.id && state.user) {
     await sleep(SLOW_POLL_MS);
     if (!state.stuck || state.stuck.id !== p.id) return;

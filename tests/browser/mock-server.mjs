@@ -160,9 +160,12 @@ const server = http.createServer(async (req, res) => {
     const pr = { id: randomUUID(), owner: u.id, status: 'queued', name, description, area: area || null, salary_from: null, salary_to: null, currency: null,
       likely_from: null, likely_to: null, level: null, confidence: null, model_version: null, explanation: null, error: null, created_at: new Date().toISOString(), started_at: null, finished_at: null };
     preds.push(pr);
+    // A title with "slow" takes 4 s; one with "stuck" stays queued (for the slow-estimate view).
     const slow = /slow/i.test(name);
-    setTimeout(() => { pr.status = 'running'; pr.started_at = new Date().toISOString(); }, slow ? 1500 : 50);
-    setTimeout(() => finish(pr), slow ? 4000 : 150);
+    if (!/stuck/i.test(name)) {
+      setTimeout(() => { pr.status = 'running'; pr.started_at = new Date().toISOString(); }, slow ? 1500 : 50);
+      setTimeout(() => finish(pr), slow ? 4000 : 150);
+    }
     const wait = Math.min(Number(url.searchParams.get('wait') || 0), 1);
     await new Promise((r) => setTimeout(r, slow ? 0 : wait * 300));
     const { owner, ...out } = pr;

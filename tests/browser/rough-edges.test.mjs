@@ -104,6 +104,8 @@ describe('rough edges of the web UI (issue #20)', { timeout: 600000 }, () => {
       assert.equal((await slow.locator('[role=status]').textContent()), T[m.lang].slow);
       assert.equal(await page.locator('main .spinner').count(), 0, 'no spinner once it is slow');
       assert.equal(await page.locator('main form button[type=submit]').isDisabled(), false, 'another estimate can be asked');
+      const box = await slow.evaluate((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
+      assert.ok(box.top >= 0 && box.bottom <= m.viewport.height, `the message is in view (${JSON.stringify(box)})`);
       const link = page.getByRole('link', { name: T[m.lang].slowLink });
       assert.equal(await link.getAttribute('href'), '#/history');
       await shot(page, `${m.size}-predict-slow-${m.lang}`);
