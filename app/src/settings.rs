@@ -240,6 +240,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_readme_configuration_table_lists_every_setting() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## Configuration").unwrap();
+        let section = &readme[start..];
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+        let serde_json::Value::Object(fields) = serde_json::to_value(Settings::default()).unwrap()
+        else {
+            panic!("settings serialise as an object")
+        };
+        for field in fields.keys() {
+            let row = format!("| `PAYRANGE_{}` |", field.to_uppercase());
+            assert!(
+                section.contains(&row),
+                "README, Configuration: no row {row}"
+            );
+        }
+    }
+
+    #[test]
     fn sqlite_paths_are_found_in_urls() {
         let mut s = Settings::default();
         assert_eq!(s.sqlite_path(), Some(PathBuf::from("payrange.db")));
