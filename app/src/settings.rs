@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// Everything the service can be told.
@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     /// Address to listen on.
     pub bind: SocketAddr,
-    /// `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
-    pub database_url: String,
+    /// `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`. A secret: it may hold
+    /// the database password, so `Debug` never shows it.
+    #[serde(skip_serializing)]
+    pub database_url: SecretString,
     /// Database pool size.
     pub database_max_connections: u32,
     /// Model file written by `payrange train`; the bundled model when unset.
@@ -212,7 +214,7 @@ impl Settings {
     /// The SQLite file, when the database is one.
     #[must_use]
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = self.database_url.expose_secret().strip_prefix("sqlite:")?;
         let rest = rest.trim_start_matches("//");
         let path = rest.split('?').next().unwrap_or_default();
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
@@ -245,17 +247,32 @@ mod tests {
         let start = readme.find("## Configuration").unwrap();
         let section = &readme[start..];
         let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
-        let serde_json::Value::Object(fields) = serde_json::to_value(Settings::default()).unwrap()
-        else {
-            panic!("settings serialise as an object")
-        };
-        for field in fields.keys() {
+        // The fields as written (secrets included, which are never serialised).
+        let source = include_str!("settings.rs");
+        let body = &source[source.find("pub struct Settings {").unwrap()..];
+        let body = &body[..body.find("\n}").unwrap()];
+        let fields: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub ")?.split_once(':'))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(fields.len() > 20, "{fields:?}");
+        for field in fields {
             let row = format!("| `PAYRANGE_{}` |", field.to_uppercase());
             assert!(
                 section.contains(&row),
                 "README, Configuration: no row {row}"
             );
         }
+    }
+
+    #[test]
+    fn debug_never_shows_the_database_url() {
+        let s = Settings {
+            database_url: "postgres://app:s3cret@db/payrange".into(),
+            ..Settings::default()
+        };
+        assert!(!format!("{s:?}").contains("s3cret"));
     }
 
     #[test]

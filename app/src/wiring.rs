@@ -129,7 +129,7 @@ impl App {
     /// # Errors
     /// Anything that keeps the service from starting, with the reason.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let mut store_settings = StoreSettings::new(settings.database_url.clone());
+        let mut store_settings = StoreSettings::new(settings.database_url.expose_secret());
         store_settings.max_connections = settings.database_max_connections;
         let store = Arc::new(
             SeaOrmStore::connect(&store_settings)
@@ -232,7 +232,7 @@ impl App {
 /// # Errors
 /// Connection or migration failures.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let store = SeaOrmStore::connect(&StoreSettings::new(settings.database_url.clone()))
+    let store = SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
         .await
         .context("cannot open the database")?;
     store
@@ -260,7 +260,7 @@ pub async fn create_user(
         NewPassword::parse_with_blocklist(password, crate::http::common_passwords::contains)
             .map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let store = Arc::new(
-        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.clone()))
+        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
             .await
             .context("cannot open the database")?,
     );

@@ -92,7 +92,7 @@ async fn the_command_creates_an_admin_who_can_list_users_and_refuses_bad_input()
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let settings = Settings {
-        database_url: format!("sqlite://{}/payrange.db?mode=rwc", dir.path().display()),
+        database_url: format!("sqlite://{}/payrange.db?mode=rwc", dir.path().display()).into(),
         ..Settings::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

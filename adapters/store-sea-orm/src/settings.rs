@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-/// Connection settings of a [`crate::SeaOrmStore`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Connection settings of a [`crate::SeaOrmStore`]. `Debug` shows the URL without its
+/// password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoreSettings {
     /// `postgres://user@host/db`, `sqlite://path/to/file.db` or `sqlite::memory:`.
     pub url: String,
@@ -14,6 +15,40 @@ pub struct StoreSettings {
     /// handshake) before failing with `StoreError::Unavailable`. Short, so that requests fail
     /// fast while the database is down.
     pub acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for StoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSettings")
+            .field("url", &redacted(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+/// `url` with the password of its user info replaced by `***`
+/// (`postgres://app:***@db/payrange`); unchanged without one.
+fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let authority = &url[scheme_end..authority_end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &authority[..colon],
+                &url[scheme_end + at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 impl StoreSettings {
@@ -37,5 +72,26 @@ impl StoreSettings {
     #[must_use]
     pub fn is_sqlite_memory(&self) -> bool {
         self.is_sqlite() && self.url.contains(":memory:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let s =
+            StoreSettings::new("postgres://app:s3cr%40t@db.internal:5432/payrange?sslmode=require");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db.internal:5432/payrange?sslmode=require"));
+        for plain in [
+            "postgres://app@db/payrange",
+            "sqlite://payrange.db?mode=rwc",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(redacted(plain), plain);
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use payrange_app::Settings;
 use reqwest::{Client, Response, StatusCode};
+use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -45,11 +46,11 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings {
-            database_url: format!("sqlite://{}/payrange.db?mode=rwc", dir.path().display()),
+            database_url: format!("sqlite://{}/payrange.db?mode=rwc", dir.path().display()).into(),
             ..Settings::default()
         };
         adjust(&mut settings);
-        let database_url = settings.database_url.clone();
+        let database_url = settings.database_url.expose_secret().to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -140,7 +141,7 @@ impl TestApp {
     pub async fn admin(&self) -> User {
         let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
         let settings = Settings {
-            database_url: self.database_url.clone(),
+            database_url: self.database_url.clone().into(),
             ..Settings::default()
         };
         payrange_app::wiring::create_user(

@@ -210,7 +210,7 @@ async fn queued_jobs_survive_a_restart_and_finish_after_it() {
     let key = "11".repeat(32);
     let (url1, key1) = (url.clone(), key.clone());
     let first = TestApp::spawn_with(move |s| {
-        s.database_url = url1;
+        s.database_url = url1.into();
         s.token_key = Some(key1.into());
         s.workers = 0;
     })
@@ -226,7 +226,7 @@ async fn queued_jobs_survive_a_restart_and_finish_after_it() {
     drop(first);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let second = TestApp::spawn_with(move |s| {
-        s.database_url = url;
+        s.database_url = url.into();
         s.token_key = Some(key.into());
     })
     .await;

@@ -83,7 +83,7 @@ impl Drop for Cleanup {
 }
 
 fn production(settings: &mut Settings, db: &str, amqp: &str, queue: &str) {
-    settings.database_url = db.to_owned();
+    settings.database_url = db.into();
     settings.amqp_url = Some(amqp.to_owned().into());
     settings.amqp_queue = queue.to_owned();
     settings.token_key = Some("42".repeat(32).into());
