@@ -178,11 +178,14 @@ impl Calibration {
         let (s, p) = (&self.scores, &self.positions);
         let starts = (0..=WINDOW_SHIFTS).map(|j| (j * (n - k) + WINDOW_SHIFTS / 2) / WINDOW_SHIFTS);
         let i = starts
-            .clone()
             .filter(|&i| s[i] <= 0.0 && 0.0 <= s[i + k - 1])
             .min_by(|&i, &j| (p[i + k - 1] - p[i]).total_cmp(&(p[j + k - 1] - p[j])))
-            // No window holds 0 (every score on one side): the one nearest to it.
-            .unwrap_or(if s[0] > 0.0 { 0 } else { n - k });
+            // None of them holds 0 (a low level, or every score on one side): the window
+            // centred on 0.
+            .unwrap_or_else(|| {
+                let zero = s.partition_point(|&x| x < 0.0);
+                zero.saturating_sub(k / 2).min(n - k)
+            });
         (s[i].min(0.0), s[i + k - 1].max(0.0))
     }
 
@@ -330,6 +333,19 @@ mod tests {
             assert!(lo < 11f64.exp() && 11f64.exp() < hi);
             assert!(hi - lo > last, "{level}");
             last = hi - lo;
+        }
+    }
+
+    #[test]
+    fn even_a_low_level_gives_a_range_around_the_prediction() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let cal = Calibration::fit(&synthetic(&mut rng, 500)).unwrap();
+        for level in [0.01, 0.05, 0.1] {
+            let (a, b) = cal.window(level);
+            assert!(a <= 0.0 && 0.0 <= b, "{level}: {a} {b}");
+            // About the level's share of the scores, not a widened tail window.
+            let inside = cal.scores.iter().filter(|&&s| a <= s && s <= b).count();
+            assert!(inside as f64 <= (level + 0.03) * 500.0, "{level}: {inside}");
         }
     }
 
