@@ -1,14 +1,14 @@
 //! The `payrange train | evaluate | predict` commands: thin wrappers over
-//! `payrange_ml::ops`, adding argument parsing, a progress bar and printing.
+//! `payrange_ml::commands`, adding argument parsing, a progress bar and printing.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
+use payrange_ml::commands::{evaluate_file, predict_csv, train_file};
 use payrange_ml::report;
-use payrange_ml::report_data::{ReferenceScores, evaluation_report, training_report};
-use payrange_ml::train::TrainSettings;
+use payrange_ml::report::{ReferenceScores, evaluation_report, training_report};
+use payrange_ml::fitting::train::TrainSettings;
 use payrange_ml::{Model, VacancyText};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

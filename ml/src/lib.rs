@@ -1,37 +1,33 @@
-//! Salary model of payrange: tokenizer, TF-IDF, sparse ElasticNet, training, evaluation
-//! and the model artifact.
+//! Salary model of payrange: from a vacancy's title, description and area to a salary
+//! range, a calibrated likely range and the words that moved it.
 //!
 //! Predictions are made in log-salary space (the exponent of a least-squares fit on
 //! `ln(salary)` estimates the conditional median, which is what MAE rewards, and salary
 //! errors are multiplicative) and returned in currency units.
+//!
+//! The crate follows the pipeline, one folder per stage:
+//!
+//! | stage | module | holds |
+//! |---|---|---|
+//! | input | [`data`] | reading vacancy CSV files |
+//! | 1. features | [`features`] | tokenizer, hashed terms, TF-IDF vectorizer |
+//! | 2. fitting | [`fitting`] | sparse ElasticNet, cross-validation, stacking, training, nested CV, learning curve |
+//! | stated salary | [`stated_salary`] | salary figures a description states, and the stage that moves a bound towards them |
+//! | 3. serving | [`serving`] | the model, its scoring table, explanations, likely range, model file |
+//! | checking | [`metrics`], [`report`] | accuracy metrics; the HTML training report |
+//! | commands | [`commands`] | `payrange train / evaluate / predict` on files |
 
-pub mod anchors;
-pub mod artifact;
-pub mod cv;
+pub mod commands;
 pub mod data;
-pub mod enet;
-pub mod explain;
-pub mod hashing;
-pub mod interval;
-pub mod joint;
-pub mod learning;
+pub mod features;
+pub mod fitting;
 pub mod metrics;
-pub mod model;
-pub mod nested;
-pub mod oof;
-pub mod ops;
 pub mod report;
-pub mod report_data;
-pub mod scorer;
-pub mod stack;
-mod swar;
-pub mod terms;
-pub mod tokenizer;
-pub mod train;
-pub mod vectorizer;
+pub mod serving;
+pub mod stated_salary;
 
-pub use artifact::{ArtifactError, FORMAT_VERSION};
-pub use model::{Detailed, Model, ModelMetadata};
+pub use serving::artifact::{ArtifactError, FORMAT_VERSION};
+pub use serving::model::{Detailed, Model, ModelMetadata};
 
 use serde::Serialize;
 
@@ -55,7 +51,7 @@ pub struct RangePrediction {
     pub salary_to: f64,
 }
 
-pub use explain::{PayBasis, StatedEffect, StatedSalary, TermEffect, TermSource};
+pub use serving::explain::{PayBasis, StatedEffect, StatedSalary, TermEffect, TermSource};
 
 /// Why the model said what it said, in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -4,8 +4,8 @@
 
 mod common;
 
-use payrange_ml::ops::{evaluate_file, predict_csv, train_file};
-use payrange_ml::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
+use payrange_ml::commands::{evaluate_file, predict_csv, train_file};
+use payrange_ml::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
 use payrange_ml::{
     ArtifactError, FORMAT_VERSION, Model, PayBasis, StatedEffect, TermSource, VacancyText,
 };
@@ -119,13 +119,13 @@ fn same_data_and_settings_give_the_same_version_whatever_the_training_time() {
     let s = common::small_settings();
     let t1 = time::OffsetDateTime::from_unix_timestamp(1_000_000_000).unwrap();
     let t2 = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-    let a = payrange_ml::train::train(&data, &s, t1, &mut |_, _, _| {}).unwrap();
-    let b = payrange_ml::train::train(&data, &s, t2, &mut |_, _, _| {}).unwrap();
+    let a = payrange_ml::fitting::train::train(&data, &s, t1, &mut |_, _, _| {}).unwrap();
+    let b = payrange_ml::fitting::train::train(&data, &s, t2, &mut |_, _, _| {}).unwrap();
     assert_eq!(a.metadata().version, b.metadata().version);
     assert_ne!(a.metadata().trained_at, b.metadata().trained_at);
     let mut s2 = s.clone();
     s2.vectorizer.min_df = 3;
-    let c = payrange_ml::train::train(&data, &s2, t1, &mut |_, _, _| {}).unwrap();
+    let c = payrange_ml::fitting::train::train(&data, &s2, t1, &mut |_, _, _| {}).unwrap();
     assert_ne!(a.metadata().version, c.metadata().version);
 }
 
@@ -406,7 +406,7 @@ fn nested_cv_and_the_training_report_agree_with_the_artifact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.model");
     let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
-    let settings = payrange_ml::train::TrainSettings {
+    let settings = payrange_ml::fitting::train::TrainSettings {
         nested_outer_folds: 3,
         ..common::small_settings()
     };
@@ -430,7 +430,7 @@ fn nested_cv_and_the_training_report_agree_with_the_artifact() {
         assert!(w[0].mean_width < w[1].mean_width, "{:?}", nested.interval);
     }
     // The report shows the artifact's numbers.
-    let r = payrange_ml::report_data::training_report(&o, None);
+    let r = payrange_ml::report::training_report(&o, None);
     let first = &r.cv_table[0];
     assert!(first.protocol.starts_with("nested 3×3"), "{first:?}");
     assert_eq!(

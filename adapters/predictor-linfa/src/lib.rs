@@ -8,7 +8,7 @@ use payrange_domain::models::{
     SalaryEstimate, StatedSalary, StatedSalaryEffect, TermContribution, TermSource, Vacancy,
 };
 use payrange_domain::ports::{PredictError, SalaryPredictor};
-use payrange_ml::interval::DEFAULT_LEVEL;
+use payrange_ml::serving::interval::DEFAULT_LEVEL;
 use payrange_ml::{ArtifactError, Model, VacancyText};
 
 /// How many terms per bound an explanation lists at most.

@@ -15,6 +15,10 @@
 //! The file is longer than the house's ~300 lines because renderer and charts share one
 //! idea (this page); split the charts into `report/svg.rs` if it grows further.
 
+pub mod fill;
+
+pub use fill::{ReferenceScores, evaluation_report, training_report};
+
 use std::fmt::{self, Display, Write as _};
 use std::path::Path;
 

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::anchors::{apply_stage, in_play, stage_inputs};
-use crate::explain::{self, PayBasis, StatedEffect, StatedSalary, TermEffect};
-use crate::interval::{Calibration, Difficulty, IntervalScore};
+use crate::stated_salary::{apply_stage, in_play, stage_inputs};
+use crate::serving::explain::{self, PayBasis, StatedEffect, StatedSalary, TermEffect};
+use crate::serving::interval::{Calibration, Difficulty, IntervalScore};
 use crate::metrics::RangeMetrics;
-use crate::scorer::Scorer;
-use crate::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
+use crate::serving::scorer::Scorer;
+use crate::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
 use crate::{Explanation, RangePrediction, VacancyText};
 
 /// Chosen regularisation of one bound.
@@ -47,7 +47,7 @@ pub struct Hyperparameters {
     /// its to]` in log space, or `None` for one member used as it is.
     pub stack: Option<[Vec<f64>; 2]>,
     /// Per bound, the stage after the stacker that moves the prediction towards salary
-    /// figures stated in the description (see [`crate::anchors::AnchorStage`]), or `None`.
+    /// figures stated in the description (see [`crate::stated_salary::AnchorStage`]), or `None`.
     pub anchor_stage: Option<[Vec<f64>; 2]>,
     /// What is regressed: always `"ln(salary)"`.
     pub target: String,
@@ -108,7 +108,7 @@ pub struct ModelMetadata {
     pub n_features: usize,
     /// Features with a non-zero coefficient in the from / to model.
     pub n_nonzero: [usize; 2],
-    /// Calibration of the likely range (see [`crate::interval`]); `None` when fewer than
+    /// Calibration of the likely range (see [`crate::serving::interval`]); `None` when fewer than
     /// 20 training rows had both bounds.
     pub calibration: Option<Calibration>,
     /// The likely ranges of the calibration rows themselves at the reported levels: close
@@ -116,7 +116,7 @@ pub struct ModelMetadata {
     pub cv_interval: Vec<IntervalScore>,
     /// Nested cross-validation of the whole training procedure, when it was run
     /// (`payrange train --nested`).
-    pub nested_cv: Option<crate::nested::NestedCv>,
+    pub nested_cv: Option<crate::fitting::nested::NestedCv>,
 }
 
 /// What scoring a vacancy yields.

@@ -8,10 +8,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::data::{DataError, LoadedData, load_csv};
-use crate::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
+use crate::serving::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
 use crate::metrics::{BoundMetrics, range_metrics};
-use crate::nested::NestedOutcome;
-use crate::train::{Progress, TrainError, TrainSettings, train_reported};
+use crate::fitting::nested::NestedOutcome;
+use crate::fitting::train::{Progress, TrainError, TrainSettings, train_reported};
 use crate::{ArtifactError, Model, RangePrediction};
 
 /// Errors of the file-level operations.

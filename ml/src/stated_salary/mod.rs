@@ -4,11 +4,11 @@
 //! On hh.ru data, when a description states a figure after "от", the published
 //! `salary_from` equals it exactly in about three cases of four, and likewise for "до" and
 //! `salary_to`. A linear model over TF-IDF terms can only approximate such a figure through
-//! bucket terms; the stacker (see [`crate::stack`]) instead receives the stated figure
+//! bucket terms; the stacker (see [`crate::fitting::stacker`]) instead receives the stated figure
 //! itself and learns from out-of-fold rows how far to trust it.
 
-use crate::terms::{Amount, collect_amounts};
-use crate::tokenizer::Tokens;
+use crate::features::terms::{Amount, collect_amounts};
+use crate::features::tokenizer::Tokens;
 
 /// Words after which a figure is a lower bound or a single stated salary.
 const FROM_CUES: [&str; 14] = [
@@ -120,14 +120,14 @@ pub fn stage_inputs(q: f64, in_play: [Option<f64>; 2]) -> [f64; 5] {
 /// [`AnchorStage`]).
 pub fn apply_stage(stage: &[AnchorStage; 2], q: [f64; 2], anchors: [Option<f64>; 2]) -> [f64; 2] {
     let play = in_play(q, anchors);
-    [0, 1].map(|b| crate::stack::apply(&stage[b], &stage_inputs(q[b], play)))
+    [0, 1].map(|b| crate::fitting::stacker::apply(&stage[b], &stage_inputs(q[b], play)))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::tokenizer::tokenize_into;
+    use crate::features::tokenizer::tokenize_into;
 
     fn anchors(text: &str) -> [Option<f64>; 2] {
         let mut t = Tokens::default();

@@ -10,10 +10,10 @@ use sprs::CsMat;
 
 use crate::VacancyText;
 use crate::data::Row;
-use crate::enet::{Problem, SolverOptions};
-use crate::joint;
-use crate::oof::VariantOof;
-use crate::vectorizer::{Vectorizer, VectorizerSettings};
+use crate::fitting::enet::{Problem, SolverOptions};
+use crate::fitting::bound_problems;
+use crate::fitting::selection::VariantOof;
+use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// FNV-1a 64-bit hash (for fold assignment).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -83,7 +83,7 @@ pub struct Grid {
     pub joint: Option<f64>,
     /// Target winsorizing quantile (see [`winsorize`]).
     pub winsor: f64,
-    /// Sample weight power (see [`joint::weights`]).
+    /// Sample weight power (see [`bound_problems::weights`]).
     pub weight_power: f64,
     /// L1 ratios tried.
     pub l1_ratios: Vec<f64>,
@@ -176,20 +176,20 @@ pub fn run_fold(
         vec![0.0; grid.l1_ratios.len() * na * nv],
         vec![0.0; grid.l1_ratios.len() * na * nv],
     ];
-    let problems = joint::build(&x_train, &targets, grid.joint);
+    let problems = bound_problems::build(&x_train, &targets, grid.joint);
     // The problems hold their own copies; free the fold's matrix before solving.
     drop(x_train);
     for (pi, (xm, y)) in problems.list.iter().enumerate() {
         if y.is_empty() {
             continue;
         }
-        let sw = joint::weights(y, grid.weight_power);
+        let sw = bound_problems::weights(y, grid.weight_power);
         let p = Problem::with_weights(xm.view(), y, sw.as_deref());
         for (li, &l1) in grid.l1_ratios.iter().enumerate() {
             fit_path(&p, l1, &grid.path(&p, l1), opt, |a, w, icpt| {
                 let base = (li * na + a) * nv;
-                for &b in joint::bounds_of(pi, grid.joint) {
-                    let (coef, icpt) = joint::collapse(w, icpt, b, vec.n_features(), grid.joint);
+                for &b in bound_problems::bounds_of(pi, grid.joint) {
+                    let (coef, icpt) = bound_problems::collapse(w, icpt, b, vec.n_features(), grid.joint);
                     for (v, row) in x_valid.outer_iterator().enumerate() {
                         let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
                         preds[b][base + v] = icpt + s;

@@ -7,16 +7,16 @@
 //! stage are fitted on that share of the other folds' rows and scored on the fold.
 
 use crate::VacancyText;
-use crate::anchors::{apply_stage, salary_anchors};
-use crate::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
+use crate::stated_salary::{apply_stage, salary_anchors};
+use crate::fitting::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
 use crate::data::LoadedData;
-use crate::enet::{Problem, SolverOptions};
-use crate::joint;
-use crate::model::{ModelMetadata, finish_log};
-use crate::nested::outer_fold_of;
-use crate::stack::apply;
-use crate::tokenizer::{Tokens, tokenize_into};
-use crate::vectorizer::Vectorizer;
+use crate::fitting::enet::{Problem, SolverOptions};
+use crate::fitting::bound_problems;
+use crate::serving::model::{ModelMetadata, finish_log};
+use crate::fitting::nested::outer_fold_of;
+use crate::fitting::stacker::apply;
+use crate::features::tokenizer::{Tokens, tokenize_into};
+use crate::features::vectorizer::Vectorizer;
 
 /// Folds of the learning curve.
 const FOLDS: usize = 3;
@@ -76,14 +76,14 @@ pub fn curve(data: &LoadedData, md: &ModelMetadata, shares: &[f64]) -> Vec<Curve
                         .map(|&i| [log_target(&rows[i], 0), log_target(&rows[i], 1)])
                         .collect();
                     winsorize(&mut targets, m.winsor);
-                    let problems = joint::build(&x, &targets, None);
+                    let problems = bound_problems::build(&x, &targets, None);
                     let preds = [0, 1].map(|b| {
                         let choice = if b == 0 { m.salary_from } else { m.salary_to };
                         let (xm, y) = &problems.list[b];
                         if y.is_empty() {
                             return vec![0.0; valid.len()];
                         }
-                        let sw = joint::weights(y, hp.weight_power);
+                        let sw = bound_problems::weights(y, hp.weight_power);
                         let p = Problem::with_weights(xm.view(), y, sw.as_deref());
                         let top = p.alpha_max(choice.l1_ratio).max(choice.alpha);
                         let path = alpha_path(top, choice.alpha / top, 6);

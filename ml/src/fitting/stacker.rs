@@ -8,7 +8,7 @@
 //! is linear in the TF-IDF row, the stacked model is again one linear model per bound, so
 //! scoring costs nothing extra.
 
-use crate::vectorizer::Vectorizer;
+use crate::features::vectorizer::Vectorizer;
 
 /// Coefficients `[intercept, w_1, ..., w_d]` of one stacked bound.
 pub type Stacker = Vec<f64>;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 
 use crate::VacancyText;
-use crate::hashing::HashKeyMap;
-use crate::terms::{Block, Scratch, TermSettings, for_each_term};
+use crate::features::hashing::HashKeyMap;
+use crate::features::terms::{Block, Scratch, TermSettings, for_each_term};
 
 /// Reusable buffers for transforming one vacancy.
 #[derive(Debug, Default, Clone)]
@@ -17,7 +17,7 @@ pub struct Workspace {
     pub(crate) scratch: Scratch,
     pub(crate) ids: Vec<u32>,
     /// Buffers of the counting sort of `ids`.
-    pub(crate) sort_buf: crate::scorer::SortBuffers,
+    pub(crate) sort_buf: crate::serving::scorer::SortBuffers,
     /// The last transformed row: `(feature, value)` sorted by feature.
     pub row: Vec<(u32, f64)>,
     /// Term occurrences of the last transformed vacancy, and those in the vocabulary.

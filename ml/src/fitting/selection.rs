@@ -7,13 +7,13 @@
 //! same choices once, from all rows.
 
 use crate::RangePrediction;
-use crate::anchors::{AnchorStage, apply_stage, in_play, stage_inputs};
-use crate::cv::{fold_of, log_target};
+use crate::stated_salary::{AnchorStage, apply_stage, in_play, stage_inputs};
+use crate::fitting::cv::{fold_of, log_target};
 use crate::data::Row;
-use crate::interval::{CalibrationRow, Difficulty};
+use crate::serving::interval::{CalibrationRow, Difficulty};
 use crate::metrics::range_metrics;
-use crate::model::{CvMetrics, finish_log};
-use crate::stack::{Stacker, apply, fit_currency_lad};
+use crate::serving::model::{CvMetrics, finish_log};
+use crate::fitting::stacker::{Stacker, apply, fit_currency_lad};
 
 /// Out-of-fold predictions of one variant over the whole grid.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ pub struct Oof<'a> {
     counts: [Vec<usize>; 2],
     /// Mean true value per bound (to add the two bounds' MAEs on one scale).
     means: [f64; 2],
-    /// Log salary figures stated in each row's description (see [`crate::anchors`]).
+    /// Log salary figures stated in each row's description (see [`crate::stated_salary`]).
     anchors: Vec<[Option<f64>; 2]>,
 }
 
@@ -54,7 +54,7 @@ pub struct Choice {
     pub grid: Vec<[usize; 2]>,
     /// Stacker per bound, or `None` for a single variant used as it is.
     pub stack: Option<[Stacker; 2]>,
-    /// Anchor stage per bound on top of the stacker (see [`crate::anchors`]).
+    /// Anchor stage per bound on top of the stacker (see [`crate::stated_salary`]).
     pub anchor_stage: Option<[AnchorStage; 2]>,
 }
 
@@ -93,12 +93,12 @@ impl<'a> Oof<'a> {
                 })
             })
             .collect();
-        let mut tokens = crate::tokenizer::Tokens::default();
+        let mut tokens = crate::features::tokenizer::Tokens::default();
         let anchors = rows
             .iter()
             .map(|r| {
-                crate::tokenizer::tokenize_into(&r.description, &mut tokens);
-                crate::anchors::salary_anchors(&tokens)
+                crate::features::tokenizer::tokenize_into(&r.description, &mut tokens);
+                crate::stated_salary::salary_anchors(&tokens)
             })
             .collect();
         Oof {
@@ -295,7 +295,7 @@ impl<'a> Oof<'a> {
         (logs, crossed)
     }
 
-    /// Calibration rows of the likely range (see [`crate::interval`]) from out-of-fold log
+    /// Calibration rows of the likely range (see [`crate::serving::interval`]) from out-of-fold log
     /// predictions: every row with both true bounds.
     pub fn calibration_rows(&self, logs: &[[f64; 2]]) -> Vec<CalibrationRow> {
         let known = self.variants.first().map(|v| v.known.as_slice());

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use crate::data::{LoadedData, load_csv};
-use crate::interval::{DEFAULT_LEVEL, IntervalScore};
+use crate::serving::interval::{DEFAULT_LEVEL, IntervalScore};
 use crate::metrics::RangeMetrics;
-use crate::ops::{OpsError, TrainOutcome, evaluate_loaded};
+use crate::commands::{OpsError, TrainOutcome, evaluate_loaded};
 use crate::report::{CalibrationPoint, CvRow, LearningPoint, ReportData, ReportRows};
 use crate::{Model, RangePrediction};
 
@@ -110,7 +110,7 @@ fn report_base(model: &Model, data: &LoadedData) -> ReportData {
                 "{:.3?}, {} calibration rows; 80 % window of scores {:.3?}",
                 c.scale,
                 c.scores.len(),
-                c.window(crate::interval::DEFAULT_LEVEL)
+                c.window(crate::serving::interval::DEFAULT_LEVEL)
             ),
         ));
     }
@@ -237,7 +237,7 @@ pub fn training_report(outcome: &TrainOutcome, reference: Option<&ReferenceScore
         "likely range calibrated on these same rows: coverage holds by construction",
     ));
     r.predicted_vs_true = truth_pairs(data, &preds);
-    r.learning_curve = crate::learning::curve(data, md, &[0.2, 0.4, 0.6, 0.8, 1.0])
+    r.learning_curve = crate::fitting::learning_curve::curve(data, md, &[0.2, 0.4, 0.6, 0.8, 1.0])
         .into_iter()
         .map(|p| LearningPoint {
             rows: p.rows,

@@ -12,11 +12,11 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::cv::fnv1a64;
+use crate::fitting::cv::fnv1a64;
 use crate::data::LoadedData;
-use crate::interval::{self, DEFAULT_LEVEL, REPORTED_LEVELS};
+use crate::serving::interval::{self, DEFAULT_LEVEL, REPORTED_LEVELS};
 use crate::metrics::{RangeMetrics, range_metrics};
-use crate::train::{Progress, TrainError, TrainSettings, train_reported};
+use crate::fitting::train::{Progress, TrainError, TrainSettings, train_reported};
 use crate::{Model, RangePrediction};
 
 /// Outer fold of a row id among `k` folds.
@@ -205,7 +205,7 @@ fn score(data: &LoadedData, held: &[HeldOut]) -> (RangeMetrics, Vec<interval::In
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cv::fold_of;
+    use crate::fitting::cv::fold_of;
 
     #[test]
     fn outer_folds_are_balanced_and_independent_of_the_inner_ones() {

@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::anchors::in_play;
+use crate::stated_salary::in_play;
 
 /// Level of the likely range returned when none is asked for.
 pub const DEFAULT_LEVEL: f64 = 0.8;
@@ -40,7 +40,7 @@ pub struct Difficulty {
     /// Share of the vacancy's term occurrences found in the model's vocabulary (0 to 1).
     pub known_share: f64,
     /// Per bound, whether the description states a plausible figure for it (in play next
-    /// to the final prediction; see [`crate::anchors::in_play`]).
+    /// to the final prediction; see [`crate::stated_salary::in_play`]).
     pub stated: [bool; 2],
     /// The predicted midpoint, `ln`.
     pub mid_log: f64,
@@ -126,7 +126,7 @@ impl Calibration {
             .map(|r| r.residual.abs().max(RESIDUAL_FLOOR).ln())
             .collect();
         let mut c = Calibration {
-            scale: crate::stack::least_squares(&x, &t),
+            scale: crate::fitting::stacker::least_squares(&x, &t),
             center,
             scores: Vec::new(),
             positions: Vec::new(),
@@ -155,7 +155,7 @@ impl Calibration {
 
     /// The scale of a vacancy's residuals.
     pub fn sigma(&self, d: &Difficulty) -> f64 {
-        crate::stack::apply(&self.scale, &d.inputs(self.center))
+        crate::fitting::stacker::apply(&self.scale, &d.inputs(self.center))
             .clamp(-20.0, 5.0)
             .exp()
     }

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::VacancyText;
-use crate::anchors::anchors_of;
-use crate::hashing::{hash_bytes, hash_pair};
-use crate::tokenizer::{Tokens, normalize_into, tokenize_into};
+use crate::stated_salary::anchors_of;
+use crate::features::hashing::{hash_bytes, hash_pair};
+use crate::features::tokenizer::{Tokens, normalize_into, tokenize_into};
 
 /// A feature block; each block is TF-IDF weighted and normalised on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub struct TermSettings {
     /// Whether money amounts in the description are features.
     pub amounts: bool,
     /// Whether salary figures stated in the description are read as anchors for the
-    /// bounds (see [`crate::anchors`]); they are left in [`Scratch`] for the model.
+    /// bounds (see [`crate::stated_salary`]); they are left in [`Scratch`] for the model.
     pub anchors: bool,
 }
 
@@ -419,7 +419,7 @@ mod tests {
                 s.push_str(WORDS[(state >> (4 * k + 8)) as usize % WORDS.len()]);
                 s.push(' ');
             }
-            crate::tokenizer::tokenize_into(&s, &mut t);
+            crate::features::tokenizer::tokenize_into(&s, &mut t);
             find_amounts(&t, &mut got);
             find_amounts_reference(&t, &mut want);
             assert_eq!(got, want, "{s:?}");

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Model, ModelMetadata};
-use crate::terms::Block;
-use crate::vectorizer::{Vectorizer, VectorizerSettings};
+use crate::serving::model::{Model, ModelMetadata};
+use crate::features::terms::Block;
+use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// Current artifact format version.
 pub const FORMAT_VERSION: u32 = 5;
@@ -146,7 +146,7 @@ impl Model {
 
     /// The default model trained on `hh_vacancies.csv`, built into the binary.
     pub fn bundled() -> Result<Model, ArtifactError> {
-        Model::from_bytes(include_bytes!("../model/payrange-hh.model"))
+        Model::from_bytes(include_bytes!("../../model/payrange-hh.model"))
     }
 
     /// Decodes a model from bytes.

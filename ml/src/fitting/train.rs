@@ -7,19 +7,19 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::FORMAT_VERSION;
 use crate::VacancyText;
-use crate::cv::{Grid, assemble_oof, clip_ranges, fit_path, log_target, run_folds, winsorize};
+use crate::fitting::cv::{Grid, assemble_oof, clip_ranges, fit_path, log_target, run_folds, winsorize};
 use crate::data::LoadedData;
-use crate::enet::{Problem, SolverOptions};
-use crate::interval::{self, Calibration, REPORTED_LEVELS};
-use crate::joint;
-use crate::model::{
+use crate::fitting::enet::{Problem, SolverOptions};
+use crate::serving::interval::{self, Calibration, REPORTED_LEVELS};
+use crate::fitting::bound_problems;
+use crate::serving::model::{
     CvMetrics, EnetChoice, Hyperparameters, Member, Model, ModelMetadata, RowCounts,
 };
-use crate::nested::nested_cv;
-use crate::oof::Oof;
-use crate::stack::{MemberFit, fold_members};
-use crate::terms::for_each_term;
-use crate::vectorizer::{Vectorizer, VectorizerSettings};
+use crate::fitting::nested::nested_cv;
+use crate::fitting::selection::Oof;
+use crate::fitting::stacker::{MemberFit, fold_members};
+use crate::features::terms::for_each_term;
+use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
 
 /// Errors of training.
 #[derive(Debug, thiserror::Error)]
@@ -56,18 +56,18 @@ pub struct TrainSettings {
     /// Winsorize training targets at this quantile (0 = off).
     pub winsor: f64,
     /// Stack all variants' predictions of both bounds with a second-stage model fitted
-    /// for MAE in currency (see [`crate::stack`]); off = the best single variant.
+    /// for MAE in currency (see [`crate::fitting::stacker`]); off = the best single variant.
     pub stack: bool,
     /// Weight rows by salary^power (0 = unweighted).
     pub weight_power: f64,
     /// Read salary figures stated in descriptions as anchors for the bounds, through a
-    /// stage after the stacker (see [`crate::anchors`]); needs `stack`.
+    /// stage after the stacker (see [`crate::stated_salary`]); needs `stack`.
     pub anchors: bool,
     /// Variants compared by CV (each overriding `winsor` and the vectorizer's block
     /// weights); empty = the settings as given.
     pub variants: Variants,
     /// Also run nested CV of this whole procedure with this many outer folds and record it
-    /// in the model (see [`crate::nested`]); 0 = off.
+    /// in the model (see [`crate::fitting::nested`]); 0 = off.
     pub nested_outer_folds: usize,
 }
 
@@ -160,7 +160,7 @@ pub struct TrainReport {
     /// Out-of-fold log predictions `[from, to]` of every row under the chosen rule.
     pub oof_logs: Vec<[f64; 2]>,
     /// Nested CV with every held-out prediction, when it was run.
-    pub nested: Option<crate::nested::NestedOutcome>,
+    pub nested: Option<crate::fitting::nested::NestedOutcome>,
     /// The rows the likely range was calibrated on.
     pub calibration_rows: Vec<interval::CalibrationRow>,
 }
@@ -297,7 +297,7 @@ pub fn train_reported(
         let x = vec.transform(&docs);
         let mut targets = raw_targets.clone();
         winsorize(&mut targets, winsor);
-        let problems = joint::build(&x, &targets, s.joint);
+        let problems = bound_problems::build(&x, &targets, s.joint);
         drop(x);
         let mut coef = [vec![0.0; nf], vec![0.0; nf]];
         let mut intercept = [0.0; 2];
@@ -308,12 +308,12 @@ pub fn train_reported(
             let l1 = s.l1_ratios[l];
             let pi = if s.joint.is_some() { 0 } else { b };
             let (xm, y) = &problems.list[pi];
-            let sw = joint::weights(y, s.weight_power);
+            let sw = bound_problems::weights(y, s.weight_power);
             let p = Problem::with_weights(xm.view(), y, sw.as_deref());
             let alphas = grids[v].path(&p, l1);
             fit_path(&p, l1, &alphas[..=a], opt, |step, w, icpt| {
                 if step == a {
-                    let (cb, ib) = joint::collapse(w, icpt, b, nf, s.joint);
+                    let (cb, ib) = bound_problems::collapse(w, icpt, b, nf, s.joint);
                     coef[b] = cb;
                     intercept[b] = ib;
                 }
@@ -383,7 +383,7 @@ pub fn train_reported(
     } else {
         None
     };
-    model.metadata.version = crate::artifact::content_version(&model);
+    model.metadata.version = crate::serving::artifact::content_version(&model);
     Ok(TrainReport {
         model,
         alternatives,
@@ -408,7 +408,7 @@ fn name_terms(
     docs: &[VacancyText<'_>],
 ) -> HashMap<u32, String> {
     let mut names = HashMap::new();
-    let mut scratch = crate::terms::Scratch::default();
+    let mut scratch = crate::features::terms::Scratch::default();
     for d in docs {
         for_each_term(d, &vec.settings.terms, &mut scratch, |b, key, text| {
             if let Some(j) = vec.feature_of(key)

@@ -8,7 +8,7 @@
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use crate::swar;
+use crate::features::swar;
 
 /// Reusable buffers of the tokenizer: the normalised text and the token spans into it.
 #[derive(Debug, Default, Clone)]

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::tokenizer::{Tokens, tokenize_into};
+use crate::features::tokenizer::{Tokens, tokenize_into};
 
 /// Smallest share of a bound a term must move to be listed (1 %).
 pub const MIN_SHARE: f64 = 0.01;
