@@ -7,6 +7,7 @@
 //! learned at fit time. Fitting (`crate::fitting`) and serving (`crate::serving`) both read
 //! vacancies through this stage, so a vacancy is featurised the same way in both.
 
+pub mod amounts;
 pub mod hashing;
 mod swar;
 pub mod terms;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::VacancyText;
-use crate::stated_salary::anchors_of;
+use crate::features::amounts::{Amount, anchors_of, collect_amounts};
 use crate::features::hashing::{hash_bytes, hash_pair};
 use crate::features::tokenizer::{Tokens, normalize_into, tokenize_into};
 
@@ -121,65 +121,6 @@ impl Scratch {
     /// The tokens of the last description [`for_each_term`] read.
     pub(crate) fn description_tokens(&self) -> &Tokens {
         &self.tokens
-    }
-}
-
-/// A money amount in a tokenized text: indices of its first and last token, and value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Amount {
-    pub first: usize,
-    pub last: usize,
-    pub value: f64,
-}
-
-/// Money amounts in a tokenized text: `150 000`, `150000`, `150 тыс`, `150k`.
-#[cfg(test)]
-fn find_amounts(t: &Tokens, out: &mut Vec<f64>) {
-    out.clear();
-    scan_amounts(t, |_, _, v| out.push(v));
-}
-
-/// Money amounts in a tokenized text, in order.
-pub(crate) fn collect_amounts(t: &Tokens, out: &mut Vec<Amount>) {
-    out.clear();
-    scan_amounts(t, |first, last, value| {
-        out.push(Amount { first, last, value })
-    });
-}
-
-/// Calls `found(first, last, value)` for each money amount in a tokenized text, with the
-/// indices of its first and last token.
-fn scan_amounts(t: &Tokens, mut found: impl FnMut(usize, usize, f64)) {
-    let n = t.len();
-    let mut i = 0;
-    while i < n {
-        // Every amount token starts with a digit; most tokens do not (and need no `str`).
-        let (a, _) = t.spans[i];
-        if !t.text.as_bytes()[a as usize].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        let tok = t.get(i);
-        let next = if i + 1 < n { t.get(i + 1) } else { "" };
-        let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let thousand = |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
-        let mut v = None;
-        if is_num(tok) && tok.len() <= 3 && thousand(next) {
-            v = tok.parse::<f64>().ok().map(|x| x * 1000.0);
-            i += 1;
-        } else if is_num(tok) && (5..=7).contains(&tok.len()) {
-            v = tok.parse::<f64>().ok();
-        } else if let Some(num) = tok.strip_suffix('k').or_else(|| tok.strip_suffix('к'))
-            && is_num(num)
-            && num.len() <= 3
-        {
-            v = num.parse::<f64>().ok().map(|x| x * 1000.0);
-        }
-        if let Some(v) = v.filter(|v| (1000.0..=1e7).contains(v)) {
-            found(first, i, v);
-        }
-        i += 1;
     }
 }
 
@@ -335,35 +276,6 @@ pub fn for_each_term(
 mod tests {
     use super::*;
 
-    /// `find_amounts` before the first-byte filter, kept as the reference.
-    fn find_amounts_reference(t: &Tokens, out: &mut Vec<f64>) {
-        out.clear();
-        let n = t.len();
-        let mut i = 0;
-        while i < n {
-            let tok = t.get(i);
-            let next = if i + 1 < n { t.get(i + 1) } else { "" };
-            let is_num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-            let thousand = |s: &str| s == "000" || s.starts_with("тыс") || s == "k" || s == "к";
-            let mut v = None;
-            if is_num(tok) && tok.len() <= 3 && thousand(next) {
-                v = tok.parse::<f64>().ok().map(|x| x * 1000.0);
-                i += 1;
-            } else if is_num(tok) && (5..=7).contains(&tok.len()) {
-                v = tok.parse::<f64>().ok();
-            } else if let Some(num) = tok.strip_suffix('k').or_else(|| tok.strip_suffix('к'))
-                && is_num(num)
-                && num.len() <= 3
-            {
-                v = num.parse::<f64>().ok().map(|x| x * 1000.0);
-            }
-            if let Some(v) = v.filter(|v| (1000.0..=1e7).contains(v)) {
-                out.push(v);
-            }
-            i += 1;
-        }
-    }
-
     #[test]
     fn amount_term_text_is_what_format_wrote() {
         for (width, half_percent) in AMOUNT_WIDTHS {
@@ -385,47 +297,5 @@ mod tests {
             push_whole(&mut out, x);
             assert_eq!(out, format!("{x:.0}"));
         }
-    }
-
-    #[test]
-    fn amounts_equal_the_reference() {
-        const WORDS: [&str; 16] = [
-            "от",
-            "150",
-            "000",
-            "150000",
-            "тыс",
-            "тысяч",
-            "120k",
-            "120к",
-            "k",
-            "к",
-            "руб",
-            "1234567",
-            "12",
-            ".net",
-            "99999999",
-            "5к",
-        ];
-        let mut state = 0x0a11_0c47_u64;
-        let mut t = Tokens::default();
-        let (mut got, mut want) = (Vec::new(), Vec::new());
-        for _ in 0..5000 {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for k in 0..(state % 12) {
-                s.push_str(WORDS[(state >> (4 * k + 8)) as usize % WORDS.len()]);
-                s.push(' ');
-            }
-            crate::features::tokenizer::tokenize_into(&s, &mut t);
-            find_amounts(&t, &mut got);
-            find_amounts_reference(&t, &mut want);
-            assert_eq!(got, want, "{s:?}");
-        }
-        tokenize_into("от 150 000 до 200к", &mut t);
-        find_amounts(&t, &mut got);
-        assert_eq!(got, [150_000.0, 200_000.0]);
     }
 }

@@ -7,7 +7,8 @@
 //! stage are fitted on that share of the other folds' rows and scored on the fold.
 
 use crate::VacancyText;
-use crate::stated_salary::{apply_stage, salary_anchors};
+use crate::features::amounts::salary_anchors;
+use crate::stated_salary::apply_stage;
 use crate::fitting::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
 use crate::data::LoadedData;
 use crate::fitting::enet::{Problem, SolverOptions};

@@ -98,7 +98,7 @@ impl<'a> Oof<'a> {
             .iter()
             .map(|r| {
                 crate::features::tokenizer::tokenize_into(&r.description, &mut tokens);
-                crate::stated_salary::salary_anchors(&tokens)
+                crate::features::amounts::salary_anchors(&tokens)
             })
             .collect();
         Oof {

@@ -1,73 +1,13 @@
-//! Salary figures stated in the description ("от 150 000", "до 200 000 руб",
-//! "120 000 – 180 000"), read as anchors for the bounds.
+//! The stated-salary stage: after the stacker, each bound moves towards a salary figure
+//! the description states itself, as far as out-of-fold rows found such figures
+//! trustworthy.
 //!
-//! On hh.ru data, when a description states a figure after "от", the published
-//! `salary_from` equals it exactly in about three cases of four, and likewise for "до" and
-//! `salary_to`. A linear model over TF-IDF terms can only approximate such a figure through
-//! bucket terms; the stacker (see [`crate::fitting::stacker`]) instead receives the stated figure
-//! itself and learns from out-of-fold rows how far to trust it.
-
-use crate::features::terms::{Amount, collect_amounts};
-use crate::features::tokenizer::Tokens;
-
-/// Words after which a figure is a lower bound or a single stated salary.
-const FROM_CUES: [&str; 14] = [
-    "от",
-    "from",
-    "с",
-    "оклад",
-    "оклада",
-    "плата",
-    "зарплата",
-    "зп",
-    "доход",
-    "дохода",
-    "оплата",
-    "вилка",
-    "salary",
-    "starting",
-];
-
-/// Words after which a figure is an upper bound.
-const TO_CUES: [&str; 4] = ["до", "to", "max", "upto"];
-
-/// Natural logs of the stated lower and upper salary of a tokenized description, if any:
-/// the first figure after a lower-bound cue word (or the first of two adjacent figures,
-/// a range written with a dash), and the first figure after an upper-bound cue word (or
-/// the second of a range).
-pub fn salary_anchors(t: &Tokens) -> [Option<f64>; 2] {
-    let mut amounts = Vec::new();
-    collect_amounts(t, &mut amounts);
-    anchors_of(t, &amounts)
-}
-
-/// [`salary_anchors`] from the amounts already found in `t`.
-pub(crate) fn anchors_of(t: &Tokens, amounts: &[Amount]) -> [Option<f64>; 2] {
-    let mut anchors = [None, None];
-    let mut previous: Option<&Amount> = None;
-    for a in amounts {
-        let cue = a.first.checked_sub(1).map(|i| t.get(i));
-        let slot = if cue.is_some_and(|c| FROM_CUES.contains(&c)) {
-            Some(0)
-        } else if cue.is_some_and(|c| TO_CUES.contains(&c)) {
-            Some(1)
-        } else if let Some(low) = previous.filter(|p| p.last + 1 == a.first) {
-            if anchors[0].is_none() {
-                anchors[0] = Some(low.value.ln());
-            }
-            Some(1)
-        } else {
-            None
-        };
-        if let Some(b) = slot
-            && anchors[b].is_none()
-        {
-            anchors[b] = Some(a.value.ln());
-        }
-        previous = Some(a);
-    }
-    anchors
-}
+//! The figures ("от 150 000", "до 200 000 руб", "120 000 – 180 000") are read with the
+//! features ([`crate::features::amounts::salary_anchors`]). A linear model over TF-IDF terms
+//! can only approximate such a figure through bucket terms; this stage instead receives the
+//! stated figure itself. It is fitted in [`crate::fitting::selection`] and applied when
+//! serving ([`crate::serving::model`]) and in the likely range's difficulty
+//! ([`crate::serving::interval`]).
 
 /// Parameters of the anchor stage of one bound: `[c0, c1, g_from, d_from, g_to, d_to]`.
 /// With the stacked log prediction `q` of the bound and the stated figures `a_k` (logs),
@@ -127,36 +67,6 @@ pub fn apply_stage(stage: &[AnchorStage; 2], q: [f64; 2], anchors: [Option<f64>;
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::features::tokenizer::tokenize_into;
-
-    fn anchors(text: &str) -> [Option<f64>; 2] {
-        let mut t = Tokens::default();
-        tokenize_into(text, &mut t);
-        salary_anchors(&t).map(|a| a.map(|v| v.exp().round()))
-    }
-
-    #[test]
-    fn reads_lower_and_upper_figures_after_cue_words() {
-        assert_eq!(
-            anchors("Зарплата от 150 000 до 200 000 руб. на руки"),
-            [Some(150_000.0), Some(200_000.0)]
-        );
-        assert_eq!(anchors("Доход до 90 тыс. рублей"), [None, Some(90_000.0)]);
-        assert_eq!(anchors("Оклад 75000 + премии"), [Some(75_000.0), None]);
-        assert_eq!(anchors("salary from 40k"), [Some(40_000.0), None]);
-    }
-
-    #[test]
-    fn reads_a_dash_range_as_both_bounds() {
-        assert_eq!(
-            anchors("Вилка: 120 000 – 180 000 gross"),
-            [Some(120_000.0), Some(180_000.0)]
-        );
-        assert_eq!(
-            anchors("pay 25000-30000 per annum"),
-            [Some(25_000.0), Some(30_000.0)]
-        );
-    }
 
     #[test]
     fn a_stated_pair_is_in_play_or_set_aside_as_a_whole() {
@@ -175,12 +85,4 @@ mod tests {
         assert_eq!(in_play([ln(50_000.0), ln(300_000.0)], from), [None, None]);
     }
 
-    #[test]
-    fn ignores_figures_without_a_cue_and_small_numbers() {
-        assert_eq!(anchors("Опыт от 3 лет, офис 500 м от метро"), [None, None]);
-        assert_eq!(
-            anchors("Компания основана в 1995, 25000 клиентов"),
-            [None, None]
-        );
-    }
 }
