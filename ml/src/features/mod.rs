@@ -9,6 +9,7 @@
 
 pub mod amounts;
 pub mod hashing;
+pub(crate) mod id_sort;
 mod swar;
 pub mod terms;
 pub mod tokenizer;

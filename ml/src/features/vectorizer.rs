@@ -17,7 +17,7 @@ pub struct Workspace {
     pub(crate) scratch: Scratch,
     pub(crate) ids: Vec<u32>,
     /// Buffers of the counting sort of `ids`.
-    pub(crate) sort_buf: crate::serving::scorer::SortBuffers,
+    pub(crate) sort_buf: crate::features::id_sort::SortBuffers,
     /// The last transformed row: `(feature, value)` sorted by feature.
     pub row: Vec<(u32, f64)>,
     /// Term occurrences of the last transformed vacancy, and those in the vocabulary.
