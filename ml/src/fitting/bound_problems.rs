@@ -14,49 +14,52 @@ pub struct Problems {
     pub list: Vec<(CsMat<f64>, Vec<f64>)>,
 }
 
-/// Builds the problems from a CSR matrix of documents and their log targets.
+/// Builds the problems from a CSR matrix of documents and their log targets: two
+/// separate problems (from, to) when `joint` is `None`, one joint problem with
+/// bound-specific copies scaled by `g` when it is `Some(g)`.
 pub fn build(x: &CsMat<f64>, targets: &[[Option<f64>; 2]], joint: Option<f64>) -> Problems {
-    let nf = x.cols();
-    let mut list = Vec::new();
-    let passes: Vec<Vec<usize>> = vec![vec![0, 1]];
-    if joint.is_none() {
-        for b in 0..2 {
-            let (rows, y): (Vec<usize>, Vec<f64>) = targets
-                .iter()
-                .enumerate()
-                .filter_map(|(i, t)| t[b].map(|v| (i, v)))
-                .unzip();
-            list.push((csc_of_rows(x, &rows), y));
-        }
-        return Problems { list };
-    }
-    for bounds in passes {
-        let mut indptr = vec![0];
-        let (mut indices, mut data, mut y) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, t) in targets.iter().enumerate() {
-            for &b in &bounds {
-                let Some(v) = t[b] else { continue };
-                let Some(row) = x.outer_view(i) else { continue };
-                indices.extend_from_slice(row.indices());
-                data.extend_from_slice(row.data());
-                if let Some(g) = joint {
-                    let off = nf * (1 + b);
-                    indices.extend(row.indices().iter().map(|j| j + off));
-                    data.extend(row.data().iter().map(|v| v * g));
-                    if b == 1 {
-                        indices.push(3 * nf);
-                        data.push(1.0);
-                    }
-                }
-                indptr.push(indices.len());
-                y.push(v);
-            }
-        }
-        let cols = if joint.is_some() { 3 * nf + 1 } else { nf };
-        let m = CsMat::new((y.len(), cols), indptr, indices, data).to_csc();
-        list.push((m, y));
-    }
+    let list = match joint {
+        None => (0..2).map(|b| separate(x, targets, b)).collect(),
+        Some(g) => vec![joint_problem(x, targets, g)],
+    };
     Problems { list }
+}
+
+/// The problem of bound `b` alone, on the rows that have it.
+fn separate(x: &CsMat<f64>, targets: &[[Option<f64>; 2]], b: usize) -> (CsMat<f64>, Vec<f64>) {
+    let (rows, y): (Vec<usize>, Vec<f64>) = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t[b].map(|v| (i, v)))
+        .unzip();
+    (csc_of_rows(x, &rows), y)
+}
+
+/// The joint problem: one observation per (row, bound), features
+/// `[x, g * x * is_from, g * x * is_to, is_to]`.
+fn joint_problem(x: &CsMat<f64>, targets: &[[Option<f64>; 2]], g: f64) -> (CsMat<f64>, Vec<f64>) {
+    let nf = x.cols();
+    let mut indptr = vec![0];
+    let (mut indices, mut data, mut y) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, t) in targets.iter().enumerate() {
+        for b in 0..2 {
+            let Some(v) = t[b] else { continue };
+            let Some(row) = x.outer_view(i) else { continue };
+            indices.extend_from_slice(row.indices());
+            data.extend_from_slice(row.data());
+            let off = nf * (1 + b);
+            indices.extend(row.indices().iter().map(|j| j + off));
+            data.extend(row.data().iter().map(|v| v * g));
+            if b == 1 {
+                indices.push(3 * nf);
+                data.push(1.0);
+            }
+            indptr.push(indices.len());
+            y.push(v);
+        }
+    }
+    let m = CsMat::new((y.len(), 3 * nf + 1), indptr, indices, data).to_csc();
+    (m, y)
 }
 
 /// Rows `rows` of a CSR matrix as a CSC matrix, built directly (no intermediate CSR copy,
