@@ -8,10 +8,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::data::{DataError, LoadedData, load_csv};
-use crate::serving::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
-use crate::metrics::{BoundMetrics, range_metrics};
 use crate::fitting::nested::NestedOutcome;
 use crate::fitting::train::{Progress, TrainError, TrainSettings, train_reported};
+use crate::metrics::{BoundMetrics, range_metrics};
+use crate::serving::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
 use crate::{ArtifactError, Model, RangePrediction};
 
 /// Errors of the file-level operations.

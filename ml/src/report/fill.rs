@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use crate::data::{LoadedData, load_csv};
-use crate::serving::interval::{DEFAULT_LEVEL, IntervalScore};
-use crate::metrics::RangeMetrics;
 use crate::commands::{OpsError, TrainOutcome, evaluate_loaded};
+use crate::data::{LoadedData, load_csv};
+use crate::metrics::RangeMetrics;
 use crate::report::{CalibrationPoint, CvRow, LearningPoint, ReportData, ReportRows};
+use crate::serving::interval::{DEFAULT_LEVEL, IntervalScore};
 use crate::{Model, RangePrediction};
 
 /// Scores of the scikit-learn references on the nested-CV outer folds, as printed by

@@ -8,8 +8,8 @@
 //! usually one cache line of linear probing, the table being at most half full).
 
 use crate::VacancyText;
-use crate::features::terms::{Block, for_each_term};
 use crate::features::id_sort::sort_ids;
+use crate::features::terms::{Block, for_each_term};
 use crate::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace, sublinear_tf};
 
 const EMPTY: u8 = u8::MAX;
