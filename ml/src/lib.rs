@@ -27,7 +27,8 @@ pub mod serving;
 pub mod stated_salary;
 
 pub use serving::artifact::{ArtifactError, FORMAT_VERSION};
-pub use serving::model::{Detailed, Model, ModelMetadata};
+pub use serving::metadata::ModelMetadata;
+pub use serving::model::{Detailed, Model};
 
 use serde::Serialize;
 

@@ -10,10 +10,10 @@ use sprs::CsMat;
 
 use crate::VacancyText;
 use crate::data::Row;
-use crate::fitting::enet::{Problem, SolverOptions};
-use crate::fitting::bound_problems;
-use crate::fitting::selection::VariantOof;
 use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
+use crate::fitting::bound_problems;
+use crate::fitting::enet::{Problem, SolverOptions};
+use crate::fitting::selection::VariantOof;
 
 /// FNV-1a 64-bit hash (for fold assignment).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -79,7 +79,7 @@ pub fn clip_ranges(targets: &[[Option<f64>; 2]]) -> [(f64, f64); 2] {
 /// Hyperparameter grid: per problem, per `l1_ratio`, a descending alpha path.
 #[derive(Debug, Clone)]
 pub struct Grid {
-    /// Joint modelling of the bounds with this specific-block scale (see [`joint`]).
+    /// Joint modelling of the bounds with this specific-block scale (see [`bound_problems`]).
     pub joint: Option<f64>,
     /// Target winsorizing quantile (see [`winsorize`]).
     pub winsor: f64,
@@ -189,7 +189,8 @@ pub fn run_fold(
             fit_path(&p, l1, &grid.path(&p, l1), opt, |a, w, icpt| {
                 let base = (li * na + a) * nv;
                 for &b in bound_problems::bounds_of(pi, grid.joint) {
-                    let (coef, icpt) = bound_problems::collapse(w, icpt, b, vec.n_features(), grid.joint);
+                    let (coef, icpt) =
+                        bound_problems::collapse(w, icpt, b, vec.n_features(), grid.joint);
                     for (v, row) in x_valid.outer_iterator().enumerate() {
                         let s: f64 = row.iter().map(|(j, x)| coef[j] * x).sum();
                         preds[b][base + v] = icpt + s;

@@ -7,17 +7,18 @@
 //! stage are fitted on that share of the other folds' rows and scored on the fold.
 
 use crate::VacancyText;
-use crate::features::amounts::salary_anchors;
-use crate::stated_salary::apply_stage;
-use crate::fitting::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
 use crate::data::LoadedData;
-use crate::fitting::enet::{Problem, SolverOptions};
-use crate::fitting::bound_problems;
-use crate::serving::model::{ModelMetadata, finish_log};
-use crate::fitting::nested::outer_fold_of;
-use crate::fitting::stacker::apply;
+use crate::features::amounts::salary_anchors;
 use crate::features::tokenizer::{Tokens, tokenize_into};
 use crate::features::vectorizer::Vectorizer;
+use crate::fitting::bound_problems;
+use crate::fitting::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
+use crate::fitting::enet::{Problem, SolverOptions};
+use crate::fitting::nested::outer_fold_of;
+use crate::fitting::stacker::apply;
+use crate::serving::metadata::ModelMetadata;
+use crate::serving::model::finish_log;
+use crate::stated_salary::apply_stage;
 
 /// Folds of the learning curve.
 const FOLDS: usize = 3;

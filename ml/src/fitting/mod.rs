@@ -15,5 +15,7 @@ pub mod enet;
 pub mod learning_curve;
 pub mod nested;
 pub mod selection;
+pub mod settings;
 pub mod stacker;
 pub mod train;
+pub(crate) mod training_run;

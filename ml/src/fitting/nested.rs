@@ -9,14 +9,15 @@
 //! them, so the scikit-learn reference is scored on the same rows); the inner folds keep the
 //! training's own `fnv1a64(id) % k`, so they stay balanced inside every outer fold.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::fitting::cv::fnv1a64;
 use crate::data::LoadedData;
-use crate::serving::interval::{self, DEFAULT_LEVEL, REPORTED_LEVELS};
+use crate::fitting::cv::fnv1a64;
+use crate::fitting::settings::{Progress, TrainError, TrainSettings};
+use crate::fitting::training_run;
 use crate::metrics::{RangeMetrics, range_metrics};
-use crate::fitting::train::{Progress, TrainError, TrainSettings, train_reported};
+use crate::serving::interval::{self, DEFAULT_LEVEL, REPORTED_LEVELS};
+use crate::serving::metadata::{NestedCv, NestedFold};
 use crate::{Model, RangePrediction};
 
 /// Outer fold of a row id among `k` folds.
@@ -25,36 +26,6 @@ pub fn outer_fold_of(id: &str, k: usize) -> usize {
     key.extend_from_slice(b"outer/");
     key.extend_from_slice(id.as_bytes());
     (fnv1a64(&key) % k.max(1) as u64) as usize
-}
-
-/// Nested cross-validation results (stored in the model's metadata).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NestedCv {
-    /// Outer folds.
-    pub outer_folds: usize,
-    /// Inner folds of each outer training run.
-    pub inner_folds: usize,
-    /// Metrics of the held-out predictions of all outer folds together.
-    pub metrics: RangeMetrics,
-    /// Likely-range coverage and width over the held-out rows, per reported level.
-    pub interval: Vec<interval::IntervalScore>,
-    /// The same per outer fold.
-    pub folds: Vec<NestedFold>,
-}
-
-/// One outer fold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NestedFold {
-    /// Rows the fold's model was trained on.
-    pub train_rows: usize,
-    /// Rows it predicted.
-    pub test_rows: usize,
-    /// Its held-out metrics.
-    pub metrics: RangeMetrics,
-    /// Its likely ranges at the default level.
-    pub interval: interval::IntervalScore,
-    /// Variant members chosen inside the fold (block weights and winsorizing).
-    pub chosen: String,
 }
 
 /// One held-out prediction.
@@ -117,7 +88,7 @@ pub fn nested_cv(
         let mut inner_progress = |done: usize, total: usize, msg: &str| {
             progress(done, total, &format!("outer fold {}/{k}: {msg}", f + 1));
         };
-        let report = train_reported(
+        let report = training_run::run(
             &sub,
             &inner,
             OffsetDateTime::UNIX_EPOCH,

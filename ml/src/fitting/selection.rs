@@ -7,13 +7,14 @@
 //! same choices once, from all rows.
 
 use crate::RangePrediction;
-use crate::stated_salary::{AnchorStage, apply_stage, in_play, stage_inputs};
-use crate::fitting::cv::{fold_of, log_target};
 use crate::data::Row;
-use crate::serving::interval::{CalibrationRow, Difficulty};
-use crate::metrics::range_metrics;
-use crate::serving::model::{CvMetrics, finish_log};
+use crate::fitting::cv::{fold_of, log_target};
 use crate::fitting::stacker::{Stacker, apply, fit_currency_lad};
+use crate::metrics::range_metrics;
+use crate::serving::interval::{CalibrationRow, Difficulty};
+use crate::serving::metadata::CvMetrics;
+use crate::serving::model::finish_log;
+use crate::stated_salary::{AnchorStage, apply_stage, in_play, stage_inputs};
 
 /// Out-of-fold predictions of one variant over the whole grid.
 #[derive(Debug, Clone)]

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::serving::model::{Model, ModelMetadata};
 use crate::features::terms::Block;
 use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
+use crate::serving::metadata::ModelMetadata;
+use crate::serving::model::Model;
 
 /// Current artifact format version.
 pub const FORMAT_VERSION: u32 = 5;

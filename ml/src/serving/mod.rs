@@ -9,5 +9,6 @@
 pub mod artifact;
 pub mod explain;
 pub mod interval;
+pub mod metadata;
 pub mod model;
 pub mod scorer;

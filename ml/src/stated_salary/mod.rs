@@ -84,5 +84,4 @@ mod tests {
         assert_eq!(in_play([ln(100_000.0), ln(300_000.0)], from), from);
         assert_eq!(in_play([ln(50_000.0), ln(300_000.0)], from), [None, None]);
     }
-
 }
