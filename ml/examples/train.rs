@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use payrange_ml::data::load_csv;
-use payrange_ml::fitting::train::{TrainSettings, Variant, train_reported};
+use payrange_ml::fitting::settings::{TrainSettings, Variant};
+use payrange_ml::fitting::train::train_reported;
 
 fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
     std::env::var(k).ok().and_then(|v| v.parse().ok())
@@ -125,16 +126,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // rows the model was calibrated on (fold -1 for the final model, else the outer fold
         // whose training they belong to) and `test` for nested CV's held-out rows.
         let mut w = String::from("set,fold,chars,known,stated_from,stated_to,mid_log,residual\n");
-        let mut line = |set: &str, fold: i64, d: &payrange_ml::serving::interval::Difficulty, r: f64| {
-            w += &format!(
-                "{set},{fold},{},{},{},{},{},{r}\n",
-                d.description_chars,
-                d.known_share,
-                u8::from(d.stated[0]),
-                u8::from(d.stated[1]),
-                d.mid_log,
-            );
-        };
+        let mut line =
+            |set: &str, fold: i64, d: &payrange_ml::serving::interval::Difficulty, r: f64| {
+                w += &format!(
+                    "{set},{fold},{},{},{},{},{},{r}\n",
+                    d.description_chars,
+                    d.known_share,
+                    u8::from(d.stated[0]),
+                    u8::from(d.stated[1]),
+                    d.mid_log,
+                );
+            };
         for c in &r.calibration_rows {
             line("cal", -1, &c.difficulty, c.residual);
         }

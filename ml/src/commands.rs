@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 
 use crate::data::{DataError, LoadedData, load_csv};
 use crate::fitting::nested::NestedOutcome;
-use crate::fitting::train::{Progress, TrainError, TrainSettings, train_reported};
+use crate::fitting::settings::{Progress, TrainError, TrainSettings};
+use crate::fitting::train::train_reported;
 use crate::metrics::{BoundMetrics, range_metrics};
 use crate::serving::interval::{self, DEFAULT_LEVEL, IntervalScore, REPORTED_LEVELS};
 use crate::{ArtifactError, Model, RangePrediction};

@@ -406,7 +406,7 @@ fn nested_cv_and_the_training_report_agree_with_the_artifact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.model");
     let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
-    let settings = payrange_ml::fitting::train::TrainSettings {
+    let settings = payrange_ml::fitting::settings::TrainSettings {
         nested_outer_folds: 3,
         ..common::small_settings()
     };

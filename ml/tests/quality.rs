@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use payrange_ml::data::load_csv;
-use payrange_ml::fitting::train::{TrainSettings, train};
+use payrange_ml::fitting::settings::TrainSettings;
+use payrange_ml::fitting::train::train;
 
 fn data_file(name: &str) -> Option<PathBuf> {
     let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")).join(name);

@@ -151,7 +151,11 @@ fn weighted_coefficients_match_recorded_scikit_learn_values() {
     let (x, y) = problem();
     let csc = CsMat::csc_from_dense(x.view(), 0.0);
     let w: Vec<f64> = (0..N).map(|i| 1.0 + (i % 4) as f64).collect();
-    let p = payrange_ml::fitting::enet::Problem::with_weights(csc.view(), y.as_slice().unwrap(), Some(&w));
+    let p = payrange_ml::fitting::enet::Problem::with_weights(
+        csc.view(),
+        y.as_slice().unwrap(),
+        Some(&w),
+    );
     let opt = payrange_ml::fitting::enet::SolverOptions {
         tol: 1e-12,
         max_iter: 100_000,

@@ -6,15 +6,12 @@ use time::OffsetDateTime;
 
 use crate::data::LoadedData;
 use crate::fitting::nested::{NestedOutcome, nested_cv};
+use crate::fitting::settings::{Progress, TrainError, TrainSettings};
 use crate::fitting::training_run;
 use crate::serving::artifact::content_version;
 use crate::serving::interval::CalibrationRow;
 use crate::serving::metadata::CvMetrics;
 use crate::serving::model::Model;
-
-pub use crate::fitting::settings::{
-    Progress, TrainError, TrainSettings, Variant, Variants, default_variants,
-};
 
 /// Trains both bound models, choosing among `settings.variants` and the alpha/l1 grid by
 /// k-fold CV; `trained_at` only enters the metadata.

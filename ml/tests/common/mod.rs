@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use payrange_ml::Model;
 use payrange_ml::data::{LoadedData, load_csv};
-use payrange_ml::fitting::train::{TrainSettings, train};
+use payrange_ml::fitting::settings::TrainSettings;
+use payrange_ml::fitting::train::train;
 
 /// The 200-row fixture sample.
 pub fn fixture() -> PathBuf {
