@@ -11,7 +11,7 @@ exactly as nested CV would score it: the shipped rule reproduces the Rust number
 
 prints, at 80 %, coverage, mean width in currency, its ratio to the reference width, and the
 coverage in each third of the held-out rows by difficulty (the full scale model's sigma,
-easiest third first). Mirrors `ml/src/interval.rs`; keep the two in step.
+easiest third first). Mirrors `ml/src/serving/interval.rs`; keep the two in step.
 """
 
 import csv

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The scikit-learn references scored on payrange's nested-CV outer folds.
 
-payrange's nested cross-validation (ml/src/nested.rs) holds out the rows of outer fold
+payrange's nested cross-validation (ml/src/fitting/nested.rs) holds out the rows of outer fold
 f = fnv1a64("outer/" + id) % 5 and trains on the rest. This script scores, on exactly the
 same outer folds and rows:
 
@@ -30,7 +30,7 @@ from sklearn.linear_model import ElasticNet
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
-from sklearn_reference import fnv1a64  # the same hash as ml/src/cv.rs
+from sklearn_reference import fnv1a64  # the same hash as ml/src/fitting/cv.rs
 
 LEVELS = (0.5, 0.8, 0.9, 0.95)
 BOUNDS = ("salary_from", "salary_to")

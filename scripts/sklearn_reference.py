@@ -4,7 +4,7 @@
 TfidfVectorizer (defaults) on the title and on the description via ColumnTransformer,
 ElasticNet(alpha=3e-4, l1_ratio=0.1) on ln(salary), one model per bound, trained on the
 rows that have that bound. Scored by 5-fold CV on the SAME split as payrange-ml:
-fold = fnv1a64(id) % 5 (see ml/src/cv.rs). Metrics are in currency units, like ours.
+fold = fnv1a64(id) % 5 (see ml/src/fitting/cv.rs). Metrics are in currency units, like ours.
 
 Usage: python scripts/sklearn_reference.py ../shared/data/hh_vacancies.csv [--folds 5]
        [--grid]   also time fitting the same alpha/l1 grid as payrange-ml's default
