@@ -13,7 +13,6 @@ use crate::data::Row;
 use crate::features::vectorizer::{Vectorizer, VectorizerSettings};
 use crate::fitting::bound_problems;
 use crate::fitting::enet::{Problem, SolverOptions};
-use crate::fitting::selection::VariantOof;
 
 /// FNV-1a 64-bit hash (for fold assignment).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -215,6 +214,19 @@ pub fn alpha_path(max: f64, min_ratio: f64, n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| max * min_ratio.powf(i as f64 / (n - 1) as f64))
         .collect()
+}
+
+/// Out-of-fold predictions of one variant over the whole grid.
+#[derive(Debug, Clone)]
+pub struct VariantOof {
+    /// `oof[bound][g * n + row]`: raw log prediction at grid point `g`.
+    pub oof: [Vec<f64>; 2],
+    /// Number of grid points.
+    pub n_grid: usize,
+    /// Per fold: the clip range of that fold's model (its winsorized training targets).
+    pub clips: Vec<[(f64, f64); 2]>,
+    /// Per row: its share of term occurrences in its fold's vocabulary.
+    pub known: Vec<f64>,
 }
 
 /// Gathers the folds' predictions into one variant's out-of-fold table, with each fold's

@@ -8,26 +8,13 @@
 
 use crate::RangePrediction;
 use crate::data::Row;
-use crate::fitting::cv::{fold_of, log_target};
+use crate::fitting::cv::{VariantOof, fold_of, log_target};
 use crate::fitting::stacker::{Stacker, apply, fit_currency_lad};
 use crate::metrics::range_metrics;
 use crate::serving::interval::{CalibrationRow, Difficulty};
 use crate::serving::metadata::CvMetrics;
 use crate::serving::model::finish_log;
 use crate::stated_salary::{AnchorStage, apply_stage, in_play, stage_inputs};
-
-/// Out-of-fold predictions of one variant over the whole grid.
-#[derive(Debug, Clone)]
-pub struct VariantOof {
-    /// `oof[bound][g * n + row]`: raw log prediction at grid point `g`.
-    pub oof: [Vec<f64>; 2],
-    /// Number of grid points.
-    pub n_grid: usize,
-    /// Per fold: the clip range of that fold's model (its winsorized training targets).
-    pub clips: Vec<[(f64, f64); 2]>,
-    /// Per row: its share of term occurrences in its fold's vocabulary.
-    pub known: Vec<f64>,
-}
 
 /// All variants' out-of-fold predictions with the per-fold error sums used for choosing.
 pub struct Oof<'a> {
