@@ -1,5 +1,9 @@
 //! File-level operations behind the `payrange train | evaluate | predict` commands, kept
 //! here so the CLI in `app` is a thin wrapper and the logic is tested with the crate.
+//!
+//! Top of the pipeline: reads the CSV ([`crate::data`]), trains
+//! ([`crate::fitting::train`]), scores a held-out file with the serving model, writes
+//! predictions.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

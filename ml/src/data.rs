@@ -1,6 +1,9 @@
 //! Reading vacancy CSV files (`name,description,salary_from,salary_to[,area,id,currency]`).
 //!
 //! Bad rows (missing name, non-numeric or non-positive salary) are counted, not fatal.
+//!
+//! The input of every stage: training, evaluation and batch prediction read their rows
+//! here.
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,4 +1,6 @@
 //! Accuracy metrics of range predictions, in currency units.
+//!
+//! Used by fitting (CV metrics), nested CV, evaluation and the report.
 
 use serde::{Deserialize, Serialize};
 

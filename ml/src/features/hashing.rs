@@ -3,6 +3,8 @@
 //! Features are identified by a 64-bit hash of (block, n-gram) so that scoring never
 //! allocates a `String`. The hash is written here (not `std`'s `DefaultHasher`) because it
 //! must never change between Rust versions or platforms: it is stored in model files.
+//!
+//! Stage 1 (features): used by [`crate::features::terms`] for every term.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

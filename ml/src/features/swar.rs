@@ -5,6 +5,8 @@
 //! function here takes eight bytes as a little-endian `u64` and says how many of the
 //! leading bytes are of one common kind, so that the callers skip them without the
 //! per-character code. The tests compare each with its scalar definition.
+//!
+//! Stage 1 (features): the fast paths of [`crate::features::tokenizer`].
 
 const L: u64 = 0x0101_0101_0101_0101;
 const H: u64 = 0x8080_8080_8080_8080;

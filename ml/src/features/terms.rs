@@ -1,5 +1,8 @@
 //! Term extraction: turns a vacancy into hashed terms of separate feature blocks
 //! (title words, title character n-grams, description words, area).
+//!
+//! Stage 1 (features): between the tokenizer and the vectorizer; the scorer
+//! ([`crate::serving::scorer`]) reads terms through it too.
 
 use serde::{Deserialize, Serialize};
 

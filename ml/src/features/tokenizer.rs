@@ -5,6 +5,9 @@
 //! (`c++`, `c#`, `f#`) and optionally preceded by a `.` that starts a word (`.net`).
 //! Tokens are returned as byte spans into a reusable buffer, so scoring a vacancy allocates
 //! nothing once the buffers are warm.
+//!
+//! Stage 1 (features): the first step of every vacancy, in training and in serving; the
+//! explanations read its tokens too.
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 

@@ -3,6 +3,9 @@
 //! Written here rather than taken from linfa-preprocessing: its `TfIdfVectorizer`
 //! recomputes IDF on every transform batch, so a vacancy scored alone would differ from
 //! the same vacancy scored in a batch. Features are keyed by 64-bit term hashes.
+//!
+//! Stage 1 (features): the last step of the features; fitting transforms whole CSR matrices
+//! here, serving scores through the packed [`crate::serving::scorer`] built from it.
 
 use serde::{Deserialize, Serialize};
 use sprs::CsMat;

@@ -5,6 +5,9 @@
 //! `[x, gamma * x * is_from, gamma * x * is_to, is_to]`, so a row with only one bound
 //! still teaches the other bound through the shared block. Either way each bound ends up
 //! as a plain linear model over `x`, so the artifact and the scoring do not change.
+//!
+//! Stage 2 (fitting): between the TF-IDF matrix and the solver, in every CV fold
+//! ([`crate::fitting::cv`]), final fit and learning-curve fit.
 
 use sprs::CsMat;
 

@@ -2,6 +2,9 @@
 //!
 //! Folds are assigned by `fnv1a64(id) % k`, which `scripts/sklearn_reference.py`
 //! reproduces, so both pipelines are scored on the same split.
+//!
+//! Stage 2 (fitting): the first part of a training run ([`crate::fitting::training_run`]);
+//! its out-of-fold predictions feed [`crate::fitting::selection`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};

@@ -5,6 +5,8 @@
 //! weights, winsorizing, alpha and l1 ratio, the stacker and the stated-salary stage); for
 //! each share of the training rows and each of three folds, the vectorizer and the first
 //! stage are fitted on that share of the other folds' rows and scored on the fold.
+//!
+//! Stage 2 (fitting), for the report only ([`crate::report::fill`]).
 
 use crate::VacancyText;
 use crate::data::LoadedData;

@@ -8,6 +8,9 @@
 //! Outer folds are `fnv1a64("outer/" + id) % k` (`scripts/nested_reference.py` reproduces
 //! them, so the scikit-learn reference is scored on the same rows); the inner folds keep the
 //! training's own `fnv1a64(id) % k`, so they stay balanced inside every outer fold.
+//!
+//! Stage 2 (fitting): wraps whole training runs ([`crate::fitting::training_run`]); run by
+//! [`crate::fitting::train`] when asked.
 
 use time::OffsetDateTime;
 

@@ -5,6 +5,9 @@
 //! rows only, so no fold's labels choose what predicts that fold (the selection itself is
 //! cross-validated, an inexpensive stand-in for nested CV). The final model makes the
 //! same choices once, from all rows.
+//!
+//! Stage 2 (fitting): after cross-validation ([`crate::fitting::cv`]), before the final
+//! fits of a training run.
 
 use crate::RangePrediction;
 use crate::data::Row;

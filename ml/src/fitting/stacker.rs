@@ -7,6 +7,9 @@
 //! prediction, which is trained on more rows) under the judged loss. Because every input
 //! is linear in the TF-IDF row, the stacked model is again one linear model per bound, so
 //! scoring costs nothing extra.
+//!
+//! Stage 2 (fitting): chosen in [`crate::fitting::selection`], folded into the model in the
+//! final fits; serving only sees its result.
 
 use crate::features::vectorizer::Vectorizer;
 

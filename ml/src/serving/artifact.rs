@@ -1,6 +1,8 @@
 //! The model file: a fixed header (magic, format version, payload length, sha256 of the
 //! payload) followed by a postcard payload. Every way a file can be bad is a clear
 //! [`ArtifactError`], never a panic.
+//!
+//! Stage 3 (serving): what training writes and serving loads.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,8 @@
 //! the title, log buckets of amounts, words such as "or"); they still count in the
 //! prediction, but the explanation lists only words and phrases of the title, the
 //! description and the area, without stop words, that moved a bound by at least 1 %.
+//!
+//! Stage 3 (serving): called by [`crate::serving::model`] for `predict_explained`.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;

@@ -13,6 +13,9 @@
 //! while a detailed vacancy gets a narrow range and a vague one a wide range. Of such
 //! windows the one narrowest in currency is taken ([`Calibration::window`]). No crate offers
 //! conformal intervals for a hand-built model; the arithmetic is a few lines, written here.
+//!
+//! Fitted at the end of a training run (stage 2), applied around every prediction (stage
+//! 3).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,7 @@
 //! The loaded model: vectorizer plus one ElasticNet per bound, in log-salary space.
+//!
+//! Stage 3 (serving): the entry point of a prediction; `adapters/predictor-linfa` and
+//! `payrange predict` call it.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

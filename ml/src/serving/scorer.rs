@@ -6,6 +6,9 @@
 //! block, coefficients), so every hit costs four scattered reads. Here one open-addressing
 //! slot holds the key, IDF, block and both coefficients, so a hit is one read (and a miss
 //! usually one cache line of linear probing, the table being at most half full).
+//!
+//! Stage 3 (serving): built from the trained vectorizer and coefficients when a model is
+//! assembled or loaded.
 
 use crate::VacancyText;
 use crate::features::id_sort::sort_ids;

@@ -2,6 +2,8 @@
 //!
 //! [`SparseElasticNetParams`] fits on a [`SparseRecords`] (CSR or CSC `sprs` matrix) or a
 //! dense `Array2`; [`SparseElasticNet`] predicts on either.
+//!
+//! Stage 2 (fitting): the solver under cross-validation and the final fits.
 
 mod solver;
 
