@@ -10,16 +10,23 @@
 //! | stage | module | holds |
 //! |---|---|---|
 //! | input | [`data`] | reading vacancy CSV files |
+//! | shared | [`linear`] | small dense linear models (stacker, stated-salary stage, likely-range scale) |
 //! | 1. features | [`features`] | tokenizer, hashed terms, TF-IDF vectorizer |
 //! | 2. fitting | [`fitting`] | sparse ElasticNet, cross-validation, stacking, training, nested CV, learning curve |
-//! | stated salary | [`stated_salary`] | salary figures a description states, and the stage that moves a bound towards them |
+//! | stated salary | [`stated_salary`] | the stage that moves a bound towards a salary figure the description states |
 //! | 3. serving | [`serving`] | the model, its scoring table, explanations, likely range, model file |
 //! | checking | [`metrics`], [`report`] | accuracy metrics; the HTML training report |
 //! | commands | [`commands`] | `payrange train / evaluate / predict` on files |
+//!
+//! Imports point one way, from the top of this list down: [`report`], [`commands`],
+//! [`fitting`] (which builds the serving [`Model`]), [`serving`], [`stated_salary`],
+//! [`features`], then [`linear`], [`metrics`] and [`data`], which import nothing of the
+//! crate. No two modules import each other.
 
 pub mod commands;
 pub mod data;
 pub mod features;
+pub mod linear;
 pub mod fitting;
 pub mod metrics;
 pub mod report;

@@ -17,7 +17,7 @@ use crate::fitting::bound_problems;
 use crate::fitting::cv::{alpha_path, fit_path, fold_of, log_target, winsorize};
 use crate::fitting::enet::{Problem, SolverOptions};
 use crate::fitting::nested::outer_fold_of;
-use crate::fitting::stacker::apply;
+use crate::linear::apply;
 use crate::serving::metadata::ModelMetadata;
 use crate::serving::model::finish_log;
 use crate::stated_salary::apply_stage;

@@ -12,7 +12,8 @@
 use crate::RangePrediction;
 use crate::data::Row;
 use crate::fitting::cv::{VariantOof, fold_of, log_target};
-use crate::fitting::stacker::{Stacker, apply, fit_currency_lad};
+use crate::fitting::stacker::{Stacker, fit_currency_lad};
+use crate::linear::apply;
 use crate::metrics::range_metrics;
 use crate::serving::interval::{CalibrationRow, Difficulty};
 use crate::serving::metadata::CvMetrics;

@@ -129,7 +129,7 @@ impl Calibration {
             .map(|r| r.residual.abs().max(RESIDUAL_FLOOR).ln())
             .collect();
         let mut c = Calibration {
-            scale: crate::fitting::stacker::least_squares(&x, &t),
+            scale: crate::linear::least_squares(&x, &t),
             center,
             scores: Vec::new(),
             positions: Vec::new(),
@@ -158,7 +158,7 @@ impl Calibration {
 
     /// The scale of a vacancy's residuals.
     pub fn sigma(&self, d: &Difficulty) -> f64 {
-        crate::fitting::stacker::apply(&self.scale, &d.inputs(self.center))
+        crate::linear::apply(&self.scale, &d.inputs(self.center))
             .clamp(-20.0, 5.0)
             .exp()
     }

@@ -60,7 +60,7 @@ pub fn stage_inputs(q: f64, in_play: [Option<f64>; 2]) -> [f64; 5] {
 /// [`AnchorStage`]).
 pub fn apply_stage(stage: &[AnchorStage; 2], q: [f64; 2], anchors: [Option<f64>; 2]) -> [f64; 2] {
     let play = in_play(q, anchors);
-    [0, 1].map(|b| crate::fitting::stacker::apply(&stage[b], &stage_inputs(q[b], play)))
+    [0, 1].map(|b| crate::linear::apply(&stage[b], &stage_inputs(q[b], play)))
 }
 
 #[cfg(test)]
