@@ -3,8 +3,9 @@
 //! [`tokenizer`] normalises and splits the text (eight bytes at a time where it can, see
 //! `swar`), [`terms`] turns the tokens into hashed terms of separate blocks (title words,
 //! title characters, description words, area, amounts; [`hashing`] gives the stable hashes
-//! stored in model files), and [`vectorizer`] maps the terms to features with their IDF
-//! learned at fit time. Fitting (`crate::fitting`) and serving (`crate::serving`) both read
+//! stored in model files, [`amounts`] the money amounts and stated salary figures), and
+//! [`vectorizer`] maps the terms to features with their IDF learned at fit time (its
+//! workspace sorts feature ids with `id_sort`). Fitting (`crate::fitting`) and serving (`crate::serving`) both read
 //! vacancies through this stage, so a vacancy is featurised the same way in both.
 
 pub mod amounts;
