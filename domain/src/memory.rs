@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::models::{
     Cursor, Email, NewUser, Page, PageRequest, PasswordHash, Prediction, PredictionFilter,
-    PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserId,
+    PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserFilter, UserId,
 };
 use crate::ports::{
     Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome, StoreError,
@@ -86,10 +86,18 @@ impl UserStore for MemoryStore {
         Ok(())
     }
 
-    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+    async fn list_users(
+        &self,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
         let s = self.lock();
         Ok(page_of(
-            s.users.values().rev().cloned(),
+            s.users
+                .values()
+                .rev()
+                .filter(|u| filter.matches(u))
+                .cloned(),
             |u| u.id.as_uuid(),
             page,
         ))

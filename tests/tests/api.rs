@@ -8,6 +8,7 @@ mod api {
 
     mod accounts;
     mod admin;
+    mod admin_search;
     mod connections;
     mod errors;
     mod headers;

@@ -1,9 +1,11 @@
 //! [`UserStore`] over the `users` table.
 
 use async_trait::async_trait;
-use payrange_domain::models::{Email, NewUser, Page, PageRequest, PasswordHash, User, UserId};
+use payrange_domain::models::{
+    Email, NewUser, Page, PageRequest, PasswordHash, User, UserFilter, UserId,
+};
 use payrange_domain::ports::{StoreError, UserStore};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
@@ -70,8 +72,20 @@ impl UserStore for SeaOrmStore {
         Ok(())
     }
 
-    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+    async fn list_users(
+        &self,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
         let rows = user::Entity::find()
+            .apply_if(filter.email_contains(), |q, search| {
+                // Addresses are stored lower-case and the search is folded the same way, so
+                // a plain (case-sensitive on PostgreSQL) LIKE is a case-insensitive search.
+                q.filter(
+                    user::Column::Email
+                        .like(LikeExpr::new(contains_pattern(search.as_str())).escape('\\')),
+                )
+            })
             .apply_if(page.after(), |q, cursor| {
                 q.filter(user::Column::Id.lt(cursor.id()))
             })
@@ -96,5 +110,31 @@ impl UserStore for SeaOrmStore {
             .await
             .map_err(db_err)?;
         self.user_by_id(id).await
+    }
+}
+
+/// A `LIKE` pattern matching any text that contains `text`, every character of it literally:
+/// the wildcards `%` and `_` and the escape character `\` itself are escaped with `\`.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn wildcards_and_the_escape_are_escaped() {
+        assert_eq!(contains_pattern("ann"), "%ann%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 }

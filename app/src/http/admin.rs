@@ -2,7 +2,7 @@
 //! is not an administrator (the role check lives in the domain's `AdminService`) and 401
 //! without valid credentials. Administrators are created with `payrange admin create-user`.
 
-use payrange_domain::models::{PredictionFilter, UserId};
+use payrange_domain::models::{EmailSearch, PredictionFilter, UserFilter, UserId};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -47,13 +47,21 @@ enum Logs {
 
 #[OpenApi(tag = "ApiTags::Admin", prefix_path = "/admin")]
 impl AdminApi {
-    /// Every user, newest first, by keyset pagination. Administrators only (403 otherwise).
+    /// Every user, or with `email` those whose address contains that text (any case; `%` and
+    /// `_` match only themselves), newest first, by keyset pagination. Administrators only
+    /// (403 `forbidden` otherwise); 422 `validation_failed` naming `email` when it is empty,
+    /// longer than 254 characters or holds a control character, or naming `limit` or
+    /// `cursor`.
     #[oai(path = "/users", method = "get", operation_id = "adminListUsers")]
     async fn users(
         &self,
         app: Data<&App>,
         req: &Request,
         auth: Credentials,
+        /// Only users whose e-mail address contains this text, compared case-insensitively
+        /// (1 to 254 characters).
+        #[oai(validator(max_length = 254))]
+        email: Query<Option<String>>,
         /// Items per page, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
@@ -62,8 +70,14 @@ impl AdminApi {
         cursor: Query<Option<String>>,
     ) -> Result<Users, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
+        let search = email
+            .0
+            .as_deref()
+            .map(EmailSearch::parse)
+            .transpose()
+            .map_err(|e| ApiError::invalid("email", e.to_string()))?;
         let page = page_request(limit.0, cursor.0.as_deref())?;
-        let page = app.admin.users(&me, page).await?;
+        let page = app.admin.users(&me, &UserFilter::new(search), page).await?;
         Ok(Users::Ok(Json(UserPage {
             items: page.items.iter().map(UserDto::from).collect(),
             next_cursor: page.next.map(|c| c.encode()),

@@ -8,6 +8,7 @@ mod password;
 mod prediction;
 mod unicode;
 mod user;
+mod user_filter;
 mod vacancy;
 
 pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
@@ -25,6 +26,7 @@ pub use prediction::{
     TermContribution, TermSource, to_storage_precision,
 };
 pub use user::{NewUser, Role, Session, User};
+pub use user_filter::{EmailSearch, EmailSearchError, UserFilter};
 pub use vacancy::{
     MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Vacancy, VacancyError, VacancyField,
 };

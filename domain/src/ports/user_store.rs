@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::models::{Email, NewUser, Page, PageRequest, PasswordHash, User, UserId};
+use crate::models::{Email, NewUser, Page, PageRequest, PasswordHash, User, UserFilter, UserId};
 
 /// Stores users.
 #[async_trait]
@@ -34,12 +34,19 @@ pub trait UserStore: Send + Sync {
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; an unknown id is not an error.
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
 
-    /// One page of all users, newest (largest id) first, starting strictly after the page
-    /// request's cursor. `next` MUST be `Some` exactly when older users remain.
+    /// One page of the users that `filter` selects ([`UserFilter::matches`]), newest
+    /// (largest id) first, starting strictly after the page request's cursor. `next` MUST be
+    /// `Some` exactly when older selected users remain. An e-mail search is a substring test
+    /// in which every character stands for itself: `%`, `_` and `\` MUST NOT act as
+    /// wildcards or escapes.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
-    async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError>;
+    async fn list_users(
+        &self,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError>;
 
     /// Sets whether a user is disabled; returns the user as stored afterwards, or `None` for
     /// an unknown id (writing nothing).

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{Authenticated, from_store_error};
-use crate::models::{Page, PageRequest, Prediction, PredictionFilter, Role, User, UserId};
+use crate::models::{
+    Page, PageRequest, Prediction, PredictionFilter, Role, User, UserFilter, UserId,
+};
 use crate::ports::{Cause, LogStore, SessionStore, UserStore};
 
 /// Administration use cases.
@@ -55,17 +57,19 @@ impl AdminService {
         }
     }
 
-    /// A page of all users, newest first.
+    /// A page of the users that `filter` selects (e.g. by a piece of their e-mail address),
+    /// newest first.
     ///
     /// # Errors
     /// [`AdminError::Forbidden`] unless `caller` is an administrator; storage failures.
     pub async fn users(
         &self,
         caller: &Authenticated,
+        filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Page<User>, AdminError> {
         require_admin(caller)?;
-        Ok(self.users.list_users(page).await?)
+        Ok(self.users.list_users(filter, page).await?)
     }
 
     /// Disables or re-enables a user. Disabling also revokes every session of the user, so

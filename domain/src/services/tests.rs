@@ -8,8 +8,8 @@ use super::fakes::{LengthPredictor, PlainHasher, PlainTokens};
 use super::*;
 use crate::memory::{MemoryStore, RecordingQueue};
 use crate::models::{
-    Email, ModelInfo, NewPassword, PageRequest, Password, PasswordHash, PredictionStatus, Role,
-    Vacancy,
+    Email, EmailSearch, ModelInfo, NewPassword, PageRequest, Password, PasswordHash,
+    PredictionStatus, Role, UserFilter, Vacancy,
 };
 use crate::ports::{JobQueue, LogStore, UserStore};
 
@@ -342,7 +342,7 @@ async fn only_an_admin_may_use_the_admin_use_cases() {
     let (bob, _) = signed_in(&w, "bob@example.com", Role::User).await;
     let page = PageRequest::new(None, None).unwrap();
     assert!(matches!(
-        w.admin.users(&ann, page).await,
+        w.admin.users(&ann, &UserFilter::all(), page).await,
         Err(AdminError::Forbidden)
     ));
     assert!(matches!(
@@ -373,10 +373,22 @@ async fn a_disabled_user_is_signed_out_everywhere_and_cannot_sign_in_until_enabl
     let (ann, ann_token) = signed_in(&w, "ann@example.com", Role::User).await;
     let listed = w
         .admin
-        .users(&root, PageRequest::new(None, None).unwrap())
+        .users(
+            &root,
+            &UserFilter::all(),
+            PageRequest::new(None, None).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 2);
+    let search = UserFilter::new(Some(EmailSearch::parse(" ANN@").unwrap()));
+    let found = w
+        .admin
+        .users(&root, &search, PageRequest::new(None, None).unwrap())
+        .await
+        .unwrap();
+    let found: Vec<_> = found.items.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(found, ["ann@example.com"]);
 
     let off = w
         .admin

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use payrange_domain::models::{Email, PageRequest, PasswordHash, UserId};
+use payrange_domain::models::{
+    Email, EmailSearch, PageRequest, PasswordHash, User, UserFilter, UserId,
+};
 use payrange_domain::ports::StoreError;
 
 use super::fixtures::{TestStore, contract_tests, new_user, t0, user};
@@ -16,6 +18,7 @@ contract_tests!(
     unknown_emails_and_ids_are_none_not_errors,
     setting_the_password_hash_replaces_it_and_ignores_unknown_ids,
     users_are_listed_newest_first_across_pages,
+    an_email_search_matches_a_substring_in_any_case_with_no_wildcards,
     disabling_and_enabling_a_user_is_stored_and_unknown_ids_are_none,
 );
 
@@ -104,7 +107,7 @@ async fn users_are_listed_newest_first_across_pages(s: &TestStore) {
     let mut cursor: Option<String> = None;
     loop {
         let page = PageRequest::new(Some(2), cursor.as_deref()).unwrap();
-        let got = s.list_users(page).await.unwrap();
+        let got = s.list_users(&UserFilter::all(), page).await.unwrap();
         assert!(got.items.len() <= 2);
         seen.extend(got.items);
         match got.next {
@@ -117,6 +120,75 @@ async fn users_are_listed_newest_first_across_pages(s: &TestStore) {
         seen, created,
         "every user once, newest first, exactly as stored"
     );
+}
+
+/// Every user `search` selects, in pages of two: their addresses, newest first.
+async fn search_all(s: &TestStore, search: &str) -> Vec<String> {
+    let filter = UserFilter::new(Some(EmailSearch::parse(search).unwrap()));
+    let mut seen: Vec<User> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = PageRequest::new(Some(2), cursor.as_deref()).unwrap();
+        let got = s.list_users(&filter, page).await.unwrap();
+        assert!(got.items.len() <= 2);
+        seen.extend(got.items);
+        match got.next {
+            Some(next) => cursor = Some(next.encode()),
+            None => break,
+        }
+        assert!(seen.len() <= 10, "pagination does not end");
+    }
+    assert!(seen.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    seen.into_iter().map(|u| u.email.to_string()).collect()
+}
+
+async fn an_email_search_matches_a_substring_in_any_case_with_no_wildcards(s: &TestStore) {
+    let mut created = Vec::new();
+    for email in [
+        "ann_1@example.com",
+        "annx1@example.com",
+        "a%b@example.org",
+        "ab@example.org",
+        "a\\b@example.org",
+        "zed@Example.NET",
+    ] {
+        created.push(user(s, email).await);
+    }
+    created.sort_by_key(|u| std::cmp::Reverse(u.id));
+    let expect = |pick: &dyn Fn(&str) -> bool| -> Vec<String> {
+        created
+            .iter()
+            .map(|u| u.email.to_string())
+            .filter(|e| pick(e))
+            .collect()
+    };
+    assert_eq!(
+        search_all(s, "ann_1").await,
+        ["ann_1@example.com"],
+        "`_` is no wildcard"
+    );
+    assert_eq!(
+        search_all(s, "a%b").await,
+        ["a%b@example.org"],
+        "`%` is no wildcard"
+    );
+    assert_eq!(
+        search_all(s, "a\\b").await,
+        ["a\\b@example.org"],
+        "`\\` is no escape"
+    );
+    assert_eq!(
+        search_all(s, " EXAMPLE.org ").await,
+        expect(&|e: &str| e.ends_with("example.org")),
+        "any case, across pages"
+    );
+    assert_eq!(
+        search_all(s, "example.net").await,
+        ["zed@example.net"],
+        "a stored address is lower-case"
+    );
+    assert_eq!(search_all(s, "@").await, expect(&|_: &str| true));
+    assert!(search_all(s, "nobody").await.is_empty());
 }
 
 async fn disabling_and_enabling_a_user_is_stored_and_unknown_ids_are_none(s: &TestStore) {
