@@ -109,6 +109,16 @@ impl UserStore for MemoryStore {
             u.clone()
         }))
     }
+
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        if s.users.remove(&id).is_none() {
+            return Ok(false);
+        }
+        s.sessions.retain(|_, session| session.user_id != id);
+        s.predictions.retain(|_, p| p.owner != id);
+        Ok(true)
+    }
 }
 
 /// The page of `newest_first` that `page` asks for: items strictly older than the cursor, at

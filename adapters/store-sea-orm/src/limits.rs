@@ -111,4 +111,17 @@ impl LimitStore for SeaOrmStore {
             .map_err(db_err)?;
         Ok(done.rows_affected())
     }
+
+    async fn clear_ending(&self, suffix: &str) -> Result<u64, StoreError> {
+        // `substr`, not `LIKE`: the suffix is matched literally, `%` and `_` included. Both
+        // databases count characters in `length` and `substr` alike.
+        let sql = "DELETE FROM limit_counters WHERE length(key) >= length($1) \
+                   AND substr(key, length(key) - length($1) + 1) = $1";
+        let done = self
+            .writer
+            .execute_raw(self.statement(sql, vec![suffix.into()]))
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -8,10 +8,11 @@ use payrange_domain::ports::{StoreError, UserStore};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 
 use crate::convert::{stored_time, user_from_row};
-use crate::entity::user;
+use crate::entity::{prediction, session, user};
 use crate::errors::{db_err, map_db_err};
 use crate::store::{SeaOrmStore, page_from_rows};
 
@@ -110,6 +111,29 @@ impl UserStore for SeaOrmStore {
             .await
             .map_err(db_err)?;
         self.user_by_id(id).await
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        // Explicit deletes rather than the foreign keys' cascades: the rule holds however a
+        // database was created, and all three go or none does.
+        let uid = id.as_uuid();
+        let txn = self.writer.inner.begin().await.map_err(db_err)?;
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(uid))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        prediction::Entity::delete_many()
+            .filter(prediction::Column::Owner.eq(uid))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let deleted = user::Entity::delete_by_id(uid)
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(deleted.rows_affected > 0)
     }
 }
 

@@ -77,4 +77,11 @@ impl LimitStore for MemoryLimits {
         counters.retain(|_, c| c.expires_at > now);
         Ok(u64::try_from(before - counters.len()).unwrap_or(u64::MAX))
     }
+
+    async fn clear_ending(&self, suffix: &str) -> Result<u64, StoreError> {
+        let mut counters = self.counters();
+        let before = counters.len();
+        counters.retain(|key, _| !key.ends_with(suffix));
+        Ok(u64::try_from(before - counters.len()).unwrap_or(u64::MAX))
+    }
 }

@@ -52,4 +52,12 @@ pub trait LimitStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     async fn prune(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+
+    /// Forgets every counter whose key ends with `suffix` (e.g. all the counters of one
+    /// account, whatever limit or address they belong to); returns how many it deleted.
+    /// `suffix` is matched literally, with no wildcard characters.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    async fn clear_ending(&self, suffix: &str) -> Result<u64, StoreError>;
 }

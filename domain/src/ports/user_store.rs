@@ -54,4 +54,13 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
     async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Option<User>, StoreError>;
+
+    /// Deletes a user and everything stored about them, in one transaction: their sessions,
+    /// their predictions (the request log) and the user row. Returns `false`, deleting
+    /// nothing, for an unknown id. A prediction of the user still being processed is gone as
+    /// well: finishing it afterwards MUST write nothing (as for any missing prediction).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`]; then nothing was deleted.
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
 }
