@@ -20,7 +20,7 @@ const CODE_BY_STATUS = {
   502: 'service_unavailable', 503: 'service_unavailable', 504: 'service_unavailable',
 };
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';

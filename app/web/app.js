@@ -2,6 +2,7 @@
 import { api, ApiError, LIMITS } from './api.js';
 import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
 import { rangeChart, historyChart, responsive } from './chart.js';
+import { adminView, resetAdmin, isAdmin } from './admin.js';
 
 const PAGE_SIZE = 10;
 const POLL_MS = 1000;
@@ -223,6 +224,7 @@ function resetUserState() {
   state.history = { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null };
   state.model = null;
   modelAsked = false;
+  resetAdmin();
 }
 
 // ---------- routing ----------
@@ -248,6 +250,7 @@ function render(focus = false) {
   if (!state.user && !PUBLIC.has(name)) { go('signin'); return; }
   if (state.user && PUBLIC.has(name)) { go('predict'); return; }
   const views = { signin: authView, signup: authView, predict: predictView, history: historyView, p: viewedView, model: modelView };
+  views.admin = adminView;
   const view = views[name] || predictView;
   const key = `${name}/${arg || ''}`;
   const changed = key !== lastRoute;
@@ -276,6 +279,8 @@ function updateHeader() {
   who.hidden = !signed;
   who.textContent = signed ? state.user.email : '';
   who.title = signed ? t('signedInAs', { email: state.user.email }) : '';
+  $('#nav-admin').hidden = !isAdmin(state.user);
+  $('#role').hidden = !isAdmin(state.user);
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
 }
 
@@ -877,6 +882,9 @@ function modelView() {
   sec.append(acc);
   return sec;
 }
+
+// For the admin console (admin.js).
+export { h, state, errorText, fmtDate, fmtMoney, fmtMoneyRange, handleAuthLoss, flash, statusBadge, modelName };
 
 // ---------- boot ----------
 async function boot() {
