@@ -45,8 +45,8 @@ fn joint_problem(x: &CsMat<f64>, targets: &[[Option<f64>; 2]], g: f64) -> (CsMat
     let mut indptr = vec![0];
     let (mut indices, mut data, mut y) = (Vec::new(), Vec::new(), Vec::new());
     for (i, t) in targets.iter().enumerate() {
-        for b in 0..2 {
-            let Some(v) = t[b] else { continue };
+        for (b, &tb) in t.iter().enumerate() {
+            let Some(v) = tb else { continue };
             let Some(row) = x.outer_view(i) else { continue };
             indices.extend_from_slice(row.indices());
             data.extend_from_slice(row.data());

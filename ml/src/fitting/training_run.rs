@@ -95,7 +95,11 @@ pub(crate) fn run(
     };
 
     let (oof, grids) = cross_validate(data, settings, &variants, k, opt, &mut steps);
-    let (alternatives, (oof_logs, crossed)) = compare_alternatives(&oof, settings, nv);
+    let Compared {
+        alternatives,
+        oof_logs,
+        crossed,
+    } = compare_alternatives(&oof, settings, nv);
     let choice = oof.choose(settings.stack, settings.anchors);
     let cv_metrics = oof.metrics(&oof_logs, crossed);
     // The likely range, calibrated on the same out-of-fold predictions.
@@ -202,14 +206,20 @@ fn cross_validate<'a>(
     (Oof::new(&data.rows, k, oofs), grids)
 }
 
+/// The ways of combining the variants, compared by cross-validation.
+struct Compared {
+    /// `(rule, metrics)` of each way.
+    alternatives: Vec<(String, CvMetrics)>,
+    /// Out-of-fold log predictions `[from, to]` of the rule the settings choose.
+    oof_logs: Vec<[f64; 2]>,
+    /// How many of those had crossed bounds.
+    crossed: usize,
+}
+
 /// The cross-validated metrics of each way of combining the variants, and the
 /// out-of-fold log predictions (with the count of crossed bounds) of the rule the settings
 /// choose.
-fn compare_alternatives(
-    oof: &Oof<'_>,
-    settings: &TrainSettings,
-    nv: usize,
-) -> (Vec<(String, CvMetrics)>, (Vec<[f64; 2]>, usize)) {
+fn compare_alternatives(oof: &Oof<'_>, settings: &TrainSettings, nv: usize) -> Compared {
     let mut alternatives = vec![
         ("single variant, pooled choice".to_owned(), oof.cv_pooled()),
         (
@@ -245,7 +255,11 @@ fn compare_alternatives(
         (true, false) => stacked,
         _ => oof.cv_logs(Oof::rule_single),
     };
-    (alternatives, chosen)
+    Compared {
+        alternatives,
+        oof_logs: chosen.0,
+        crossed: chosen.1,
+    }
 }
 
 /// Coverage and mean width of the calibrated likely range over its own calibration rows,
