@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod estimates;
 mod predictions;
 mod worker;
 
@@ -11,6 +12,7 @@ pub use accounts::{
     SignedIn,
 };
 pub use admin::{AdminError, AdminService};
+pub use estimates::{EstimateError, EstimateService};
 pub use predictions::{
     GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
 };
