@@ -19,8 +19,9 @@ trap stop_server EXIT
 # throttle, the sign-up limit (the hooks register a fresh user for every password change) and
 # the submission quota, or most requests would test the 429 answer (itself covered by the API
 # tests) instead of the handlers. The per-account throttle stays on: the
-# hooks keep failing attempts away from the account they sign in with.
-start_server PAYRANGE_SIGNIN_MAX_FAILURES_PER_ADDRESS=0 PAYRANGE_SUBMIT_QUOTA=0 PAYRANGE_SIGNUP_MAX_PER_ADDRESS=0
+# hooks keep failing attempts away from the account they sign in with. The try quota
+# (`POST /estimates` without an account, 5 an hour per address) is lifted for the same reason.
+start_server PAYRANGE_SIGNIN_MAX_FAILURES_PER_ADDRESS=0 PAYRANGE_SUBMIT_QUOTA=0 PAYRANGE_SIGNUP_MAX_PER_ADDRESS=0 PAYRANGE_TRY_QUOTA=0
 echo "payrange serve at $BASE_URL (log: $SERVER_LOG)"
 # The administrator the admin operations run as (openapi/hooks.py), made the way an operator
 # makes one.

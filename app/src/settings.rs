@@ -100,6 +100,11 @@ pub struct Settings {
     pub submit_quota: usize,
     /// The submission quota window, in seconds.
     pub submit_window_secs: u64,
+    /// Estimates a client address may try without an account within `try_window_secs`
+    /// (0: no limit).
+    pub try_quota: usize,
+    /// The try quota's window, in seconds.
+    pub try_window_secs: u64,
 }
 
 /// How logs are written.
@@ -158,6 +163,8 @@ impl Default for Settings {
             signup_window_secs: 60 * 60,
             submit_quota: 300,
             submit_window_secs: 60,
+            try_quota: 5,
+            try_window_secs: 60 * 60,
         }
     }
 }

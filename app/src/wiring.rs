@@ -12,6 +12,7 @@ use payrange_domain::memory::MemoryLimits;
 use payrange_domain::models::ModelInfo;
 use payrange_domain::models::{Email, NewPassword, Role, User};
 use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
+use payrange_domain::services::EstimateService;
 use payrange_domain::services::{
     AccountService, AdminService, PredictionService, RegisterError, Worker,
 };
@@ -38,6 +39,8 @@ pub struct App {
     pub admin: AdminService,
     /// Job processing.
     pub worker: Worker,
+    /// Estimates for visitors without an account, stored nowhere.
+    pub estimates: EstimateService,
     /// The job queue (for readiness and the worker loop).
     pub queue: Arc<dyn JobQueue>,
     /// The store (for readiness).
@@ -84,6 +87,8 @@ pub struct Limits {
     pub signin_address: Limit,
     /// Sign-up attempts per client IP address.
     pub signup_address: Limit,
+    /// Estimates tried without an account per client IP address.
+    pub try_address: Limit,
     /// Accepted submissions per user id.
     pub submissions: Limit,
 }
@@ -117,6 +122,11 @@ impl Limits {
                 "submissions",
                 s.submit_quota,
                 Duration::from_secs(s.submit_window_secs),
+            ),
+            try_address: limit(
+                "try-address",
+                s.try_quota,
+                Duration::from_secs(s.try_window_secs),
             ),
         }
     }
@@ -176,6 +186,10 @@ impl App {
         );
         let predictions = PredictionService::new(store.clone(), queue.clone());
         let admin = AdminService::new(store.clone(), store.clone(), store.clone());
+        // The example's estimate is computed on its first request, then kept.
+        let example = crate::http::estimates::example_vacancy()
+            .context("the built-in example vacancy is invalid")?;
+        let estimates = EstimateService::new(predictor.clone(), example);
         let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
 
         let announced = matches!(queue_kind, QueueKind::Memory(_)) || store.notifies_finished();
@@ -196,6 +210,7 @@ impl App {
             predictions,
             admin,
             worker,
+            estimates,
             queue,
             store,
             completions: Completions::default(),

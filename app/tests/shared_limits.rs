@@ -62,3 +62,43 @@ async fn wrong_passwords_alternating_between_two_serves_reach_429_at_the_one_pro
         "both processes must refuse from the 11th failure on, as one process does"
     );
 }
+
+/// The default `PAYRANGE_TRY_QUOTA`.
+const TRIES_PER_ADDRESS: usize = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tries_without_an_account_alternating_between_two_serves_reach_429_at_the_one_process_count()
+ {
+    let Some(f) = Fixture::on_shared_services().await else {
+        return;
+    };
+    let serves = [
+        f.deployment.serve("serve-0").await,
+        f.deployment.serve("serve-1").await,
+    ];
+    let bases: Vec<String> = serves.iter().map(|s| s.base()).collect();
+    let client = http();
+    let mut statuses = Vec::new();
+    for attempt in 0..TRIES_PER_ADDRESS + 2 {
+        let r = client
+            .post(format!("{}/api/v1/estimates", bases[attempt % 2]))
+            .json(&json!({"name": format!("Python developer {attempt}"), "description": "Django"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status());
+    }
+    let expected: Vec<StatusCode> = (0..TRIES_PER_ADDRESS + 2)
+        .map(|i| {
+            if i < TRIES_PER_ADDRESS {
+                StatusCode::OK
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+        })
+        .collect();
+    assert_eq!(
+        statuses, expected,
+        "both processes must refuse from the 6th try on, as one process does"
+    );
+}

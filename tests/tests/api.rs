@@ -11,6 +11,7 @@ mod api {
     mod admin_search;
     mod connections;
     mod errors;
+    mod estimates;
     mod headers;
     mod lockout;
     mod lookalikes;

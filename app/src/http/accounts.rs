@@ -57,7 +57,7 @@ enum Me {
 }
 
 /// The client's IP address: the TCP peer (behind a proxy, the proxy's address).
-fn client_address(req: &Request) -> String {
+pub(super) fn client_address(req: &Request) -> String {
     req.remote_addr()
         .as_socket_addr()
         .map(|a| a.ip().to_string())

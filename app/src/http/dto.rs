@@ -368,6 +368,6 @@ pub struct HealthDto {
 
 /// The ISO 4217 code of a model's currency: hh.ru's data, and so the bundled model and the
 /// stored results, say `RUR`, the code the rouble had until 1997; clients get `RUB`.
-fn iso_currency(code: &str) -> String {
+pub(super) fn iso_currency(code: &str) -> String {
     if code == "RUR" { "RUB" } else { code }.to_owned()
 }

@@ -2,6 +2,7 @@
 //! a client sees for every failure of every operation.
 
 use payrange_domain::ports::StoreError;
+use payrange_domain::services::EstimateError;
 use payrange_domain::services::{
     AdminError, AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError,
     SignInError, SubmitError,
@@ -52,6 +53,18 @@ transient_or_internal!(AdminError {
         "administrators cannot disable their own account",
     ),
 });
+
+/// 422 `unpredictable`: the vacancy is valid, but the model gives no sensible range for it.
+impl From<EstimateError> for ApiError {
+    fn from(e: EstimateError) -> Self {
+        let EstimateError::Unpredictable(reason) = e;
+        ApiError::Unprocessable(poem_openapi::payload::Json(super::error::ErrorBody {
+            code: "unpredictable".into(),
+            message: reason,
+            details: None,
+        }))
+    }
+}
 
 /// The rate-limit counters' store failing (see `limits`): nothing a client did.
 impl From<StoreError> for ApiError {

@@ -8,6 +8,7 @@ pub mod common_passwords;
 pub mod dto;
 pub mod error;
 mod error_map;
+pub mod estimates;
 mod fields;
 pub mod links;
 pub mod predictions;
@@ -58,6 +59,7 @@ type Apis = (
     predictions::PredictionsApi,
     system::SystemApi,
     admin::AdminApi,
+    estimates::EstimatesApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -67,6 +69,7 @@ fn service() -> OpenApiService<Apis, ()> {
             predictions::PredictionsApi,
             system::SystemApi,
             admin::AdminApi,
+            estimates::EstimatesApi,
         ),
         "payrange",
         env!("CARGO_PKG_VERSION"),
