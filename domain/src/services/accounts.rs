@@ -101,6 +101,28 @@ pub enum ChangePasswordError {
 
 from_store_error!(ChangePasswordError);
 
+/// Why deleting an account failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteAccountError {
+    /// The password given to confirm is wrong.
+    #[error("the password is wrong")]
+    WrongPassword,
+    /// Storage is down.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Cause),
+    /// A bug or a hashing failure.
+    #[error("account deletion failed")]
+    Internal(#[source] Cause),
+}
+
+from_store_error!(DeleteAccountError);
+
+impl From<HashError> for DeleteAccountError {
+    fn from(e: HashError) -> Self {
+        Self::Internal(Box::new(e))
+    }
+}
+
 impl From<HashError> for ChangePasswordError {
     fn from(e: HashError) -> Self {
         Self::Internal(Box::new(e))
@@ -274,6 +296,39 @@ impl AccountService {
             .revoke_user_sessions(user.id, OffsetDateTime::now_utc())
             .await?;
         Ok(())
+    }
+
+    /// Deletes the account after checking its password: the user, every session (so every
+    /// token of theirs is refused from now on) and every prediction, in one store call
+    /// ([`UserStore::delete_user`]). An account deleted meanwhile (by a concurrent call) is
+    /// not an error.
+    ///
+    /// # Errors
+    /// [`DeleteAccountError::WrongPassword`] if `password` does not match; storage or hashing
+    /// failures otherwise (then nothing was deleted).
+    pub async fn delete_account(
+        &self,
+        user: &User,
+        password: &Password,
+    ) -> Result<(), DeleteAccountError> {
+        let verdict = self.hasher.verify(password, &user.password_hash).await?;
+        if verdict == Verification::Invalid {
+            return Err(DeleteAccountError::WrongPassword);
+        }
+        self.users.delete_user(user.id).await?;
+        Ok(())
+    }
+
+    /// Revokes every session of the user, the caller's included: all their tokens are
+    /// refused from now on. Returns how many sessions were revoked.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn sign_out_everywhere(&self, user: UserId) -> Result<u64, AuthError> {
+        Ok(self
+            .sessions
+            .revoke_user_sessions(user, OffsetDateTime::now_utc())
+            .await?)
     }
 
     /// Revokes the session, so its token is refused from now on.

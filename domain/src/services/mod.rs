@@ -8,8 +8,8 @@ mod predictions;
 mod worker;
 
 pub use accounts::{
-    AccountService, AuthError, Authenticated, ChangePasswordError, RegisterError, SignInError,
-    SignedIn,
+    AccountService, AuthError, Authenticated, ChangePasswordError, DeleteAccountError,
+    RegisterError, SignInError, SignedIn,
 };
 pub use admin::{AdminError, AdminService};
 pub use estimates::{EstimateError, EstimateService};
@@ -45,6 +45,8 @@ pub(crate) fn split_store_error(e: StoreError) -> Result<Cause, Cause> {
     }
 }
 
+#[cfg(test)]
+mod account_tests;
 #[cfg(test)]
 mod batch_tests;
 #[cfg(test)]

@@ -6,7 +6,8 @@ use time::OffsetDateTime;
 
 use super::from_store_error;
 use crate::models::{
-    Page, PageRequest, Prediction, PredictionFilter, PredictionId, UserId, Vacancy,
+    MAX_PAGE_LIMIT, Page, PageRequest, Prediction, PredictionFilter, PredictionId, UserId,
+    Vacancy,
 };
 use crate::ports::{Cause, Job, JobQueue, LogStore, QueueError};
 
@@ -181,5 +182,26 @@ impl PredictionService {
             .logs
             .list_predictions(&PredictionFilter::owned_by(owner), page)
             .await?)
+    }
+
+    /// Every prediction of the caller, newest first, not paginated: what a download of their
+    /// data holds. Read page by page, so one statement never returns more than a page.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn all_of(&self, owner: UserId) -> Result<Vec<Prediction>, HistoryError> {
+        let filter = PredictionFilter::owned_by(owner);
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = PageRequest::new(Some(u64::from(MAX_PAGE_LIMIT)), after.as_deref())
+                .map_err(|e| HistoryError::Internal(Box::new(e)))?;
+            let page = self.logs.list_predictions(&filter, page).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next.encode()),
+                None => return Ok(all),
+            }
+        }
     }
 }
