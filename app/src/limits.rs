@@ -102,6 +102,27 @@ impl Limit {
     }
 }
 
+impl crate::wiring::Limits {
+    /// Forgets every counter of a deleted account, whatever limit or client address it
+    /// belongs to: the keys that end in its user id (`submissions:<id>`) or its email
+    /// (`signin-account:<email>`, `signin-pair:<address> <email>`, ...). Every limit shares
+    /// one store, so clearing through one of them clears them all.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be written.
+    pub async fn forget_account(
+        &self,
+        id: payrange_domain::models::UserId,
+        email: &payrange_domain::models::Email,
+    ) -> Result<(), StoreError> {
+        let store = &self.submissions.store;
+        for suffix in [format!(":{id}"), format!(":{email}"), format!(" {email}")] {
+            store.clear_ending(&suffix).await?;
+        }
+        Ok(())
+    }
+}
+
 fn wait(expires_at: OffsetDateTime, now: OffsetDateTime) -> Duration {
     Duration::try_from(expires_at - now).unwrap_or_default()
 }

@@ -64,7 +64,8 @@ pub(super) fn client_address(req: &Request) -> String {
         .unwrap_or_default()
 }
 
-fn cookie(policy: &CookiePolicy, value: &str, max_age: i64) -> String {
+/// The session cookie set to `value` for `max_age` seconds (`""` and 0 clear it).
+pub(super) fn cookie(policy: &CookiePolicy, value: &str, max_age: i64) -> String {
     let secure = if policy.secure { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"

@@ -4,8 +4,8 @@
 use payrange_domain::ports::StoreError;
 use payrange_domain::services::EstimateError;
 use payrange_domain::services::{
-    AdminError, AuthError, ChangePasswordError, GetPredictionError, HistoryError, RegisterError,
-    SignInError, SubmitError,
+    AdminError, AuthError, ChangePasswordError, DeleteAccountError, GetPredictionError,
+    HistoryError, RegisterError, SignInError, SubmitError,
 };
 
 use super::error::ApiError;
@@ -34,6 +34,9 @@ transient_or_internal!(SignInError {
 });
 transient_or_internal!(ChangePasswordError {
     ChangePasswordError::WrongPassword => ApiError::invalid_credentials(),
+});
+transient_or_internal!(DeleteAccountError {
+    DeleteAccountError::WrongPassword => ApiError::invalid_credentials(),
 });
 transient_or_internal!(AuthError {
     AuthError::InvalidToken => ApiError::unauthorized(),

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod error;
 mod error_map;
 pub mod estimates;
+mod export_csv;
 mod fields;
 pub mod links;
 pub mod predictions;
@@ -16,6 +17,7 @@ pub mod result_dto;
 pub mod routes_table;
 pub mod rules;
 pub mod security_headers;
+pub mod self_service;
 pub mod system;
 pub mod text;
 pub mod web;
@@ -60,6 +62,7 @@ type Apis = (
     system::SystemApi,
     admin::AdminApi,
     estimates::EstimatesApi,
+    self_service::SelfServiceApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -70,6 +73,7 @@ fn service() -> OpenApiService<Apis, ()> {
             system::SystemApi,
             admin::AdminApi,
             estimates::EstimatesApi,
+            self_service::SelfServiceApi,
         ),
         "payrange",
         env!("CARGO_PKG_VERSION"),

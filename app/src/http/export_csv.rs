@@ -1,0 +1,115 @@
+//! The CSV form of a data download (`GET /users/me/export?format=csv`).
+//!
+//! One header line, one `account` row, then one `prediction` row per prediction; each row
+//! fills the columns that apply to it. Values are taken from the JSON form, so both forms
+//! agree on every value (times in RFC 3339, enums by their JSON names). Text cells are
+//! neutralised against spreadsheet formulas as the web UI's `csvCell` does.
+
+use poem_openapi::types::ToJSON;
+use serde_json::Value;
+
+use super::self_service::AccountExport;
+
+/// The columns, in order. `kind` says which of the others a row fills.
+const COLUMNS: [&str; 22] = [
+    "kind",
+    "id",
+    "created_at",
+    "email",
+    "role",
+    "disabled",
+    "status",
+    "name",
+    "area",
+    "salary_from",
+    "salary_to",
+    "currency",
+    "likely_from",
+    "likely_to",
+    "level",
+    "confidence",
+    "model_version",
+    "attempts",
+    "started_at",
+    "finished_at",
+    "error",
+    "description",
+];
+
+/// One CSV cell of a JSON value: nothing for null or absent; numbers and booleans as JSON
+/// writes them; text prefixed with `'` when a spreadsheet would read it as a formula (it
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return), then quoted when it holds a
+/// quote, a comma or a line break.
+#[must_use]
+pub fn cell(value: Option<&Value>) -> String {
+    let text = match value {
+        None | Some(Value::Null) => return String::new(),
+        Some(Value::String(s)) => {
+            if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{s}")
+            } else {
+                s.clone()
+            }
+        }
+        Some(other) => other.to_string(),
+    };
+    if text.contains(['"', ',', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+fn row(kind: &str, object: &Value) -> String {
+    COLUMNS
+        .iter()
+        .map(|&column| match column {
+            "kind" => kind.to_owned(),
+            _ => cell(object.get(column)),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The export as CSV, lines ended by CRLF (RFC 4180).
+#[must_use]
+pub fn to_csv(export: &AccountExport) -> String {
+    let mut lines = vec![COLUMNS.join(",")];
+    lines.push(row(
+        "account",
+        &export.account.to_json().unwrap_or_default(),
+    ));
+    for p in &export.predictions {
+        lines.push(row("prediction", &p.to_json().unwrap_or_default()));
+    }
+    let mut csv = lines.join("\r\n");
+    csv.push_str("\r\n");
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn formula_cells_become_text_and_special_characters_are_quoted() {
+        assert_eq!(
+            cell(Some(&json!("=HYPERLINK(\"x\")"))),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(cell(Some(&json!("+1"))), "'+1");
+        assert_eq!(cell(Some(&json!("-2"))), "'-2");
+        assert_eq!(cell(Some(&json!("@SUM(A1)"))), "'@SUM(A1)");
+        assert_eq!(cell(Some(&json!("\tx"))), "'\tx");
+        assert_eq!(cell(Some(&json!("a,b"))), "\"a,b\"");
+        assert_eq!(cell(Some(&json!("line\nbreak"))), "\"line\nbreak\"");
+        assert_eq!(cell(Some(&json!("plain"))), "plain");
+        // Numbers are numbers, even negative ones: only text can be a formula.
+        assert_eq!(cell(Some(&json!(-5))), "-5");
+        assert_eq!(cell(Some(&json!(true))), "true");
+        assert_eq!(cell(Some(&Value::Null)), "");
+        assert_eq!(cell(None), "");
+    }
+}
