@@ -19,6 +19,7 @@ mod api {
     mod predictions;
     mod production;
     mod results;
+    mod self_service;
     mod signups;
     mod system;
 }

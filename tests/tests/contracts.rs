@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod contracts {
+    mod account_deletion;
     mod batches;
     mod first_deliveries;
     pub mod fixtures;

@@ -58,6 +58,17 @@ pub async fn memory() -> TestStore {
     }
 }
 
+impl TestStore {
+    /// A `SeaOrmStore` whose database the caller cleans up, with its own limit counters.
+    pub fn over(store: Arc<SeaOrmStore>) -> Self {
+        Self {
+            store: store.clone(),
+            limits: store,
+            _cleanup: Cleanup::Nothing,
+        }
+    }
+}
+
 /// `SeaOrmStore` over a fresh SQLite file (WAL, several connections: the production setup).
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().unwrap();
