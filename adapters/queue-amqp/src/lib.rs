@@ -14,6 +14,38 @@
 //!   [`QueueError::Unavailable`] at once (callers back off); deliveries of the dead connection
 //!   fail quietly when settled, and the broker redelivers them.
 //! - `amqps://` URLs connect over TLS and verify the broker's certificate (see `tls`).
+//!
+//! # The life of a message holding several jobs
+//!
+//! ```text
+//!  serve: publish(job A)  publish(job B)  publish(job C)      each caller waits on a oneshot
+//!            │               │               │
+//!            ▼               ▼               ▼
+//!  publish::Outbox ── takes what is waiting (≤ jobs_per_message) ──► one persistent message
+//!            │                                                       {"jobs":[A,B,C]} (wire)
+//!            ▼
+//!  broker confirm (callbacks::Confirms) ──► A, B and C's publish calls return Ok
+//!            │
+//!            ▼  quorum queue, delivered to a worker's consumer channel (prefetch window)
+//!  link: forwarder task ── wire::decode ─┬─► delivery::Message (tally: 3 open)
+//!            │                            │   + one shared::Incoming per job
+//!            │                            │   into shared::Stream (jobs.inbound)
+//!            │                            ├─► delivered before (redeliveries > 0): link::split
+//!            │                            │   publishes A, B, C again alone, then acks it
+//!            │                            └─► malformed: rejected (→ <queue>.dead)
+//!            ▼
+//!  worker: receive() / try_receive() ── take from jobs.outbound ──► AmqpDelivery per job
+//!            │
+//!            ▼  each job settled on its own: ack / requeue / reject
+//!  delivery::Message::settle ── last of the three settled ──► broker hears once:
+//!     all alike       → basic.ack / basic.nack(requeue) / basic.reject (→ <queue>.dead)
+//!     mixed           → the jobs not acked are published again alone (requeued ones to the
+//!                       work queue, rejected ones to the dead-letter exchange), then ack
+//!     that fails      → the whole message is requeued (a finished job is harmless to redo)
+//!     connection died → nothing to settle: the broker redelivers the message whole, the
+//!                       forwarder splits it (above), and a job seen more than
+//!                       max_deliveries times is dead-lettered alone
+//! ```
 
 mod callbacks;
 mod delivery;
@@ -103,7 +135,7 @@ impl AmqpJobQueue {
         self.shared.wants_dead_letters.store(true, Ordering::SeqCst);
         let live = self.shared.live()?;
         live.ensure_dead_consumer(&self.shared).await?;
-        let incoming = self.shared.next(&self.shared.dead.1).await?;
+        let incoming = self.shared.next(&self.shared.dead.outbound).await?;
         Ok(DeadLetter::new(incoming, Arc::downgrade(&self.shared)))
     }
 
@@ -186,7 +218,7 @@ impl JobQueue for AmqpJobQueue {
         self.shared.wants_jobs.store(true, Ordering::SeqCst);
         let live = self.shared.live()?;
         live.ensure_work_consumer(&self.shared).await?;
-        let incoming = self.shared.next(&self.shared.jobs.1).await?;
+        let incoming = self.shared.next(&self.shared.jobs.outbound).await?;
         Ok(Box::new(AmqpDelivery::new(
             incoming,
             Arc::downgrade(&self.shared),
@@ -197,7 +229,7 @@ impl JobQueue for AmqpJobQueue {
         if self.shared.draining() {
             return Ok(None);
         }
-        let incoming = self.shared.try_next(&self.shared.jobs.1)?;
+        let incoming = self.shared.try_next(&self.shared.jobs.outbound)?;
         Ok(incoming.map(|incoming| {
             Box::new(AmqpDelivery::new(incoming, Arc::downgrade(&self.shared))) as Box<dyn Delivery>
         }))

@@ -122,8 +122,8 @@ async fn consume(
         )
         .await?;
     let tx = match kind {
-        Kind::Work => shared.jobs.0.clone(),
-        Kind::DeadLetter => shared.dead.0.clone(),
+        Kind::Work => shared.jobs.inbound.clone(),
+        Kind::DeadLetter => shared.dead.inbound.clone(),
     };
     let forwarder = tokio::spawn(forward(
         Arc::downgrade(shared),

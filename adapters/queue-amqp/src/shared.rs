@@ -36,14 +36,24 @@ pub(crate) struct Incoming {
     pub(crate) redeliveries: u32,
 }
 
-type Stream = (
-    mpsc::UnboundedSender<Incoming>,
-    Mutex<mpsc::UnboundedReceiver<Incoming>>,
-);
+/// The hand-over between a consumer channel and the callers of `receive`: the connection's
+/// forwarder task pushes into `inbound`, callers take from `outbound` one at a time (the
+/// mutex keeps the taking in order: one waiting caller, the others try without waiting).
+pub(crate) struct Stream {
+    /// Where the forwarder of the current connection puts what the broker delivers.
+    pub(crate) inbound: mpsc::UnboundedSender<Incoming>,
+    /// Where callers take deliveries from.
+    pub(crate) outbound: Mutex<mpsc::UnboundedReceiver<Incoming>>,
+}
 
-fn stream() -> Stream {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (tx, Mutex::new(rx))
+impl Stream {
+    fn new() -> Self {
+        let (inbound, outbound) = mpsc::unbounded_channel();
+        Self {
+            inbound,
+            outbound: Mutex::new(outbound),
+        }
+    }
 }
 
 /// Everything the handle, the deliveries and the supervisor share.
@@ -53,7 +63,9 @@ pub(crate) struct Shared {
     live: StdMutex<Option<Arc<Live>>>,
     pub(crate) status: watch::Sender<Status>,
     pub(crate) closing: watch::Sender<bool>,
+    /// Deliveries from the work queue.
     pub(crate) jobs: Stream,
+    /// Deliveries from the dead-letter queue.
     pub(crate) dead: Stream,
     /// Jobs waiting to be published.
     pub(crate) outbox: Outbox,
@@ -73,8 +85,8 @@ impl Shared {
             live: StdMutex::new(None),
             status: watch::Sender::new(Status::Down),
             closing: watch::Sender::new(false),
-            jobs: stream(),
-            dead: stream(),
+            jobs: Stream::new(),
+            dead: Stream::new(),
             outbox: Outbox::new(),
             wants_dead_letters: AtomicBool::new(false),
             wants_jobs: AtomicBool::new(false),
@@ -124,7 +136,7 @@ impl Shared {
 
     /// Returns to the queue every job of `stream` that no caller took.
     async fn return_prefetched(&self, stream: &Stream) {
-        let mut rx = stream.1.lock().await;
+        let mut rx = stream.outbound.lock().await;
         while let Ok(incoming) = rx.try_recv() {
             let returned = incoming
                 .message
