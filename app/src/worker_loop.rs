@@ -140,8 +140,11 @@ pub fn spawn(app: &App, n: usize) -> Workers {
 async fn run(app: App, index: usize) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let first = match app.queue.receive().await {
-            Ok(d) => d,
+        // With `worker_batch` > 1, the jobs already at hand join the one waited for (never
+        // more than the prefetch window with RabbitMQ): their starts are one store call and
+        // their outcomes one commit.
+        let batch = match app.queue.receive_batch(app.worker_batch).await {
+            Ok(batch) => batch,
             Err(QueueError::Closed) => break,
             Err(e) => {
                 tracing::warn!(worker = index, error = %e, "queue unavailable; backing off");
@@ -150,16 +153,6 @@ async fn run(app: App, index: usize) {
                 continue;
             }
         };
-        // With `worker_batch` > 1, the jobs already at hand join the one waited for (never
-        // more than the prefetch window with RabbitMQ): their starts are one store call and
-        // their outcomes one commit.
-        let mut batch = vec![first];
-        while batch.len() < app.worker_batch {
-            match app.queue.try_receive().await {
-                Ok(Some(d)) => batch.push(d),
-                Ok(None) | Err(_) => break,
-            }
-        }
         let jobs: Vec<(PredictionId, String, bool)> = batch
             .iter()
             .map(|d| {

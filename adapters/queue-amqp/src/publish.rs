@@ -88,19 +88,17 @@ async fn run(shared: Weak<Shared>, mut rx: mpsc::UnboundedReceiver<Pending>) {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let Some(first) = rx.recv().await else {
+        let Some(limit) = shared.upgrade().map(|s| s.settings.jobs_per_message.max(1)) else {
             break;
         };
+        // The first waiting job and the others already waiting, up to `limit`.
+        let mut batch = Vec::with_capacity(limit);
+        if rx.recv_many(&mut batch, limit).await == 0 {
+            break;
+        }
         let Some(shared) = shared.upgrade() else {
             break;
         };
-        let mut batch = vec![first];
-        while batch.len() < shared.settings.jobs_per_message.max(1) {
-            match rx.try_recv() {
-                Ok(pending) => batch.push(pending),
-                Err(_) => break,
-            }
-        }
         // A full message does not hold its permit while its confirm is awaited.
         let permit = (batch.len() < shared.settings.jobs_per_message).then_some(permit);
         let jobs: Vec<Job> = batch.iter().map(|p| p.job.clone()).collect();

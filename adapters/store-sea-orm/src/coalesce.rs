@@ -54,15 +54,10 @@ impl<K: Send + 'static, V: Send + 'static> Coalescer<K, V> {
                     // taken its batch.
                     let batch = {
                         let mut backlog = backlog.lock().await;
-                        let Some(first) = backlog.recv().await else {
+                        // The first call and the others already waiting, up to `max_batch`.
+                        let mut batch = Vec::with_capacity(max_batch.max(1));
+                        if backlog.recv_many(&mut batch, max_batch.max(1)).await == 0 {
                             return;
-                        };
-                        let mut batch = vec![first];
-                        while batch.len() < max_batch.max(1) {
-                            match backlog.try_recv() {
-                                Ok(call) => batch.push(call),
-                                Err(_) => break,
-                            }
                         }
                         batch
                     };

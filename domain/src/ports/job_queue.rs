@@ -92,6 +92,23 @@ pub trait JobQueue: Send + Sync {
         Ok(None)
     }
 
+    /// The next job (waiting for it as [`JobQueue::receive`] does) and, after it, up to
+    /// `max - 1` more already at hand ([`JobQueue::try_receive`]), so that a worker handles
+    /// them together. Always at least one job; an error after the first ends the batch.
+    ///
+    /// # Errors
+    /// As [`JobQueue::receive`], for the first job only.
+    async fn receive_batch(&self, max: usize) -> Result<Vec<Box<dyn Delivery>>, QueueError> {
+        let mut batch = vec![self.receive().await?];
+        while batch.len() < max {
+            match self.try_receive().await {
+                Ok(Some(delivery)) => batch.push(delivery),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Ok(batch)
+    }
+
     /// Checks that jobs can be published now (for readiness probes).
     ///
     /// # Errors
