@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use payrange_domain::models::{Prediction, PredictionId};
 use payrange_domain::ports::QueueError;
 use payrange_store_sea_orm::Announced;
@@ -137,8 +138,23 @@ pub fn spawn(app: &App, n: usize) -> Workers {
     Workers(set)
 }
 
+/// Delays between attempts against a server that failed: 100 ms, doubling up to `max`, each
+/// with up to as much again at random, so that the processes that lost the same server do not
+/// all come back at the same moment.
+fn backoff(max: Duration) -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(max)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
+/// Longest pause of a worker whose queue or store fails.
+const WORKER_MAX_BACKOFF: Duration = Duration::from_secs(10);
+
 async fn run(app: App, index: usize) {
-    let mut backoff = Duration::from_millis(100);
+    let mut delays = backoff(WORKER_MAX_BACKOFF);
     loop {
         // With `worker_batch` > 1, the jobs already at hand join the one waited for (never
         // more than the prefetch window with RabbitMQ): their starts are one store call and
@@ -148,8 +164,7 @@ async fn run(app: App, index: usize) {
             Err(QueueError::Closed) => break,
             Err(e) => {
                 tracing::warn!(worker = index, error = %e, "queue unavailable; backing off");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                tokio::time::sleep(delays.next().unwrap_or(WORKER_MAX_BACKOFF)).await;
                 continue;
             }
         };
@@ -185,10 +200,9 @@ async fn run(app: App, index: usize) {
             }
         }
         if failed {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(10));
+            tokio::time::sleep(delays.next().unwrap_or(WORKER_MAX_BACKOFF)).await;
         } else {
-            backoff = Duration::from_millis(100);
+            delays = backoff(WORKER_MAX_BACKOFF);
         }
     }
     tracing::debug!(worker = index, "worker stopped");
@@ -249,11 +263,12 @@ pub fn spawn_serve_tasks(app: &App, settings: &Settings) -> JoinSet<()> {
 /// backoff, and wakes every waiter whenever announcements may have been missed.
 async fn listen_finished(app: App) {
     use payrange_store_sea_orm::Finished;
-    let mut backoff = Duration::from_millis(100);
+    const MAX_BACKOFF: Duration = Duration::from_secs(5);
+    let mut delays = backoff(MAX_BACKOFF);
     loop {
         match app.store.finished().await {
             Ok(mut listener) => {
-                backoff = Duration::from_millis(100);
+                delays = backoff(MAX_BACKOFF);
                 // Finishes before the LISTEN took effect were not heard.
                 app.completions.wake_all();
                 loop {
@@ -269,8 +284,7 @@ async fn listen_finished(app: App) {
             Err(e) => tracing::warn!(error = %e, "cannot listen for finished predictions"),
         }
         app.completions.wake_all();
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        tokio::time::sleep(delays.next().unwrap_or(MAX_BACKOFF)).await;
     }
 }
 

@@ -10,6 +10,7 @@ use amqprs::channel::{
     BasicRejectArguments, Channel, ConfirmSelectArguments, ConsumerMessage,
 };
 use amqprs::connection::Connection;
+use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio::task::JoinHandle;
 
@@ -291,17 +292,29 @@ async fn split(
     }
 }
 
+/// Delays between reconnection attempts: [`MIN_BACKOFF`], doubling up to [`MAX_BACKOFF`], each
+/// with up to as much again at random, so that the workers that lost the same broker do not
+/// all come back at the same moment.
+fn backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::new()
+        .with_min_delay(MIN_BACKOFF)
+        .with_max_delay(MAX_BACKOFF)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
 /// Keeps the adapter connected until it is closed: waits for the current generation to die,
-/// then reconnects with exponential backoff (100 ms .. 5 s). On close it tears down the last
+/// then reconnects with jittered exponential backoff ([`backoff`]). On close it tears down the last
 /// generation.
 pub(crate) async fn supervise(shared: Arc<Shared>, mut live: Option<Arc<Live>>) {
     let mut closing = shared.closing.subscribe();
     let mut generation = live.as_ref().map_or(0, |l| l.generation);
-    let mut backoff = MIN_BACKOFF;
+    let mut delays = backoff();
     loop {
         if let Some(current) = live.take() {
             shared.set_live(Some(current.clone()));
-            backoff = MIN_BACKOFF;
+            delays = backoff();
             tokio::select! {
                 () = died(&current) => {}
                 _ = closing.wait_for(|c| *c) => {}
@@ -329,12 +342,12 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut live: Option<Arc<Live>>) 
                 live = Some(next);
             }
             Err(error) => {
-                tracing::warn!(generation, error = %error, backoff_ms = backoff.as_millis() as u64, "AMQP connect failed; retrying");
+                let pause = delays.next().unwrap_or(MAX_BACKOFF);
+                tracing::warn!(generation, error = %error, backoff_ms = pause.as_millis() as u64, "AMQP connect failed; retrying");
                 tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(pause) => {}
                     _ = closing.wait_for(|c| *c) => {}
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
