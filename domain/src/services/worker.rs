@@ -1,5 +1,6 @@
 //! Processing jobs: the use case every worker runs.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -115,75 +116,120 @@ impl Worker {
     /// committed; all of them should then be retried (outcomes already committed are not
     /// written again).
     pub async fn process_batch(&self, jobs: &[&Job]) -> Result<Vec<Report>, StoreError> {
-        let skipped = |processed| Report {
-            processed,
-            queued_for: None,
-            finished: None,
-        };
-        // Each prediction once; seen before if any of its jobs was.
-        let mut ids: Vec<(PredictionId, bool)> = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            match ids.iter_mut().find(|(id, _)| *id == job.prediction_id) {
-                Some((_, seen)) => *seen |= job.seen_before,
-                None => ids.push((job.prediction_id, job.seen_before)),
-            }
-        }
-        let (seen, first): (Vec<_>, Vec<_>) = ids.iter().partition(|(_, seen)| *seen);
-        let seen: Vec<PredictionId> = seen.into_iter().map(|&(id, _)| id).collect();
-        let first: Vec<PredictionId> = first.into_iter().map(|&(id, _)| id).collect();
+        let (seen, first) = distinct_predictions(jobs);
         let started = to_storage_precision(OffsetDateTime::now_utc());
-
-        // (prediction as it will be once finished by us, attempts as read if only read)
-        let mut work: Vec<(Prediction, Option<u32>)> = Vec::with_capacity(ids.len());
-        let mut unstarted: Vec<(PredictionId, Processed)> = Vec::new();
-        if !seen.is_empty() {
-            let outcomes = self.logs.start_predictions(&seen, started).await?;
-            for (id, outcome) in seen.iter().zip(outcomes) {
-                match outcome {
-                    StartOutcome::Started(p) => work.push((p, None)),
-                    StartOutcome::AlreadyFinished(_) => {
-                        unstarted.push((*id, Processed::AlreadyFinished));
-                    }
-                    StartOutcome::Missing => unstarted.push((*id, Processed::Missing)),
-                }
-            }
-        }
-        if !first.is_empty() {
-            let found = self.logs.predictions(&first).await?;
-            for (id, found) in first.iter().zip(found) {
-                match found {
-                    None => unstarted.push((*id, Processed::Missing)),
-                    Some(p) if p.status.is_final() => {
-                        unstarted.push((*id, Processed::AlreadyFinished));
-                    }
-                    Some(mut p) => {
-                        // As `finish_unstarted` will store it.
-                        let read = p.attempts;
-                        p.attempts += 1;
-                        p.started_at = Some(started);
-                        work.push((p, Some(read)));
-                    }
-                }
-            }
-        }
-
-        let computed: Vec<_> = work
+        let mut held = Held::default();
+        self.start_seen(&seen, started, &mut held).await?;
+        self.read_first(&first, started, &mut held).await?;
+        let computed = held.mine.into_iter().map(|c| self.compute(c)).collect();
+        let mut reports: HashMap<PredictionId, Report> = held
+            .skipped
             .into_iter()
-            .map(|(p, read)| {
-                let (outcome, processed) = self.compute(&p);
-                (p, read, outcome, processed)
-            })
+            .map(|(id, processed)| (id, skipped(processed)))
             .collect();
+        reports.extend(self.commit(computed, started).await?);
+        Ok(per_job(jobs, &reports))
+    }
+
+    /// Starts the predictions of jobs seen before, in one store call, so that this attempt
+    /// counts even if the process dies computing them.
+    async fn start_seen(
+        &self,
+        ids: &[PredictionId],
+        started: OffsetDateTime,
+        held: &mut Held,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let outcomes = self.logs.start_predictions(ids, started).await?;
+        for (&id, outcome) in ids.iter().zip(outcomes) {
+            match outcome {
+                StartOutcome::Started(prediction) => held.mine.push(Claim {
+                    prediction,
+                    read_attempts: None,
+                }),
+                StartOutcome::AlreadyFinished(_) => {
+                    held.skipped.push((id, Processed::AlreadyFinished));
+                }
+                StartOutcome::Missing => held.skipped.push((id, Processed::Missing)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the predictions of jobs on their first delivery, without writing: their attempt
+    /// is committed together with their outcome.
+    async fn read_first(
+        &self,
+        ids: &[PredictionId],
+        started: OffsetDateTime,
+        held: &mut Held,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = self.logs.predictions(ids).await?;
+        for (&id, found) in ids.iter().zip(found) {
+            match found {
+                None => held.skipped.push((id, Processed::Missing)),
+                Some(p) if p.status.is_final() => {
+                    held.skipped.push((id, Processed::AlreadyFinished));
+                }
+                Some(mut prediction) => {
+                    // As `finish_unstarted` will store it.
+                    let read = prediction.attempts;
+                    prediction.attempts += 1;
+                    prediction.started_at = Some(started);
+                    held.mine.push(Claim {
+                        prediction,
+                        read_attempts: Some(read),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What the model (or the attempt limit) makes of a held prediction in this attempt.
+    fn compute(&self, claim: Claim) -> Computed {
+        let (outcome, processed) = if claim.prediction.attempts > self.max_attempts {
+            let reason = format!(
+                "gave up after {} attempts to process this request",
+                self.max_attempts
+            );
+            (Err(reason), Processed::GaveUp)
+        } else {
+            match self.predictor.predict(&claim.prediction.vacancy) {
+                Ok(estimate) => (Ok(estimate), Processed::Done),
+                Err(e) => (Err(e.to_string()), Processed::Failed),
+            }
+        };
+        Computed {
+            claim,
+            outcome,
+            processed,
+        }
+    }
+
+    /// Commits the outcomes: those of started predictions in one store call, those of
+    /// predictions only read (with their attempt) in another. Returns each one's report.
+    async fn commit(
+        &self,
+        computed: Vec<Computed>,
+        started: OffsetDateTime,
+    ) -> Result<Vec<(PredictionId, Report)>, StoreError> {
         let at = to_storage_precision(OffsetDateTime::now_utc());
         let mut finishes = Vec::new();
         let mut first_finishes = Vec::new();
-        for (p, read, outcome, _) in &computed {
-            let outcome = outcome.as_ref().map_err(String::as_str);
-            match read {
-                None => finishes.push((p.id, outcome)),
+        for c in &computed {
+            let id = c.claim.prediction.id;
+            let outcome = c.outcome.as_ref().map_err(String::as_str);
+            match c.claim.read_attempts {
+                None => finishes.push((id, outcome)),
                 Some(attempts) => first_finishes.push(UnstartedFinish {
-                    id: p.id,
-                    attempts: *attempts,
+                    id,
+                    attempts,
                     outcome,
                 }),
             }
@@ -204,55 +250,19 @@ impl Worker {
                 .await?
                 .into_iter();
         }
-
-        let mut reports: Vec<(PredictionId, Report)> = Vec::with_capacity(ids.len());
-        for (prediction, read, outcome, processed) in computed {
-            let written = match read {
-                None => written.next(),
-                Some(_) => first_written.next(),
-            }
-            .unwrap_or(false);
-            reports.push((
-                prediction.id,
-                Self::report(prediction, outcome, processed, written, at),
-            ));
-        }
-        for (id, processed) in unstarted {
-            reports.push((id, skipped(processed)));
-        }
-        let mut repeated: Vec<PredictionId> = Vec::with_capacity(jobs.len());
-        Ok(jobs
-            .iter()
-            .map(|job| {
-                let id = job.prediction_id;
-                let first = reports.iter().find(|(r, _)| *r == id).map(|(_, r)| r);
-                let repeat = repeated.contains(&id);
-                repeated.push(id);
-                match first {
-                    Some(report) if !repeat => report.clone(),
-                    Some(report) if report.processed == Processed::Missing => {
-                        skipped(Processed::Missing)
-                    }
-                    _ => skipped(Processed::AlreadyFinished),
+        Ok(computed
+            .into_iter()
+            .map(|c| {
+                let written = match c.claim.read_attempts {
+                    None => written.next(),
+                    Some(_) => first_written.next(),
                 }
+                .unwrap_or(false);
+                let id = c.claim.prediction.id;
+                let report = Self::report(c.claim.prediction, c.outcome, c.processed, written, at);
+                (id, report)
             })
             .collect())
-    }
-
-    /// What the model (or the attempt limit) makes of a prediction in its current attempt.
-    fn compute(&self, prediction: &Prediction) -> (Result<SalaryEstimate, String>, Processed) {
-        if prediction.attempts > self.max_attempts {
-            let reason = format!(
-                "gave up after {} attempts to process this request",
-                self.max_attempts
-            );
-            (Err(reason), Processed::GaveUp)
-        } else {
-            match self.predictor.predict(&prediction.vacancy) {
-                Ok(estimate) => (Ok(estimate), Processed::Done),
-                Err(e) => (Err(e.to_string()), Processed::Failed),
-            }
-        }
     }
 
     /// The report of a started prediction whose outcome was (or was not) `written` at `at`.
@@ -354,6 +364,72 @@ impl Worker {
             }
         }
     }
+}
+
+/// A prediction of the batch as this worker holds it for this attempt.
+struct Claim {
+    /// As it will be once finished by this worker.
+    prediction: Prediction,
+    /// `None` when started by [`LogStore::start_predictions`]; when only read, the attempts as
+    /// read (its attempt is committed with its outcome by [`LogStore::finish_unstarted`]).
+    read_attempts: Option<u32>,
+}
+
+/// The batch's predictions after they were started or read.
+#[derive(Default)]
+struct Held {
+    /// Those this worker computes.
+    mine: Vec<Claim>,
+    /// Those with nothing to compute: finished already, or missing.
+    skipped: Vec<(PredictionId, Processed)>,
+}
+
+/// A claimed prediction and what the model made of it.
+struct Computed {
+    claim: Claim,
+    outcome: Result<SalaryEstimate, String>,
+    processed: Processed,
+}
+
+/// The report of a job that was not computed.
+const fn skipped(processed: Processed) -> Report {
+    Report {
+        processed,
+        queued_for: None,
+        finished: None,
+    }
+}
+
+/// The batch's predictions, each once, in order of first appearance, split into those seen
+/// before (if any of their jobs was) and those on their first delivery.
+fn distinct_predictions(jobs: &[&Job]) -> (Vec<PredictionId>, Vec<PredictionId>) {
+    let mut seen_before: HashMap<PredictionId, bool> = HashMap::with_capacity(jobs.len());
+    let mut order = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        *seen_before.entry(job.prediction_id).or_insert_with(|| {
+            order.push(job.prediction_id);
+            false
+        }) |= job.seen_before;
+    }
+    order.into_iter().partition(|id| seen_before[id])
+}
+
+/// One report per job, in order. A prediction's report goes to its first job; a later job of
+/// the same prediction (published twice) reports it finished already, or missing.
+fn per_job(jobs: &[&Job], reports: &HashMap<PredictionId, Report>) -> Vec<Report> {
+    let mut reported = HashSet::with_capacity(jobs.len());
+    jobs.iter()
+        .map(|job| {
+            let id = job.prediction_id;
+            match reports.get(&id) {
+                Some(report) if reported.insert(id) => report.clone(),
+                Some(report) if report.processed == Processed::Missing => {
+                    skipped(Processed::Missing)
+                }
+                _ => skipped(Processed::AlreadyFinished),
+            }
+        })
+        .collect()
 }
 
 /// The job of `delivery`, [seen before](Job::seen_before) also if the queue delivered it before.
