@@ -1,8 +1,14 @@
-//! Load generator for payrange: registers users, then has `--concurrency` clients submit
-//! vacancies with `?wait=30` (submit-and-wait) for `--seconds`, and prints one JSON line with
-//! requests/s, p50/p90/p99 latency and errors. Bounded in time and count; loopback only.
-//! `--base` may be given several times (e.g. every `serve` of a cluster): clients take the
-//! bases in turn, as behind a round-robin balancer.
+//! Load generator for payrange: registers `--users` users, then has `--concurrency` clients
+//! submit real vacancies with `?wait=30` (submit-and-wait) for `--seconds`, and prints one JSON
+//! line with requests/s, p50/p90/p99 latency, errors and the mix sent. Bounded in time and
+//! count; loopback only. `--base` may be given several times (e.g. every `serve` of a
+//! cluster): clients take the bases in turn, as behind a round-robin balancer.
+//!
+//! The vacancies are every row of `--vacancies` (default `../shared/data/hh_vacancies.csv`,
+//! 2,994 real hh.ru ads; JSON bodies of 2.75 kB on average): title, description and area as
+//! published, so that requests have their real lengths and the model meets many distinct
+//! vocabularies. Clients start at different rows and walk the file, each request signed by
+//! the next user in turn.
 //!
 //! `cargo run --release -p payrange-tests --bin loadgen -- --base http://127.0.0.1:8080
 //! --concurrency 16 --seconds 20`
@@ -20,6 +26,7 @@ struct Args {
     concurrency: usize,
     seconds: u64,
     users: usize,
+    vacancies: String,
 }
 
 fn args() -> Args {
@@ -28,6 +35,8 @@ fn args() -> Args {
         concurrency: 16,
         seconds: 20,
         users: 20,
+        vacancies: concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/hh_vacancies.csv")
+            .to_owned(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -37,6 +46,7 @@ fn args() -> Args {
             "--concurrency" => a.concurrency = value.parse().expect("number"),
             "--seconds" => a.seconds = value.parse().expect("number"),
             "--users" => a.users = value.parse().expect("number"),
+            "--vacancies" => a.vacancies = value,
             other => panic!("unknown flag {other}"),
         }
     }
@@ -52,10 +62,32 @@ fn args() -> Args {
     a
 }
 
-const DESCRIPTION: &str = "Разработка и поддержка backend-сервисов на Python (Django, FastAPI), \
-    PostgreSQL, Redis, Docker, Kubernetes. Проектирование API, code review, наставничество. \
-    Опыт коммерческой разработки от 3 лет. Удалённая работа или офис в Москве, ДМС, \
-    обучение за счёт компании, гибкий график. We use English in code and documentation.";
+/// The request bodies: one per row of the CSV (columns `name`, `description`, optional
+/// `area`), serialised once so that the load generator spends its time on the wire.
+fn bodies(path: &str) -> Vec<Vec<u8>> {
+    let mut reader = csv::Reader::from_path(path)
+        .unwrap_or_else(|e| panic!("cannot read the vacancies {path}: {e}"));
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (name, description) = (
+        column("name").expect("a name column"),
+        column("description").expect("a description column"),
+    );
+    let area = column("area");
+    let bodies: Vec<Vec<u8>> = reader
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            let mut body = json!({"name": &row[name], "description": &row[description]});
+            if let Some(area) = area.map(|i| &row[i]).filter(|a| !a.is_empty()) {
+                body["area"] = json!(area);
+            }
+            serde_json::to_vec(&body).unwrap()
+        })
+        .collect();
+    assert!(!bodies.is_empty(), "no vacancies in {path}");
+    bodies
+}
 
 async fn sign_up(client: &reqwest::Client, base: &str, i: usize) -> String {
     let email = format!("load-{}-{i}@example.com", uuid::Uuid::new_v4().simple());
@@ -99,29 +131,35 @@ async fn main() {
         tokens.push(sign_up(&client, &a.bases[0], i).await);
     }
     let tokens = Arc::new(tokens);
+    let bodies = Arc::new(bodies(&a.vacancies));
+    let mean_body = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..a.concurrency {
-        let (client, tokens, errors, base) = (
+        let (client, tokens, errors, base, bodies) = (
             client.clone(),
             tokens.clone(),
             errors.clone(),
             a.bases[c % a.bases.len()].clone(),
+            bodies.clone(),
         );
+        // Clients start spread over the file, so that they do not send the same rows together.
+        let start = c * bodies.len() / a.concurrency;
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut n = 0usize;
             while Instant::now() < deadline {
                 let token = &tokens[(c + n) % tokens.len()];
                 n += 1;
-                let body = json!({"name": format!("Python developer {n}"), "description": DESCRIPTION, "area": "Москва"});
+                let body = bodies[(start + n) % bodies.len()].clone();
                 let t = Instant::now();
                 let r = client
                     .post(format!("{base}/api/v1/predictions?wait=30"))
                     .bearer_auth(token)
-                    .json(&body)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body)
                     .send()
                     .await;
                 match r {
@@ -147,6 +185,9 @@ async fn main() {
         "{}",
         json!({
             "concurrency": a.concurrency,
+            "users": a.users,
+            "vacancies": bodies.len(),
+            "mean_body_bytes": mean_body,
             "seconds": elapsed,
             "ok": all.len(),
             "errors": errors.load(Ordering::Relaxed),
