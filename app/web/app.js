@@ -2,6 +2,7 @@
 import { api, ApiError, LIMITS } from './api.js';
 import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
 import { rangeChart, historyChart, responsive } from './chart.js';
+import { landingView, takeKeptVacancy } from './landing.js';
 import { adminView, resetAdmin, isAdmin } from './admin.js';
 
 const PAGE_SIZE = 10;
@@ -228,14 +229,14 @@ function resetUserState() {
 }
 
 // ---------- routing ----------
-const PUBLIC = new Set(['signin', 'signup']);
+const PUBLIC = new Set(['signin', 'signup', 'welcome']);
 let lastRoute = '';
 let entering = false; // true while rendering a view the person just navigated to
 
 function parseRoute() {
   const raw = (location.hash || '').replace(/^#\/?/, '');
   const [name, arg] = raw.split('/');
-  return { name: name || (state.user ? 'predict' : 'signin'), arg: arg ? decodeURIComponent(arg) : null };
+  return { name: name || (state.user ? 'predict' : 'welcome'), arg: arg ? decodeURIComponent(arg) : null };
 }
 
 function go(name, arg) {
@@ -250,6 +251,7 @@ function render(focus = false) {
   if (!state.user && !PUBLIC.has(name)) { go('signin'); return; }
   if (state.user && PUBLIC.has(name)) { go('predict'); return; }
   const views = { signin: authView, signup: authView, predict: predictView, history: historyView, p: viewedView, model: modelView };
+  views.welcome = () => landingView(LANDING_UI);
   views.admin = adminView;
   const view = views[name] || predictView;
   const key = `${name}/${arg || ''}`;
@@ -379,6 +381,8 @@ function authView(name) {
       state.user = user || (await api.me());
       state.authEmail = '';
       resetUserState();
+      // A vacancy tried on the landing page waits in the Estimate form.
+      state.draft = takeKeptVacancy() || state.draft;
       updateHeader();
       flash(signup ? 'auth.created' : null, 'ok');
       go('predict');
@@ -551,7 +555,7 @@ let modelAsked = false;
 function modelName(version) {
   const m = state.model;
   const hash = String(version).slice(0, 8);
-  if (!m && !modelAsked && state.user) {
+  if (!m && !modelAsked) {
     modelAsked = true;
     // Names already shown are filled in where they are: a re-render would lose the focus.
     api.model().then((x) => {
@@ -885,6 +889,9 @@ function modelView() {
 
 // For the admin console (admin.js).
 export { h, state, errorText, fmtDate, fmtMoney, fmtMoneyRange, handleAuthLoss, flash, statusBadge, modelName };
+
+// What the landing page (landing.js) draws with.
+const LANDING_UI = { h, field, resultCard, reveal, rerenderIf, fmtWait, errorText, clearErrors, setFieldError, focusFirstInvalid, showServerErrors };
 
 // ---------- boot ----------
 async function boot() {

@@ -31,9 +31,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the server in a fresh temp dir. With UI_MOCK=1 runs mock-server.mjs
- * instead (UI development only). Returns { base, stop, logFile }.
+ * instead (UI development only). `settings` adds PAYRANGE_* variables. Returns
+ * { base, stop, logFile }.
  */
-export async function startServer() {
+export async function startServer(settings = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'payrange-ui-'));
   const logFile = path.join(dir, 'server.log');
@@ -46,6 +47,7 @@ export async function startServer() {
     ...inherited,
     PAYRANGE_BIND: `127.0.0.1:${port}`,
     PAYRANGE_DATABASE_URL: `sqlite://${dir}/payrange.db?mode=rwc`,
+    ...settings,
   };
   let cmd, args;
   if (process.env.UI_MOCK === '1') {

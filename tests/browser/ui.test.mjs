@@ -65,9 +65,11 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     await server?.stop();
   });
 
-  it('serves the UI at / and shows sign-in when signed out', async () => {
+  it('serves the UI at / and shows the landing page, sign-in one click away, when signed out', async () => {
     const res = await page.goto(server.base + '/');
     assert.equal(res.status(), 200);
+    await h1(page, 'What does this job pay?');
+    await page.locator('main a[href="#/signin"]').first().click();
     await h1(page, 'Sign in');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.equal(await page.locator('#nav').isVisible(), false);
@@ -320,7 +322,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     // A fresh Russian-speaking browser starts in Russian.
     const c = await newContext(DESKTOP, 'ru-RU');
     const p = await c.newPage();
-    await p.goto(server.base + '/');
+    await p.goto(server.base + '/#/signin');
     await h1(p, 'Вход');
     await signInVia(p, EMAIL, 'совсем-не-тот-пароль');
     await p.locator('.form-error', { hasText: 'Неверная почта или пароль.' }).waitFor();
@@ -427,7 +429,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
   it('works at phone width', async () => {
     const c = await newContext(PHONE);
     const p = await c.newPage();
-    await p.goto(server.base + '/');
+    await p.goto(server.base + '/#/signin');
     await h1(p, 'Sign in');
     await shot(p, 'phone-signin');
     await signInVia(p, EMAIL, PASSWORD);
