@@ -2,6 +2,7 @@
 import { api, ApiError, LIMITS } from './api.js';
 import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
 import { rangeChart, historyChart, responsive } from './chart.js';
+import { accountView } from './account.js';
 import { landingView, takeKeptVacancy } from './landing.js';
 import { adminView, resetAdmin, isAdmin } from './admin.js';
 
@@ -251,6 +252,7 @@ function render(focus = false) {
   if (!state.user && !PUBLIC.has(name)) { go('signin'); return; }
   if (state.user && PUBLIC.has(name)) { go('predict'); return; }
   const views = { signin: authView, signup: authView, predict: predictView, history: historyView, p: viewedView, model: modelView };
+  views.account = accountView;
   views.welcome = () => landingView(LANDING_UI);
   views.admin = adminView;
   const view = views[name] || predictView;
@@ -892,6 +894,9 @@ export { h, state, errorText, fmtDate, fmtMoney, fmtMoneyRange, handleAuthLoss, 
 
 // What the landing page (landing.js) draws with.
 const LANDING_UI = { h, field, resultCard, reveal, rerenderIf, fmtWait, errorText, clearErrors, setFieldError, focusFirstInvalid, showServerErrors };
+
+// For the account page (account.js).
+export { field, go, resetUserState, updateHeader, clearErrors, setFieldError, focusFirstInvalid, showServerErrors };
 
 // ---------- boot ----------
 async function boot() {
