@@ -90,6 +90,25 @@ impl Limit {
         Ok((c.count > self.max).then(|| wait(c.expires_at, now)))
     }
 
+    /// Counts up to `n` attempts for `key`, one at a time, stopping at the first one refused
+    /// (so at most the limit plus one are counted): how many were allowed, and `Some(wait)`
+    /// when one was refused. What a batch of submissions takes from a quota.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be written.
+    pub async fn take_up_to(
+        &self,
+        key: &str,
+        n: usize,
+    ) -> Result<(usize, Option<Duration>), StoreError> {
+        for taken in 0..n {
+            if let Some(wait) = self.take(key).await? {
+                return Ok((taken, Some(wait)));
+            }
+        }
+        Ok((n, None))
+    }
+
     /// Forgets `key`'s hits (after a successful sign-in).
     ///
     /// # Errors

@@ -70,6 +70,8 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest body of a batch upload (`POST /api/v1/batches`), in bytes.
+    pub max_batch_body_bytes: usize,
     /// Seconds a client has to send a request head, from connecting or from the head's first
     /// byte; then the connection is closed.
     pub header_read_timeout_secs: u64,
@@ -150,6 +152,7 @@ impl Default for Settings {
             metrics_bind: None,
             max_attempts: 5,
             max_body_bytes: 64 * 1024,
+            max_batch_body_bytes: 16 * 1024 * 1024,
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 4096,

@@ -14,7 +14,7 @@ use payrange_domain::models::{Email, NewPassword, Role, User};
 use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
 use payrange_domain::services::EstimateService;
 use payrange_domain::services::{
-    AccountService, AdminService, PredictionService, RegisterError, Worker,
+    AccountService, AdminService, BatchService, PredictionService, RegisterError, Worker,
 };
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
 use payrange_predictor_linfa::LinfaPredictor;
@@ -35,6 +35,8 @@ pub struct App {
     pub accounts: AccountService,
     /// Submission and reading of predictions.
     pub predictions: PredictionService,
+    /// Batch estimates.
+    pub batches: BatchService,
     /// Administration: users and every prediction log.
     pub admin: AdminService,
     /// Job processing.
@@ -185,6 +187,7 @@ impl App {
             time::Duration::seconds(i64::from(settings.token_ttl_secs)),
         );
         let predictions = PredictionService::new(store.clone(), queue.clone());
+        let batches = BatchService::new(store.clone(), store.clone(), queue.clone());
         let admin = AdminService::new(store.clone(), store.clone(), store.clone());
         // The example's estimate is computed on its first request, then kept.
         let example = crate::http::estimates::example_vacancy()
@@ -208,6 +211,7 @@ impl App {
         Ok(Self {
             accounts,
             predictions,
+            batches,
             admin,
             worker,
             estimates,

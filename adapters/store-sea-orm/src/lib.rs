@@ -35,6 +35,7 @@ mod sessions;
 mod settings;
 mod sqlite_file;
 mod store;
+mod uploads;
 mod users;
 
 pub use finished::{Announced, Finished, FinishedListener};

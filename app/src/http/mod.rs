@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod batch_input;
 pub mod common_passwords;
 pub mod dto;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod security_headers;
 pub mod self_service;
 pub mod system;
 pub mod text;
+pub mod uploads;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -61,6 +63,7 @@ type Apis = (
     predictions::PredictionsApi,
     system::SystemApi,
     admin::AdminApi,
+    uploads::BatchesApi,
     estimates::EstimatesApi,
     self_service::SelfServiceApi,
 );
@@ -72,6 +75,7 @@ fn service() -> OpenApiService<Apis, ()> {
             predictions::PredictionsApi,
             system::SystemApi,
             admin::AdminApi,
+            uploads::BatchesApi,
             estimates::EstimatesApi,
             self_service::SelfServiceApi,
         ),
@@ -119,6 +123,7 @@ fn docs_page(api: &OpenApiService<Apis, ()>, full_spec: &str) -> String {
 /// Every route of the service.
 pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoint + use<> {
     let max_body = settings.max_body_bytes;
+    let max_batch_body = settings.max_batch_body_bytes.max(max_body);
     let metrics = app.metrics.clone();
     let api = service();
     let full_spec = spec_json();
@@ -147,7 +152,17 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
         .nest("/", security_headers::ui(web::endpoint()))
         .data(app.clone())
         .data(CookiePolicy { secure })
-        .around(move |ep, req| edge(ep, req, max_body, metrics.clone()))
+        .around(move |ep, req| {
+            // A batch upload may hold up to 1,000 vacancies: its own, larger limit.
+            let limit = if req.method() == poem::http::Method::POST
+                && req.uri().path() == "/api/v1/batches"
+            {
+                max_batch_body
+            } else {
+                max_body
+            };
+            edge(ep, req, limit, metrics.clone())
+        })
         .with(security_headers::common(secure))
 }
 

@@ -1,5 +1,6 @@
 //! Validated value types and the entities built from them.
 
+mod batch;
 mod email;
 mod filter;
 mod ids;
@@ -11,6 +12,7 @@ mod user;
 mod user_filter;
 mod vacancy;
 
+pub use batch::{Batch, BatchCounts, BatchId, BatchItem, BatchProgress, MAX_BATCH_ROWS};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
 pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};

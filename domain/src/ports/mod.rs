@@ -4,6 +4,7 @@
 //! time behind `Arc<dyn Port>`. Driver errors never cross a port: adapters map them to
 //! [`StoreError`] / [`QueueError`] / ... at the seam.
 
+mod batch_store;
 mod job_queue;
 mod limit_store;
 mod log_store;
@@ -13,6 +14,7 @@ mod session_store;
 mod token_codec;
 mod user_store;
 
+pub use batch_store::BatchStore;
 pub use job_queue::{Delivery, Job, JobQueue, QueueError};
 pub use limit_store::{Counter, LimitStore};
 pub use log_store::{LogStore, StartOutcome, UnstartedFinish};

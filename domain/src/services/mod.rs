@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod estimates;
 mod predictions;
+mod uploads;
 mod worker;
 
 pub use accounts::{
@@ -16,6 +17,7 @@ pub use estimates::{EstimateError, EstimateService};
 pub use predictions::{
     GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
 };
+pub use uploads::{BatchService, GetBatchError, NewBatchRow, SubmitBatchError, SubmittedBatch};
 pub use worker::{Processed, Report, Worker};
 
 use crate::ports::{Cause, StoreError};

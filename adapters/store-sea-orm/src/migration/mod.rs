@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20260101_000001_initial;
 mod m20261207_000002_likely_range;
 mod m20261207_000003_limit_counters;
+mod m20261207_000004_batches;
 
 /// Every migration of the store, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261207_000002_likely_range::Migration),
             Box::new(m20261207_000003_limit_counters::Migration),
+            Box::new(m20261207_000004_batches::Migration),
         ]
     }
 }
