@@ -4,6 +4,7 @@ import { t, has, lang, setLang, locale, translateDom, LANGS } from './i18n.js';
 import { rangeChart, historyChart, responsive } from './chart.js';
 import { accountView } from './account.js';
 import { landingView, takeKeptVacancy } from './landing.js';
+import { batchView, resetBatches } from './batch.js';
 import { adminView, resetAdmin, isAdmin } from './admin.js';
 
 const PAGE_SIZE = 10;
@@ -227,6 +228,7 @@ function resetUserState() {
   state.model = null;
   modelAsked = false;
   resetAdmin();
+  resetBatches();
 }
 
 // ---------- routing ----------
@@ -255,6 +257,7 @@ function render(focus = false) {
   views.account = accountView;
   views.welcome = () => landingView(LANDING_UI);
   views.admin = adminView;
+  views.batch = () => batchView({ h, state, errorText, fmtDate, flash, handleAuthLoss, rerenderIf });
   const view = views[name] || predictView;
   const key = `${name}/${arg || ''}`;
   const changed = key !== lastRoute;
