@@ -10,6 +10,11 @@ for real without revoking the token every other operation shares:
 - `changePassword` (PUT /users/me/password): a fresh user per call. A successful change revokes
   every session of its user and changes its password, and a wrong current password counts
   towards that account's sign-in throttle: neither may touch the shared user.
+- `signOutEverywhere` (DELETE /sessions) and `deleteMyAccount` (DELETE /users/me): a fresh user
+  per call as well. Signing out everywhere revokes every session of its user, and deleting the
+  account (when the fuzzed password happens to be right) removes the user and its sessions, and
+  a wrong password counts towards the sign-in throttle: done to the shared user, either would
+  fail every later request of the run.
 
 The admin operations (`admin*`) run as the administrator openapi/fuzz.sh creates with
 `payrange admin create-user --admin` (FUZZ_ADMIN_EMAIL / FUZZ_ADMIN_PASSWORD), so that they are
@@ -41,7 +46,7 @@ import schemathesis
 
 BASE_URL = os.environ.get("FUZZ_BASE_URL", "http://127.0.0.1:8080/api/v1").rstrip("/")
 PASSWORD = "fuzzing is a kind of testing, not of guessing"
-REVOKING = ["signOut", "changePassword"]
+REVOKING = ["signOut", "changePassword", "signOutEverywhere", "deleteMyAccount"]
 ADMIN = ["adminListUsers", "adminUpdateUser", "adminListPredictions"]
 ADMIN_EMAIL = os.environ.get("FUZZ_ADMIN_EMAIL", "")
 ADMIN_PASSWORD = os.environ.get("FUZZ_ADMIN_PASSWORD", "")
@@ -113,6 +118,9 @@ class SharedSession:
 class OwnSession:
     def get(self, case, ctx):
         if ctx.operation.path == "/users/me/password":  # changePassword
+            return _sign_in(_new_user())
+        if case.method.upper() == "DELETE" and ctx.operation.path in ("/sessions", "/users/me"):
+            # signOutEverywhere, deleteMyAccount: a fresh user per call (see the module doc).
             return _sign_in(_new_user())
         return _sign_in(_SharedUser.get())
 
