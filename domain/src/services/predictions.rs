@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 
 use super::from_store_error;
 use crate::models::{
-    MAX_PAGE_LIMIT, Page, PageRequest, Prediction, PredictionFilter, PredictionId, UserId,
-    Vacancy,
+    MAX_PAGE_LIMIT, Page, PageRequest, Prediction, PredictionFilter, PredictionId, UserId, Vacancy,
 };
 use crate::ports::{Cause, Job, JobQueue, LogStore, QueueError};
 
