@@ -557,7 +557,7 @@ const STRINGS = {
     // account page (account.js)
     'nav.account': 'Аккаунт',
     'account.title': 'Ваш аккаунт',
-    'account.lead': 'Вы вошли как {email}, аккаунт создан {date}.',
+    'account.lead': 'Вы вошли как {email}. Дата регистрации: {date}',
     'account.wrongPassword': 'Неверный пароль.',
     'account.password.title': 'Смена пароля',
     'account.password.lead': 'После смены пароля завершатся все сеансы, и этот тоже: войдите снова с новым паролем.',
