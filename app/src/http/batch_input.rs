@@ -236,9 +236,18 @@ struct LineCounter<'a> {
 
 impl LineCounter<'_> {
     fn line_of(&mut self, byte: u64) -> u32 {
-        let to = usize::try_from(byte)
+        let mut to = usize::try_from(byte)
             .unwrap_or(usize::MAX)
             .min(self.body.len());
+        // A record may be reported from the line break before it (the `\n` of a CRLF): it
+        // starts at its first byte that is not one, as empty lines are skipped.
+        while self
+            .body
+            .get(to)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            to += 1;
+        }
         if to > self.at {
             let breaks = self.body[self.at..to]
                 .iter()
@@ -324,6 +333,17 @@ mod tests {
         assert_eq!(rows.rejected[0].line, 4);
         assert_eq!(rows.rejected[0].field.as_deref(), Some("name"));
         assert_eq!(rows.rejected[0].code, "validation_failed");
+    }
+
+    #[test]
+    fn crlf_line_ends_and_blank_lines_keep_the_numbers_right() {
+        let body = "name,description\r\nA,\"two\r\nlines\"\r\n\r\n,no title\r\nC,third\r\n";
+        let rows = from_csv(body.as_bytes()).expect("rows");
+        assert_eq!(
+            rows.valid.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2, 6]
+        );
+        assert_eq!(rows.rejected[0].line, 5);
     }
 
     #[test]
