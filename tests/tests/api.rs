@@ -9,6 +9,7 @@ mod api {
     mod accounts;
     mod admin;
     mod admin_search;
+    mod batch_uploads;
     mod connections;
     mod errors;
     mod estimates;

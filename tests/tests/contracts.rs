@@ -24,5 +24,6 @@ mod contracts {
     mod predictions;
     mod sea_orm_store;
     mod sessions;
+    mod uploads;
     mod users;
 }

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::helpers::{TestApp, json_of, vacancy};
 
 /// `(database url, amqp url)`, or `None` to skip.
-fn services() -> Option<(String, String)> {
+pub(super) fn services() -> Option<(String, String)> {
     let db = std::env::var("TEST_DATABASE_URL").ok();
     let amqp = std::env::var("TEST_AMQP_URL").ok();
     match (db, amqp) {
@@ -31,7 +31,7 @@ fn services() -> Option<(String, String)> {
 }
 
 /// Creates a fresh database next to `admin_url`'s and returns its URL.
-async fn fresh_database(admin_url: &str) -> (String, String) {
+pub(super) async fn fresh_database(admin_url: &str) -> (String, String) {
     let name = format!("payrange_api_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(admin_url).await.unwrap();
     admin
@@ -44,11 +44,11 @@ async fn fresh_database(admin_url: &str) -> (String, String) {
 
 /// Drops the test's database and deletes its queues and dead-letter exchange when the test
 /// ends, also when it panicked, so that runs leave nothing behind on the shared servers.
-struct Cleanup {
-    admin_url: String,
-    database: String,
-    amqp_url: String,
-    queue: String,
+pub(super) struct Cleanup {
+    pub(super) admin_url: String,
+    pub(super) database: String,
+    pub(super) amqp_url: String,
+    pub(super) queue: String,
 }
 
 impl Drop for Cleanup {
@@ -82,7 +82,7 @@ impl Drop for Cleanup {
     }
 }
 
-fn production(settings: &mut Settings, db: &str, amqp: &str, queue: &str) {
+pub(super) fn production(settings: &mut Settings, db: &str, amqp: &str, queue: &str) {
     settings.database_url = db.into();
     settings.amqp_url = Some(amqp.to_owned().into());
     settings.amqp_queue = queue.to_owned();
