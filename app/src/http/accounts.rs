@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::auth::{Credentials as Auth, SESSION_COOKIE, authenticate};
 use super::dto::{Credentials, PasswordChange, Registration, SessionDto, UserDto};
 use super::error::ApiError;
+use super::self_service::{AccountDeletion, Deleted, SignedOutEverywhere};
 use super::{ApiTags, CookiePolicy, common_passwords};
 use crate::App;
 
@@ -220,5 +221,49 @@ impl AccountsApi {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Sign out everywhere: revoke every session of the signed-in user, this one included.
+    ///
+    /// Every token of the user gets 401 `unauthorized` from now on; other users are not
+    /// affected. 204 on success; 401 `unauthorized` without a valid token.
+    #[oai(
+        path = "/sessions",
+        method = "delete",
+        operation_id = "signOutEverywhere"
+    )]
+    async fn sign_out_everywhere(
+        &self,
+        app: Data<&App>,
+        policy: Data<&CookiePolicy>,
+        req: &Request,
+        auth: Auth,
+    ) -> Result<SignedOutEverywhere, ApiError> {
+        super::self_service::sign_out_everywhere(app, policy, req, auth).await
+    }
+
+    /// Delete my account and everything stored about it.
+    ///
+    /// Needs the account's password (`password`). Deletes the user, every session (all their
+    /// tokens get 401 from now on), every prediction and the rate-limit counters of the
+    /// account; the email is free to register again. 204 on success, with the cookie
+    /// cleared. A wrong password is 401 `invalid_credentials` and counts as a failed sign-in
+    /// for throttling (429 `too_many_requests` with `Retry-After` past the limit); a missing
+    /// or mistyped `password` is 422 `validation_failed`; 401 `unauthorized` without a valid
+    /// token.
+    #[oai(
+        path = "/users/me",
+        method = "delete",
+        operation_id = "deleteMyAccount"
+    )]
+    async fn delete_account(
+        &self,
+        app: Data<&App>,
+        policy: Data<&CookiePolicy>,
+        req: &Request,
+        auth: Auth,
+        body: Json<AccountDeletion>,
+    ) -> Result<Deleted, ApiError> {
+        super::self_service::delete_account(app, policy, req, auth, body).await
     }
 }

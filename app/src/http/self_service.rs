@@ -71,7 +71,7 @@ enum Exported {
 
 /// The account is gone.
 #[derive(ApiResponse)]
-enum Deleted {
+pub(super) enum Deleted {
     /// Deleted, with every session and prediction; the cookie is cleared.
     #[oai(status = 204)]
     NoContent(#[oai(header = "Set-Cookie")] String),
@@ -79,7 +79,7 @@ enum Deleted {
 
 /// Every session is revoked.
 #[derive(ApiResponse)]
-enum SignedOutEverywhere {
+pub(super) enum SignedOutEverywhere {
     /// Every session of the user is revoked, this one included; the cookie is cleared.
     #[oai(status = 204)]
     NoContent(#[oai(header = "Set-Cookie")] String),
@@ -106,27 +106,6 @@ fn wanted_format(format: Option<ExportFormat>, req: &Request) -> ExportFormat {
 
 #[OpenApi(tag = "ApiTags::Accounts")]
 impl SelfServiceApi {
-    /// Sign out everywhere: revoke every session of the signed-in user, this one included.
-    ///
-    /// Every token of the user gets 401 `unauthorized` from now on; other users are not
-    /// affected. 204 on success; 401 `unauthorized` without a valid token.
-    #[oai(
-        path = "/sessions",
-        method = "delete",
-        operation_id = "signOutEverywhere"
-    )]
-    async fn sign_out_everywhere(
-        &self,
-        app: Data<&App>,
-        policy: Data<&CookiePolicy>,
-        req: &Request,
-        auth: Auth,
-    ) -> Result<SignedOutEverywhere, ApiError> {
-        let me = authenticate(&app, req, &auth).await?;
-        app.accounts.sign_out_everywhere(me.user.id).await?;
-        Ok(SignedOutEverywhere::NoContent(cookie(&policy, "", 0)))
-    }
-
     /// Download my data: the account and every prediction with its inputs and results, not
     /// paginated.
     ///
@@ -168,54 +147,53 @@ impl SelfServiceApi {
             ),
         })
     }
+}
 
-    /// Delete my account and everything stored about it.
-    ///
-    /// Needs the account's password (`password`). Deletes the user, every session (all their
-    /// tokens get 401 from now on), every prediction and the rate-limit counters of the
-    /// account; the email is free to register again. 204 on success, with the cookie
-    /// cleared. A wrong password is 401 `invalid_credentials` and counts as a failed sign-in
-    /// for throttling (429 `too_many_requests` with `Retry-After` past the limit); a missing
-    /// or mistyped `password` is 422 `validation_failed`; 401 `unauthorized` without a valid
-    /// token.
-    #[oai(
-        path = "/users/me",
-        method = "delete",
-        operation_id = "deleteMyAccount"
-    )]
-    async fn delete_account(
-        &self,
-        app: Data<&App>,
-        policy: Data<&CookiePolicy>,
-        req: &Request,
-        auth: Auth,
-        body: Json<AccountDeletion>,
-    ) -> Result<Deleted, ApiError> {
-        let me = authenticate(&app, req, &auth).await?;
-        let account = me.user.email.to_string();
-        let address = client_address(req);
-        if let Some(wait) = app.limits.signin_blocked(&account, &address).await? {
-            return Err(ApiError::too_many("failed password attempts", wait));
-        }
-        let wrong = || async {
-            match app.limits.signin_failed(&account, &address).await {
-                Ok(()) => ApiError::invalid_credentials(),
-                Err(e) => e.into(),
-            }
-        };
-        let Ok(password) = Password::parse(&body.password) else {
-            return Err(wrong().await);
-        };
-        match app.accounts.delete_account(&me.user, &password).await {
-            Ok(()) => {}
-            Err(DeleteAccountError::WrongPassword) => return Err(wrong().await),
-            Err(e) => return Err(e.into()),
-        }
-        // The account is gone already; counters left behind expire with their windows, so
-        // a failure here is logged rather than reported as a failed deletion.
-        if let Err(e) = app.limits.forget_account(me.user.id, &me.user.email).await {
-            tracing::warn!(error = %super::error::chain(&e), "rate-limit counters of a deleted account kept");
-        }
-        Ok(Deleted::NoContent(cookie(&policy, "", 0)))
+/// `DELETE /sessions`, declared in `AccountsApi` (poem-openapi keeps one API's operations
+/// per path, so every operation of `/sessions` and `/users/me` is declared there).
+pub(super) async fn sign_out_everywhere(
+    app: Data<&App>,
+    policy: Data<&CookiePolicy>,
+    req: &Request,
+    auth: Auth,
+) -> Result<SignedOutEverywhere, ApiError> {
+    let me = authenticate(&app, req, &auth).await?;
+    app.accounts.sign_out_everywhere(me.user.id).await?;
+    Ok(SignedOutEverywhere::NoContent(cookie(&policy, "", 0)))
+}
+
+/// `DELETE /users/me`, declared in `AccountsApi` (see [`sign_out_everywhere`]).
+pub(super) async fn delete_account(
+    app: Data<&App>,
+    policy: Data<&CookiePolicy>,
+    req: &Request,
+    auth: Auth,
+    body: Json<AccountDeletion>,
+) -> Result<Deleted, ApiError> {
+    let me = authenticate(&app, req, &auth).await?;
+    let account = me.user.email.to_string();
+    let address = client_address(req);
+    if let Some(wait) = app.limits.signin_blocked(&account, &address).await? {
+        return Err(ApiError::too_many("failed password attempts", wait));
     }
+    let wrong = || async {
+        match app.limits.signin_failed(&account, &address).await {
+            Ok(()) => ApiError::invalid_credentials(),
+            Err(e) => e.into(),
+        }
+    };
+    let Ok(password) = Password::parse(&body.password) else {
+        return Err(wrong().await);
+    };
+    match app.accounts.delete_account(&me.user, &password).await {
+        Ok(()) => {}
+        Err(DeleteAccountError::WrongPassword) => return Err(wrong().await),
+        Err(e) => return Err(e.into()),
+    }
+    // The account is gone already; counters left behind expire with their windows, so
+    // a failure here is logged rather than reported as a failed deletion.
+    if let Err(e) = app.limits.forget_account(me.user.id, &me.user.email).await {
+        tracing::warn!(error = %super::error::chain(&e), "rate-limit counters of a deleted account kept");
+    }
+    Ok(Deleted::NoContent(cookie(&policy, "", 0)))
 }

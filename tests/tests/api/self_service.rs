@@ -247,3 +247,21 @@ async fn a_deleted_accounts_throttle_does_not_pass_to_the_next_owner_of_the_emai
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_document_keeps_every_operation_of_the_shared_paths() {
+    let app = TestApp::spawn().await;
+    let doc = json_of(app.get("/openapi.json", None).await).await;
+    for (path, methods) in [
+        ("/sessions", ["post", "delete"]),
+        ("/users/me", ["get", "delete"]),
+    ] {
+        for method in methods {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is in the document"
+            );
+        }
+    }
+    assert!(doc["paths"]["/users/me/export"]["get"].is_object());
+}
