@@ -53,7 +53,9 @@ async function loadList() {
     if (handleAuthLoss(err)) return;
     view.error = errorText(err); view.batches = view.batches || [];
   }
-  rerenderIf('batch');
+  // Only the list: a re-render of the page would drop a file just chosen or an error shown.
+  const box = document.getElementById('batch-list-box');
+  if (box && onBatchPage()) box.replaceWith(pastBatches());
 }
 
 function schedulePoll() {
@@ -178,7 +180,7 @@ function batchErrorText(e) {
 }
 
 function pastBatches() {
-  const wrap = h('section', { class: 'card table-card', 'aria-labelledby': 'batch-list-title' },
+  const wrap = h('section', { class: 'card table-card', id: 'batch-list-box', 'aria-labelledby': 'batch-list-title' },
     h('h2', { id: 'batch-list-title' }, t('batch.list.title')));
   if (view.batches === null) { wrap.append(h('p', { class: 'loading' }, t('loading'))); return wrap; }
   if (view.error) wrap.append(h('div', { class: 'error-card', role: 'alert' }, view.error));
