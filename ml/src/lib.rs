@@ -26,8 +26,8 @@
 pub mod commands;
 pub mod data;
 pub mod features;
-pub mod linear;
 pub mod fitting;
+pub mod linear;
 pub mod metrics;
 pub mod report;
 pub mod serving;

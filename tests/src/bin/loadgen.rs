@@ -35,8 +35,11 @@ fn args() -> Args {
         concurrency: 16,
         seconds: 20,
         users: 20,
-        vacancies: concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/hh_vacancies.csv")
-            .to_owned(),
+        vacancies: concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/hh_vacancies.csv"
+        )
+        .to_owned(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
