@@ -195,16 +195,17 @@ def map_case(ctx, case):
             password = case.body.get(field)
             if isinstance(password, str):
                 case.body = {**case.body, field: _not_simple(password)}
-    if positive and _batch_upload(case) and isinstance(case.body, str):
-        # A CSV batch is any text to the schema, but the server needs a header line naming
+    if positive and _batch_upload(case) and isinstance(case.body, (str, bytes)):
+        # A CSV batch is any bytes to the schema, but the server needs a header line naming
         # `name` and `description` and at least one row (else 422 `csv_header` or
-        # `empty_batch`): the drawn text goes between such a header and a row.
-        case.body = f"name,description\n{case.body}\nA developer,Writes code\n"
+        # `empty_batch`): the drawn bytes go between such a header and a row.
+        body = case.body.encode() if isinstance(case.body, str) else case.body
+        case.body = b"name,description\n" + body + b"\nA developer,Writes code\n"
     return case
 
 
 def _batch_upload(case) -> bool:
-    return case.method.upper() == "POST" and case.operation.path == "/batches"
+    return case.method.upper() == "POST" and case.operation.path == "/batches/csv"
 
 
 @schemathesis.hook

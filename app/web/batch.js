@@ -27,7 +27,7 @@ async function upload(body, isCsv) {
   if (!isCsv) return (await request('POST', '/batches', body)).data;
   let res;
   try {
-    res = await fetch('/api/v1/batches', {
+    res = await fetch('/api/v1/batches/csv', {
       method: 'POST', credentials: 'same-origin',
       headers: { Accept: 'application/json', 'Content-Type': 'text/csv; charset=utf-8' }, body,
     });

@@ -8,7 +8,7 @@ use payrange_domain::services::NewBatchRow;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Object, impl_apirequest_for_payload};
 
 use super::error::{ApiError, ErrorBody};
 use super::text::Text;
@@ -276,8 +276,10 @@ impl Payload for Csv {
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/csv"))
     }
 
+    /// Bytes, as the server reads them (each line is decoded as UTF-8 on its own, so that one
+    /// bad line is refused alone); `format: binary` also lets generated clients send a file.
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")))
     }
 }
 
@@ -288,6 +290,9 @@ impl ParsePayload for Csv {
         Ok(Self(Vec::<u8>::from_request(request, body).await?))
     }
 }
+
+// A request body of its own (`POST /batches/csv`), as `Json` is.
+impl_apirequest_for_payload!(Csv);
 
 impl IntoResponse for Csv {
     fn into_response(self) -> Response {

@@ -155,7 +155,7 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
         .around(move |ep, req| {
             // A batch upload may hold up to 1,000 vacancies: its own, larger limit.
             let limit = if req.method() == poem::http::Method::POST
-                && req.uri().path() == "/api/v1/batches"
+                && matches!(req.uri().path(), "/api/v1/batches" | "/api/v1/batches/csv")
             {
                 max_batch_body
             } else {

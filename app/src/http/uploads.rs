@@ -2,13 +2,13 @@
 //! valid row becoming an ordinary prediction through the same queue and quota as a single
 //! one; the batch's progress; its results as CSV.
 
-use payrange_domain::models::{BatchId, BatchItem, BatchProgress, PredictionStatus};
+use payrange_domain::models::{BatchId, BatchItem, BatchProgress, PredictionStatus, UserId};
 use payrange_domain::services::{GetBatchError, SubmitBatchError};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -21,17 +21,6 @@ use crate::App;
 
 /// Batch endpoints.
 pub struct BatchesApi;
-
-/// A batch upload: JSON `{items: [...]}`, or a CSV file.
-#[derive(ApiRequest)]
-enum Upload {
-    /// The vacancies as JSON.
-    Json(Json<BatchItemsDto>),
-    /// A CSV file (UTF-8, with or without a BOM) whose first line names the columns: `name`
-    /// (or `title`) and `description`, optionally `area`; others are ignored. Quoted fields
-    /// may span lines.
-    Csv(Csv),
-}
 
 /// A batch and the states of its predictions.
 #[derive(Debug, Object)]
@@ -155,23 +144,22 @@ impl From<GetBatchError> for ApiError {
 
 #[OpenApi(tag = "ApiTags::Predictions")]
 impl BatchesApi {
-    /// Submit up to 1,000 vacancies at once, as JSON or as a CSV file.
+    /// Submit up to 1,000 vacancies at once, as JSON `{"items": [...]}` (a CSV file goes to
+    /// `POST /batches/csv`).
     ///
     /// Each row is validated with the rules of a single prediction; valid rows become
     /// predictions (queued like single ones, in the caller's history too), refused ones are
-    /// listed in `rejected` with their line (the CSV line the row starts on, the header being
-    /// line 1; or the item's 1-based index), field and `code` (`validation_failed`,
-    /// `csv_malformed`), and do not stop the others. Rows count against the submission quota
-    /// (300 per minute by default) one by one: rows past it are refused with `quota_exceeded`
-    /// (submit them again later); when no row fits, the whole batch is refused with 429 and
-    /// `Retry-After`, and nothing is stored.
+    /// listed in `rejected` with their line (the item's 1-based index), field and `code`
+    /// (`validation_failed`), and do not stop the others. Rows count against the submission
+    /// quota (300 per minute by default) one by one: rows past it are refused with
+    /// `quota_exceeded` (submit them again later); when no row fits, the whole batch is
+    /// refused with 429 and `Retry-After`, and nothing is stored.
     ///
     /// 201 with `Location` (the batch, to poll). 413 `too_many_rows` over 1,000 rows, or
     /// `payload_too_large` over the body limit (16 MiB by default); 422 `empty_batch` without
-    /// rows, `csv_header` when the first CSV line does not name `name` (or `title`) and
-    /// `description`, `validation_failed` for a malformed JSON body; 415 for another content
-    /// type; 503 when the database is unavailable. A row whose job the queue refuses is
-    /// marked failed with a reason (shown in the results).
+    /// rows, `validation_failed` for a malformed JSON body; 415 for another content type; 503
+    /// when the database is unavailable. A row whose job the queue refuses is marked failed
+    /// with a reason (shown in the results).
     #[oai(path = "/batches", method = "post", operation_id = "submitBatch")]
     async fn submit(
         &self,
@@ -179,59 +167,37 @@ impl BatchesApi {
         request_id: Data<&RequestId>,
         req: &Request,
         auth: Credentials,
-        body: Upload,
+        body: Json<BatchItemsDto>,
     ) -> Result<Submitted, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
-        let mut rows = match body {
-            Upload::Json(items) => batch_input::from_items(items.0.items)?,
-            Upload::Csv(csv) => batch_input::from_csv(&csv.0)?,
-        };
-        let wanted = rows.valid.len();
-        let (allowed, wait) = app
-            .limits
-            .submissions
-            .take_up_to(&me.user.id.to_string(), wanted)
-            .await?;
-        if let (0, Some(wait)) = (allowed, wait)
-            && wanted > 0
-        {
-            return Err(ApiError::too_many("predictions submitted", wait));
-        }
-        for row in rows.valid.drain(allowed..) {
-            rows.rejected.push(BatchRejectionDto {
-                line: row.line,
-                field: None,
-                code: "quota_exceeded".into(),
-                message: "past the submission quota; submit this row again later".into(),
-            });
-        }
-        rows.rejected.sort_by_key(|r| r.line);
-        let rejected = u32::try_from(rows.rejected.len()).unwrap_or(u32::MAX);
-        let submitted = app
-            .batches
-            .submit(
-                me.user.id,
-                rows.valid,
-                rejected,
-                Some(request_id.0.0.clone()),
-            )
-            .await?;
-        let location = format!("/api/v1/batches/{}", submitted.progress.batch.id);
-        Ok(Submitted::Created(
-            Json(BatchSubmittedDto {
-                batch: BatchDto::from(&submitted.progress),
-                accepted: submitted
-                    .items
-                    .iter()
-                    .map(|(line, id)| BatchAcceptedDto {
-                        line: *line,
-                        prediction_id: id.as_uuid(),
-                    })
-                    .collect(),
-                rejected: rows.rejected,
-            }),
-            location,
-        ))
+        let rows = batch_input::from_items(body.0.items)?;
+        submit_rows(&app, &request_id, me.user.id, rows).await
+    }
+
+    /// Submit up to 1,000 vacancies at once as a CSV file (`text/csv`, UTF-8 with or without a
+    /// BOM) whose first line names the columns: `name` (or `title`) and `description`,
+    /// optionally `area`; others are ignored. Quoted fields may span lines.
+    ///
+    /// As `POST /batches`, with each row's line being the CSV line it starts on (the header is
+    /// line 1), and two more refusals: a row refused with `csv_malformed` (a line that is not
+    /// valid CSV or UTF-8), and the whole file with 422 `csv_header` when its first line does
+    /// not name `name` (or `title`) and `description`.
+    #[oai(
+        path = "/batches/csv",
+        method = "post",
+        operation_id = "submitBatchCsv"
+    )]
+    async fn submit_csv(
+        &self,
+        app: Data<&App>,
+        request_id: Data<&RequestId>,
+        req: &Request,
+        auth: Credentials,
+        body: Csv,
+    ) -> Result<Submitted, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let rows = batch_input::from_csv(&body.0)?;
+        submit_rows(&app, &request_id, me.user.id, rows).await
     }
 
     /// One of the caller's batches with the states of its predictions; `done` once all are
@@ -368,6 +334,57 @@ fn results_csv(items: &[BatchItem]) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// Takes the quota for the valid rows, refuses those past it, and submits the rest as one
+/// batch: what both upload operations do once their rows are read.
+async fn submit_rows(
+    app: &App,
+    request_id: &RequestId,
+    user: UserId,
+    mut rows: batch_input::Rows,
+) -> Result<Submitted, ApiError> {
+    let wanted = rows.valid.len();
+    let (allowed, wait) = app
+        .limits
+        .submissions
+        .take_up_to(&user.to_string(), wanted)
+        .await?;
+    if let (0, Some(wait)) = (allowed, wait)
+        && wanted > 0
+    {
+        return Err(ApiError::too_many("predictions submitted", wait));
+    }
+    for row in rows.valid.drain(allowed..) {
+        rows.rejected.push(BatchRejectionDto {
+            line: row.line,
+            field: None,
+            code: "quota_exceeded".into(),
+            message: "past the submission quota; submit this row again later".into(),
+        });
+    }
+    rows.rejected.sort_by_key(|r| r.line);
+    let rejected = u32::try_from(rows.rejected.len()).unwrap_or(u32::MAX);
+    let submitted = app
+        .batches
+        .submit(user, rows.valid, rejected, Some(request_id.0.clone()))
+        .await?;
+    let location = format!("/api/v1/batches/{}", submitted.progress.batch.id);
+    Ok(Submitted::Created(
+        Json(BatchSubmittedDto {
+            batch: BatchDto::from(&submitted.progress),
+            accepted: submitted
+                .items
+                .iter()
+                .map(|(line, id)| BatchAcceptedDto {
+                    line: *line,
+                    prediction_id: id.as_uuid(),
+                })
+                .collect(),
+            rejected: rows.rejected,
+        }),
+        location,
+    ))
 }
 
 #[cfg(test)]

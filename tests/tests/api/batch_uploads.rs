@@ -19,7 +19,7 @@ pub(super) const CSV_WITH_A_BAD_ROW: &str = "\u{feff}title,description,area\r\n\
 
 pub(super) async fn upload_csv(app: &TestApp, user: &User, csv: &str) -> reqwest::Response {
     app.client
-        .post(app.url("/api/v1/batches"))
+        .post(app.url("/api/v1/batches/csv"))
         .bearer_auth(&user.token)
         .header("content-type", "text/csv")
         .body(csv.to_owned())
@@ -305,7 +305,7 @@ async fn another_users_batch_is_404_and_batches_need_a_session() {
     assert_eq!(list["items"], json!([]));
     let r = app
         .client
-        .post(app.url("/api/v1/batches"))
+        .post(app.url("/api/v1/batches/csv"))
         .header("content-type", "text/csv")
         .body("name,description\nA,B\n")
         .send()
