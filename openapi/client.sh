@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-openapi-python-client generate --path openapi/openapi.json \
+openapi-python-client generate --path openapi/openapi.json --config openapi/client-config.yaml \
   --output-path "$GEN_DIR/payrange-client" --fail-on-warning
 # poetry-core (pinned in requirements.txt) builds it: no build isolation, so nothing unpinned
 # is fetched.

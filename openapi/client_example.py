@@ -8,14 +8,28 @@ generates and installs the client (package `payrange_client`) and starts the ser
 Usage: python openapi/client_example.py BASE_URL   (e.g. http://127.0.0.1:8080/api/v1)
 """
 
+import io
 import sys
+import time
 import uuid
 
 from payrange_client import AuthenticatedClient, Client
 from payrange_client.api.accounts import me, register, sign_in, sign_out
-from payrange_client.api.predictions import get_prediction, list_predictions, submit_prediction
+from payrange_client.api.predictions import (
+    get_batch,
+    get_batch_results,
+    get_prediction,
+    list_predictions,
+    submit_batch,
+    submit_batch_csv,
+    submit_prediction,
+)
 from payrange_client.api.system import get_model
 from payrange_client.models import (
+    BatchDto,
+    BatchItemDto,
+    BatchItemsDto,
+    BatchSubmittedDto,
     Credentials,
     Registration,
     ErrorBody,
@@ -30,7 +44,7 @@ from payrange_client.models import (
     UserDto,
     VacancyDto,
 )
-from payrange_client.types import UNSET
+from payrange_client.types import UNSET, File
 
 
 def check(condition: bool, what: str, response=None) -> None:
@@ -134,6 +148,49 @@ def main(base_url: str) -> None:
     page = r.parsed
     check([p.id for p in page.items] == [done.id], "the history holds exactly the one prediction")
     check(page.next_cursor in (UNSET, None), "and no further page")
+
+    # A batch as JSON: a bad row is refused with its line, the others go ahead.
+    items = BatchItemsDto(
+        items=[
+            BatchItemDto(name="Data engineer", description="Spark, Airflow, Python. Опыт от 3 лет.", area="Москва"),
+            BatchItemDto(name="", description="A row without a title"),
+            BatchItemDto(name="Бухгалтер", description="1С, первичная документация, отчётность."),
+        ]
+    )
+    r = submit_batch.sync_detailed(client=client, body=items)
+    check(r.status_code == 201 and isinstance(r.parsed, BatchSubmittedDto), "a JSON batch answers 201", r)
+    json_batch = r.parsed
+    check([a.line for a in json_batch.accepted] == [1, 3], "rows 1 and 3 are accepted")
+    refused = [(x.line, x.field, x.code) for x in json_batch.rejected]
+    check(
+        {line for line, _, _ in refused} == {2} and (2, "name", "validation_failed") in refused,
+        f"row 2 is refused for its name: {[(x.line, x.message) for x in json_batch.rejected]}",
+    )
+
+    # The same as a CSV file: line numbers count the header.
+    csv_file = "name,description\r\nQA engineer,\"Autotests, CI, Python\"\r\n".encode()
+    r = submit_batch_csv.sync_detailed(
+        client=client, body=File(payload=io.BytesIO(csv_file), file_name="batch.csv", mime_type="text/csv")
+    )
+    check(r.status_code == 201 and [a.line for a in r.parsed.accepted] == [2], "a CSV batch answers 201, line 2 taken", r)
+    csv_batch = r.parsed
+
+    for batch in (json_batch.batch, csv_batch.batch):
+        deadline = time.monotonic() + 30
+        while True:
+            r = get_batch.sync_detailed(batch.id, client=client)
+            check(r.status_code == 200 and isinstance(r.parsed, BatchDto), "batch progress answers 200", r)
+            if r.parsed.done or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        progress = r.parsed
+        check(progress.done and progress.succeeded == progress.total, f"batch {batch.id} finished: {progress.succeeded}/{progress.total}")
+    r = get_batch_results.sync_detailed(json_batch.batch.id, client=client)
+    check(r.status_code == 200, "the results download answers 200", r)
+    results = r.parsed.payload.read() if isinstance(r.parsed, File) else r.parsed
+    results = results.decode() if isinstance(results, bytes) else results
+    lines = [line for line in results.splitlines() if line]
+    check(len(lines) == 3 and "Data engineer" in lines[1] and "Бухгалтер" in lines[2], "the results CSV has a header and both rows")
 
     # Sign out; the token stops working at once.
     r = sign_out.sync_detailed(client=client)
