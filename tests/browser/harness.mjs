@@ -1,5 +1,5 @@
 // Shared helpers: start a real `payrange serve` on a free port, launch Chromium.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, openSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -84,6 +84,63 @@ export async function startServer(settings = {}) {
     if (!process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true });
   };
   return { base, stop, logFile, dir };
+}
+
+/**
+ * Starts the production topology instead of the embedded one: a fresh PostgreSQL database and
+ * RabbitMQ queue (on the servers of TEST_DATABASE_URL and TEST_AMQP_URL, as the API tests
+ * use), `payrange migrate`, one `serve` (through startServer) and one `worker`. Returns what
+ * startServer does; its stop() also stops the worker and drops the database and queues.
+ * Without those variables returns null (the caller skips), except under CI=true: then throws.
+ */
+export async function startProduction(settings = {}) {
+  const admin = process.env.TEST_DATABASE_URL;
+  const amqp = process.env.TEST_AMQP_URL;
+  if (!admin || !amqp) {
+    if (process.env.CI === 'true') throw new Error('CI=true needs TEST_DATABASE_URL and TEST_AMQP_URL for the production-mode browser tests');
+    return null;
+  }
+  const name = `ui_${Date.now()}_${process.pid}`;
+  const psql = (sql) => {
+    const r = spawnSync('psql', [admin, '-qc', sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr || r.error}`);
+  };
+  psql(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const production = {
+    PAYRANGE_DATABASE_URL: url.toString(),
+    PAYRANGE_AMQP_URL: amqp,
+    PAYRANGE_AMQP_QUEUE: name,
+    PAYRANGE_TOKEN_KEY: '5a'.repeat(32),
+    ...settings,
+  };
+  const env = { ...process.env, ...production };
+  delete env.PAYRANGE_BIN;
+  const cmd = path.resolve(HERE, process.env.PAYRANGE_BIN || '../../target/debug/payrange');
+  const migrated = spawnSync(cmd, ['migrate'], { env, encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(`payrange migrate: ${migrated.stderr}`);
+  const server = await startServer(production);
+  const workerLog = path.join(server.dir, 'worker.log');
+  const log = openSync(workerLog, 'a');
+  const worker = spawn(cmd, ['worker'], {
+    cwd: server.dir, env: { ...env, PAYRANGE_WORKER_BIND: `127.0.0.1:${await freePort()}` }, stdio: ['ignore', log, log],
+  });
+  let workerExited = false;
+  worker.on('exit', () => { workerExited = true; });
+  const stopServe = server.stop;
+  server.stop = async () => {
+    if (!workerExited) {
+      worker.kill('SIGTERM');
+      for (let i = 0; i < 40 && !workerExited; i++) await sleep(100);
+      if (!workerExited) worker.kill('SIGKILL');
+    }
+    await stopServe();
+    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const q of [name, `${name}.dead`]) spawnSync('rabbitmqctl', ['-q', 'delete_queue', q]);
+  };
+  server.workerLog = workerLog;
+  return server;
 }
 
 function tail(file) {
