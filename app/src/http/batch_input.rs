@@ -10,7 +10,7 @@ use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::{ApiResponse, Object, impl_apirequest_for_payload};
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorCode, body};
 use super::text::Text;
 
 /// One vacancy of a JSON batch: the fields of a single prediction. Each item is validated on
@@ -67,7 +67,7 @@ impl Rows {
             Err(e) => self.rejected.push(BatchRejectionDto {
                 line,
                 field: Some(e.field().as_str().to_owned()),
-                code: "validation_failed".into(),
+                code: ErrorCode::ValidationFailed.into(),
                 message: e.to_string(),
             }),
         }
@@ -78,25 +78,20 @@ impl Rows {
     }
 }
 
-fn error(code: &str, message: String) -> ApiError {
-    ApiError::Unprocessable(poem_openapi::payload::Json(ErrorBody {
-        code: code.into(),
-        message,
-        details: None,
-    }))
+fn error(code: ErrorCode, message: String) -> ApiError {
+    ApiError::Unprocessable(body(code, message))
 }
 
 /// 413 `too_many_rows`.
 fn too_many_rows() -> ApiError {
-    ApiError::PayloadTooLarge(poem_openapi::payload::Json(ErrorBody {
-        code: "too_many_rows".into(),
-        message: format!("a batch holds at most {MAX_BATCH_ROWS} rows; split the file"),
-        details: None,
-    }))
+    ApiError::PayloadTooLarge(body(
+        ErrorCode::TooManyRows,
+        format!("a batch holds at most {MAX_BATCH_ROWS} rows; split the file"),
+    ))
 }
 
 fn empty() -> ApiError {
-    error("empty_batch", "the batch has no rows".into())
+    error(ErrorCode::EmptyBatch, "the batch has no rows".into())
 }
 
 /// The rows of a JSON batch; line = 1-based index.
@@ -115,7 +110,7 @@ pub fn from_items(items: Vec<BatchItemDto>) -> Result<Rows, ApiError> {
         let missing = |field: &str| BatchRejectionDto {
             line,
             field: Some(field.to_owned()),
-            code: "validation_failed".into(),
+            code: ErrorCode::ValidationFailed.into(),
             message: format!("{field} is required"),
         };
         match (&item.name, &item.description) {
@@ -149,7 +144,7 @@ fn columns(header: &csv::StringRecord) -> Result<Columns, ApiError> {
             area: find(&["area"]),
         }),
         _ => Err(error(
-            "csv_header",
+            ErrorCode::CsvHeader,
             format!(
                 "the first line must name the columns `name` (or `title`) and `description` \
                  (`area` is optional); it names: {}",
@@ -171,9 +166,12 @@ pub fn from_csv(body: &[u8]) -> Result<Rows, ApiError> {
         .flexible(true)
         .has_headers(true)
         .from_reader(body);
-    let header = reader
-        .headers()
-        .map_err(|e| error("csv_header", format!("the header line cannot be read: {e}")))?;
+    let header = reader.headers().map_err(|e| {
+        error(
+            ErrorCode::CsvHeader,
+            format!("the header line cannot be read: {e}"),
+        )
+    })?;
     let columns = columns(header)?;
     let mut rows = Rows::default();
     let mut record = csv::StringRecord::new();
@@ -200,7 +198,7 @@ pub fn from_csv(body: &[u8]) -> Result<Rows, ApiError> {
                 }
                 let Some(line) = e.position().map(|p| lines.line_of(p.byte())) else {
                     return Err(error(
-                        "csv_malformed",
+                        ErrorCode::CsvMalformed,
                         format!("the file cannot be read: {e}"),
                     ));
                 };
@@ -211,7 +209,7 @@ pub fn from_csv(body: &[u8]) -> Result<Rows, ApiError> {
                 rows.rejected.push(BatchRejectionDto {
                     line,
                     field: None,
-                    code: "csv_malformed".into(),
+                    code: ErrorCode::CsvMalformed.into(),
                     message,
                 });
             }

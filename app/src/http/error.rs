@@ -23,14 +23,123 @@ pub struct FieldError {
 #[derive(Clone, Debug, Object)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `invalid_credentials`,
-    /// `forbidden`, `not_found`, `email_taken`, `payload_too_large`, `unsupported_media_type`,
-    /// `validation_failed`, `too_many_requests`, `internal`, `service_unavailable`.
+    /// `forbidden`, `not_found`, `method_not_allowed`, `email_taken`, `cannot_disable_self`,
+    /// `payload_too_large`, `too_many_rows`, `unsupported_media_type`, `validation_failed`,
+    /// `unpredictable`, `empty_batch`, `csv_header`, `too_many_requests`, `internal`,
+    /// `service_unavailable`. (A refused batch row carries `validation_failed`,
+    /// `csv_malformed` or `quota_exceeded`.)
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
     /// Per-field problems (validation errors only).
     #[oai(skip_serializing_if_is_none)]
     pub details: Option<Vec<FieldError>>,
+}
+
+/// Every `code` the API answers with: in an [`ErrorBody`], or on a refused batch row. The list
+/// in [`ErrorBody::code`]'s documentation (and so in the OpenAPI document) is checked against
+/// it by a test, so that the two cannot drift apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 400: malformed request (e.g. invalid JSON).
+    BadRequest,
+    /// 401: missing, invalid, expired or revoked credentials.
+    Unauthorized,
+    /// 401: wrong email or password.
+    InvalidCredentials,
+    /// 403: authenticated but not allowed.
+    Forbidden,
+    /// 404: no such resource, or another user's.
+    NotFound,
+    /// 405: the route does not accept the method.
+    MethodNotAllowed,
+    /// 409: an account with this email exists.
+    EmailTaken,
+    /// 409: administrators cannot disable their own account.
+    CannotDisableSelf,
+    /// 413: body over the limit.
+    PayloadTooLarge,
+    /// 413: a batch of more than 1,000 rows.
+    TooManyRows,
+    /// 415: a content type the operation does not take.
+    UnsupportedMediaType,
+    /// 422 (or a refused batch row): a field breaks its rules.
+    ValidationFailed,
+    /// 422: a valid vacancy the model gives no sensible range for.
+    Unpredictable,
+    /// 422: a batch without rows.
+    EmptyBatch,
+    /// 422: a CSV whose first line does not name the columns.
+    CsvHeader,
+    /// A refused batch row (or 422 for the whole file): not valid CSV or UTF-8.
+    CsvMalformed,
+    /// A refused batch row: past the submission quota.
+    QuotaExceeded,
+    /// 429: a limit was reached; retry after `Retry-After`.
+    TooManyRequests,
+    /// 500: unexpected; nothing internal is disclosed.
+    Internal,
+    /// 503: the database or the job queue is unavailable.
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: [Self; 20] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::InvalidCredentials,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::EmailTaken,
+        Self::CannotDisableSelf,
+        Self::PayloadTooLarge,
+        Self::TooManyRows,
+        Self::UnsupportedMediaType,
+        Self::ValidationFailed,
+        Self::Unpredictable,
+        Self::EmptyBatch,
+        Self::CsvHeader,
+        Self::CsvMalformed,
+        Self::QuotaExceeded,
+        Self::TooManyRequests,
+        Self::Internal,
+        Self::ServiceUnavailable,
+    ];
+
+    /// The code as clients see it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::EmailTaken => "email_taken",
+            Self::CannotDisableSelf => "cannot_disable_self",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::TooManyRows => "too_many_rows",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ValidationFailed => "validation_failed",
+            Self::Unpredictable => "unpredictable",
+            Self::EmptyBatch => "empty_batch",
+            Self::CsvHeader => "csv_header",
+            Self::CsvMalformed => "csv_malformed",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Internal => "internal",
+            Self::ServiceUnavailable => "service_unavailable",
+        }
+    }
+}
+
+impl From<ErrorCode> for String {
+    fn from(code: ErrorCode) -> Self {
+        code.as_str().to_owned()
+    }
 }
 
 /// Every error the API answers with.
@@ -72,7 +181,8 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u32),
 }
 
-fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+/// An error body without field details.
+pub fn body(code: ErrorCode, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
         code: code.into(),
         message: message.into(),
@@ -85,7 +195,7 @@ impl ApiError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Unprocessable(Json(ErrorBody {
-            code: "validation_failed".into(),
+            code: ErrorCode::ValidationFailed.into(),
             message: format!("{field}: {message}"),
             details: Some(vec![FieldError {
                 field: field.into(),
@@ -98,7 +208,7 @@ impl ApiError {
     #[must_use]
     pub fn unauthorized() -> Self {
         Self::Unauthorized(body(
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "sign in first: the token is missing, invalid, expired or revoked",
         ))
     }
@@ -106,32 +216,35 @@ impl ApiError {
     /// 404 `not_found`.
     #[must_use]
     pub fn not_found(what: &str) -> Self {
-        Self::NotFound(body("not_found", format!("{what} not found")))
+        Self::NotFound(body(ErrorCode::NotFound, format!("{what} not found")))
     }
 
     /// 409 with a code.
     #[must_use]
-    pub fn conflict(code: &str, message: &str) -> Self {
+    pub fn conflict(code: ErrorCode, message: &str) -> Self {
         Self::Conflict(body(code, message))
     }
 
     /// 401 `invalid_credentials`.
     #[must_use]
     pub fn invalid_credentials() -> Self {
-        Self::Unauthorized(body("invalid_credentials", "email or password is wrong"))
+        Self::Unauthorized(body(
+            ErrorCode::InvalidCredentials,
+            "email or password is wrong",
+        ))
     }
 
     /// 403 `forbidden`.
     #[must_use]
     pub fn forbidden(message: &str) -> Self {
-        Self::Forbidden(body("forbidden", message))
+        Self::Forbidden(body(ErrorCode::Forbidden, message))
     }
 
     /// 413 `payload_too_large`.
     #[must_use]
     pub fn payload_too_large(max: usize) -> Self {
         Self::PayloadTooLarge(body(
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("request body is larger than {max} bytes"),
         ))
     }
@@ -142,7 +255,7 @@ impl ApiError {
         let secs = crate::limits::retry_after_secs(wait);
         Self::TooManyRequests(
             body(
-                "too_many_requests",
+                ErrorCode::TooManyRequests,
                 format!("too many {what}; retry in {secs} seconds"),
             ),
             secs,
@@ -154,7 +267,7 @@ impl ApiError {
         tracing::warn!(error = %chain(cause), "dependency unavailable");
         Self::Unavailable(
             body(
-                "service_unavailable",
+                ErrorCode::ServiceUnavailable,
                 "the service is temporarily unavailable; retry shortly",
             ),
             2,
@@ -164,7 +277,7 @@ impl ApiError {
     /// 500, logging the cause.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %chain(cause), "internal error");
-        Self::Internal(body("internal", "internal error"))
+        Self::Internal(body(ErrorCode::Internal, "internal error"))
     }
 }
 
@@ -194,7 +307,7 @@ pub fn normalize(err: poem::Error) -> Response {
     if err.status() == StatusCode::METHOD_NOT_ALLOWED {
         // Not a variant of ApiError: no operation documents answering it.
         let b = body(
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this route does not accept that method",
         );
         return b
@@ -210,7 +323,7 @@ pub fn normalize(err: poem::Error) -> Response {
         ApiError::not_found("resource")
     } else if let Some(e) = err.downcast_ref::<ContentTypeError>() {
         ApiError::UnsupportedMediaType(body(
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("{e}; send application/json"),
         ))
     } else if err.is::<AuthorizationError>() {
@@ -226,7 +339,10 @@ fn payload_error(reason: &str) -> ApiError {
     // column C": a 400. Anything else is poem-openapi finding well-formed JSON of the wrong
     // shape (missing or mistyped field, unknown field): a 422.
     if reason.contains(" at line ") && reason.contains(" column ") {
-        return ApiError::BadRequest(body("bad_request", format!("invalid JSON: {reason}")));
+        return ApiError::BadRequest(body(
+            ErrorCode::BadRequest,
+            format!("invalid JSON: {reason}"),
+        ));
     }
     // poem-openapi names the Rust types it was parsing, before the message ("failed to parse
     // \"VacancyDto\": ...") and after it ("... (occurred while parsing \"VacancyDto\")"):
@@ -263,14 +379,38 @@ fn by_status(err: &poem::Error) -> ApiError {
     match err.status() {
         StatusCode::NOT_FOUND => ApiError::not_found("route"),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body(
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "request body is larger than the limit",
         )),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::UnsupportedMediaType(body("unsupported_media_type", "send application/json"))
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body(
+            ErrorCode::UnsupportedMediaType,
+            "send application/json",
+        )),
         StatusCode::UNAUTHORIZED => ApiError::unauthorized(),
-        s if s.is_client_error() => ApiError::BadRequest(body("bad_request", err.to_string())),
+        s if s.is_client_error() => {
+            ApiError::BadRequest(body(ErrorCode::BadRequest, err.to_string()))
+        }
         _ => ApiError::internal(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// The documentation of `ErrorBody::code` (which the OpenAPI document shows) names every
+    /// code, and nothing that is not one.
+    #[test]
+    fn the_documented_codes_are_exactly_the_error_codes() {
+        let source = include_str!("error.rs");
+        let start = source
+            .find("    /// Stable machine-readable code:")
+            .expect("the doc of ErrorBody::code");
+        let end = start + source[start..].find("pub code: String").expect("its field");
+        let documented: std::collections::BTreeSet<&str> =
+            source[start..end].split('`').skip(1).step_by(2).collect();
+        let codes: std::collections::BTreeSet<&str> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(documented, codes);
     }
 }

@@ -8,7 +8,7 @@ use payrange_domain::services::{
     HistoryError, RegisterError, SignInError, SubmitError,
 };
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode, body};
 
 /// `Unavailable` is a 503 with `Retry-After` and `Internal` a 500; both log their cause.
 macro_rules! transient_or_internal {
@@ -27,7 +27,7 @@ macro_rules! transient_or_internal {
 
 transient_or_internal!(RegisterError {
     RegisterError::EmailTaken =>
-        ApiError::conflict("email_taken", "an account with this email already exists"),
+        ApiError::conflict(ErrorCode::EmailTaken, "an account with this email already exists"),
 });
 transient_or_internal!(SignInError {
     SignInError::InvalidCredentials => ApiError::invalid_credentials(),
@@ -52,7 +52,7 @@ transient_or_internal!(AdminError {
     AdminError::Forbidden => ApiError::forbidden("this action needs the admin role"),
     AdminError::UserNotFound => ApiError::not_found("user"),
     AdminError::SelfDisable => ApiError::conflict(
-        "cannot_disable_self",
+        ErrorCode::CannotDisableSelf,
         "administrators cannot disable their own account",
     ),
 });
@@ -61,11 +61,7 @@ transient_or_internal!(AdminError {
 impl From<EstimateError> for ApiError {
     fn from(e: EstimateError) -> Self {
         let EstimateError::Unpredictable(reason) = e;
-        ApiError::Unprocessable(poem_openapi::payload::Json(super::error::ErrorBody {
-            code: "unpredictable".into(),
-            message: reason,
-            details: None,
-        }))
+        ApiError::Unprocessable(body(ErrorCode::Unpredictable, reason))
     }
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::auth::{Credentials, authenticate};
 use super::batch_input::{self, BatchItemsDto, BatchRejectionDto, Csv};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::predictions::page_request;
 use super::{ApiTags, RequestId};
 use crate::App;
@@ -359,7 +359,7 @@ async fn submit_rows(
         rows.rejected.push(BatchRejectionDto {
             line: row.line,
             field: None,
-            code: "quota_exceeded".into(),
+            code: ErrorCode::QuotaExceeded.into(),
             message: "past the submission quota; submit this row again later".into(),
         });
     }
