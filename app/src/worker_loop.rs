@@ -150,7 +150,7 @@ fn backoff(max: Duration) -> impl Iterator<Item = Duration> {
         .build()
 }
 
-/// Longest pause of a worker whose queue or store fails.
+/// Where the doubling of a failing worker's pauses stops (the jitter adds up to as much again).
 const WORKER_MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 async fn run(app: App, index: usize) {

@@ -305,8 +305,8 @@ fn backoff() -> impl Iterator<Item = Duration> {
 }
 
 /// Keeps the adapter connected until it is closed: waits for the current generation to die,
-/// then reconnects with jittered exponential backoff ([`backoff`]). On close it tears down the last
-/// generation.
+/// then reconnects with jittered exponential backoff ([`backoff`]). On close it tears down the
+/// last generation.
 pub(crate) async fn supervise(shared: Arc<Shared>, mut live: Option<Arc<Live>>) {
     let mut closing = shared.closing.subscribe();
     let mut generation = live.as_ref().map_or(0, |l| l.generation);
