@@ -9,10 +9,10 @@
 //!   `max_deliveries` times, or rejected, is dead-lettered to `<queue>.dead`, which
 //!   [`AmqpJobQueue::receive_dead_letter`] reads so the application can fail the prediction.
 //! - A supervisor task keeps the connection up: when the broker closes it or the network
-//!   fails, it reconnects with jittered exponential backoff (100 ms doubling to 5 s), re-declares the topology
-//!   and consumes again. While disconnected, `publish`, `receive` and `check` return
-//!   [`QueueError::Unavailable`] at once (callers back off); deliveries of the dead connection
-//!   fail quietly when settled, and the broker redelivers them.
+//!   fails, it reconnects with jittered exponential backoff (100 ms doubling to 5 s),
+//!   re-declares the topology and consumes again. While disconnected, `publish`, `receive`
+//!   and `check` return [`QueueError::Unavailable`] at once (callers back off); deliveries of
+//!   the dead connection fail quietly when settled, and the broker redelivers them.
 //! - `amqps://` URLs connect over TLS and verify the broker's certificate (see `tls`).
 //!
 //! # The life of a message holding several jobs
