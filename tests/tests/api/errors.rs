@@ -178,8 +178,8 @@ async fn a_method_a_route_does_not_take_gets_405_with_allow_and_a_json_body() {
     let app = TestApp::spawn().await;
     for (method, path, allow) in [
         ("DELETE", "/api/v1/predictions", "GET, HEAD, POST"),
-        ("TRACE", "/api/v1/users/me", "GET, HEAD"),
-        ("PUT", "/api/v1/sessions", "POST"),
+        ("TRACE", "/api/v1/users/me", "DELETE, GET, HEAD"),
+        ("PUT", "/api/v1/sessions", "DELETE, POST"),
         (
             "POST",
             "/api/v1/admin/users/0190f8a2c3d44e5f8a9b0c1d2e3f4a5b",
