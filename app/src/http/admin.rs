@@ -59,8 +59,12 @@ impl AdminApi {
         req: &Request,
         auth: Credentials,
         /// Only users whose e-mail address contains this text, compared case-insensitively
-        /// (1 to 254 characters).
-        #[oai(validator(max_length = 254))]
+        /// (1 to 254 characters, not all blank, no control characters).
+        #[oai(validator(
+            min_length = 1,
+            max_length = 254,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        ))]
         email: Query<Option<String>>,
         /// Items per page, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
