@@ -42,17 +42,25 @@ const COLUMNS: [&str; 22] = [
 /// quote, a comma or a line break.
 #[must_use]
 pub fn cell(value: Option<&Value>) -> String {
-    let text = match value {
-        None | Some(Value::Null) => return String::new(),
-        Some(Value::String(s)) => {
-            if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{s}")
-            } else {
-                s.clone()
-            }
-        }
-        Some(other) => other.to_string(),
-    };
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => text_cell(s),
+        Some(other) => quoted(other.to_string()),
+    }
+}
+
+/// One CSV cell of text: prefixed with `'` when a spreadsheet would read it as a formula,
+/// then quoted when it holds a quote, a comma or a line break.
+#[must_use]
+pub fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        quoted(format!("'{s}"))
+    } else {
+        quoted(s.to_owned())
+    }
+}
+
+fn quoted(text: String) -> String {
     if text.contains(['"', ',', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::auth::{Credentials, authenticate};
 use super::batch_input::{self, BatchItemsDto, BatchRejectionDto, Csv};
+use super::dto::iso_currency;
 use super::error::{ApiError, ErrorCode};
+use super::export_csv::text_cell;
 use super::predictions::page_request;
 use super::{ApiTags, RequestId};
 use crate::App;
@@ -278,34 +280,13 @@ impl BatchesApi {
     }
 }
 
-/// `s`, made inert for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`.
-fn neutral(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
-/// The ISO 4217 code of a model currency (hh.ru's legacy `RUR` is `RUB`).
-fn iso_currency(c: &str) -> &str {
-    if c == "RUR" { "RUB" } else { c }
-}
-
 /// The results CSV of `items`.
 fn results_csv(items: &[BatchItem]) -> String {
     let mut out = String::from(
         "line,name,status,salary_from,salary_to,likely_from,likely_to,confidence,currency,\
          error,prediction_id\r\n",
     );
-    let quote = |s: &str| {
-        let s = neutral(s);
-        if s.contains([',', '"', '\r', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    };
+    let quote = text_cell;
     let whole = |x: f64| format!("{}", x.round());
     for item in items {
         let p = &item.prediction;
@@ -325,8 +306,7 @@ fn results_csv(items: &[BatchItem]) -> String {
             likely
                 .map(|l| l.confidence.as_str().to_owned())
                 .unwrap_or_default(),
-            r.map(|r| iso_currency(&r.currency).to_owned())
-                .unwrap_or_default(),
+            r.map(|r| iso_currency(&r.currency)).unwrap_or_default(),
             p.error.as_deref().map(quote).unwrap_or_default(),
             p.id.to_string(),
         ];
@@ -393,9 +373,9 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_quotes_doubled() {
-        assert_eq!(neutral("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(neutral("-1"), "'-1");
-        assert_eq!(neutral("Rust"), "Rust");
+        assert_eq!(text_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(text_cell("-1"), "'-1");
+        assert_eq!(text_cell("Rust"), "Rust");
         assert_eq!(iso_currency("RUR"), "RUB");
         assert_eq!(iso_currency("EUR"), "EUR");
     }
