@@ -7,13 +7,18 @@ p90, p99, errors), PostgreSQL transactions per answered request (each statement 
 transaction is one; the time spent registering users included), the CPU each process used per answered request (utime + stime from
 /proc/<pid>/stat; PostgreSQL is every `postgres` process, RabbitMQ every `beam.smp`, both
 including whatever else used the shared servers meanwhile) and each payrange process's peak
-RSS (VmHWM). Prints one JSON line per run, then medians per variant, mode and concurrency.
+RSS (VmHWM); in production also PostgreSQL's write-ahead log bytes and RabbitMQ messages
+published per answered request (the latter when the management plugin is enabled), and for
+serve-0 how busy each of its threads was (1.0 = one core). The argon2 work of signing the
+load generator's users up and in is reported apart from the cost of a prediction. Prints one
+JSON line per run, then medians per variant, mode and concurrency.
 
     scripts/bench_service.py --rounds 3 old=/tmp/old/payrange new=target/release/payrange \\
         'new-b1=target/release/payrange,PAYRANGE_WORKER_BATCH=1'
 
 A variant is LABEL=BINARY[,VAR=VALUE...]; the variables are set for its payrange processes.
-Production load goes to serve-0 only, unless --spread sends it to both serve processes.
+Production is --serves serve processes (2 by default) and --workers workers; load goes to
+serve-0 only, unless --spread sends it to every serve process.
 """
 
 import argparse
@@ -74,7 +79,7 @@ def psql(sql):
 class Deployment:
     """The processes of one run: {role: Popen}."""
 
-    def __init__(self, mode, binary, env, workdir, port, workers, pg_params):
+    def __init__(self, mode, binary, env, workdir, port, workers, pg_params, serves=2):
         self.procs = {}
         self.base = port
         tag = f"bench{port}"
@@ -84,6 +89,7 @@ class Deployment:
         common.update(
             PAYRANGE_TOKEN_KEY="5a" * 32,
             PAYRANGE_SUBMIT_QUOTA="0",
+            PAYRANGE_SIGNUP_MAX_PER_ADDRESS="0",
             PAYRANGE_LOG="warn",
         )
         if mode == "embedded":
@@ -112,11 +118,11 @@ class Deployment:
             wait_ready(port)
         else:
             subprocess.run([binary, "migrate"], env=common, check=True, capture_output=True)
-            for i in range(2):
+            for i in range(serves):
                 start(f"serve-{i}", ["serve"], {"PAYRANGE_BIND": f"127.0.0.1:{port + i}"})
             for i in range(workers):
                 start(f"worker-{i}", ["worker"], {"PAYRANGE_WORKER_BIND": f"127.0.0.1:{port + 10 + i}"})
-            for i in range(2):
+            for i in range(serves):
                 wait_ready(port + i)
 
     def transactions(self):
@@ -131,6 +137,46 @@ class Deployment:
             check=True, capture_output=True, text=True,
         ).stdout.split()
         return int(out[-1])
+
+    def wal_bytes(self):
+        """PostgreSQL's write-ahead log position in bytes (the whole server's, so on a quiet
+        machine the run's); None when embedded."""
+        if self.mode == "embedded":
+            return None
+        out = subprocess.run(
+            ["psql", PG_ADMIN, "-qtAc", "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()
+        return int(float(out[-1]))
+
+    def published(self):
+        """Messages published to the run's queue so far, from RabbitMQ's management API when
+        its plugin is enabled (`rabbitmq-plugins enable rabbitmq_management`); else None."""
+        if self.mode == "embedded":
+            return None
+        req = urllib.request.Request(
+            f"http://127.0.0.1:15672/api/queues/%2f/{self.tag}",
+            headers={"Authorization": "Basic Z3Vlc3Q6Z3Vlc3Q="},  # guest:guest
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=2) as r:
+                stats = json.load(r).get("message_stats", {})
+        except OSError:
+            return None
+        return stats.get("publish", 0)
+
+    def threads(self, role):
+        """CPU ticks of each thread of one process, by thread name (summed per name)."""
+        pid = self.procs[role].pid
+        out = {}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            out[name] = out.get(name, 0) + ticks(f"{pid}/task/{tid}")
+        return out
 
     def cpu(self):
         """Ticks by process group: each payrange role, postgres, rabbitmq."""
@@ -181,10 +227,12 @@ def main():
     ap.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     ap.add_argument("--modes", nargs="+", default=["cluster", "embedded"])
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--serves", type=int, default=2,
+                    help="serve processes in the production topology (load to the first)")
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--spread", action="store_true",
-                    help="production: send the load to both serve processes in turn "
+                    help="production: send the load to every serve process in turn "
                          "(as a round-robin balancer would), not only to serve-0")
     ap.add_argument("--pg-params", default="?sslmode=disable",
                     help="appended to the database URL; the default turns off TLS, as "
@@ -204,21 +252,40 @@ def main():
         for label, binary, env in variants:
             for mode in a.modes:
                 with tempfile.TemporaryDirectory(prefix="payrange-bench-") as workdir:
-                    d = Deployment(mode, binary, env, workdir, a.port, a.workers, a.pg_params)
+                    d = Deployment(mode, binary, env, workdir, a.port, a.workers, a.pg_params,
+                                   a.serves)
                     try:
                         for c in a.concurrency:
                             cpu0, tx0 = d.cpu(), d.transactions()
-                            ports = [a.port, a.port + 1] if a.spread and mode == "cluster" else [a.port]
+                            wal0, pub0, th0 = d.wal_bytes(), d.published(), d.threads("serve-0")
+                            ports = ([a.port + i for i in range(a.serves)] if a.spread and mode == "cluster"
+                                     else [a.port])
                             r = load(a.loadgen, ports, c, a.seconds, a.users)
-                            cpu1 = d.cpu()
+                            cpu1, th1 = d.cpu(), d.threads("serve-0")
+                            wal1 = d.wal_bytes()
                             # Backends report their statistics at most once a second.
                             time.sleep(0 if tx0 is None else 1.5)
                             tx1 = d.transactions()
                             if tx0 is not None:
                                 r["transactions_per_request"] = round((tx1 - tx0) / max(r["ok"], 1), 2)
+                                r["wal_bytes_per_request"] = round((wal1 - wal0) / max(r["ok"], 1))
+                            # The management API refreshes its counters every 5 s.
+                            pub1 = d.published() if pub0 is None else (time.sleep(5.5) or d.published())
+                            if pub0 is not None and pub1 is not None:
+                                r["messages_per_request"] = round((pub1 - pub0) / max(r["ok"], 1), 3)
+                            # Busy share of the run per thread name of serve-0 (1.0 = one core).
+                            secs = max(r.get("seconds", a.seconds), 1)
+                            busy = {k: (th1.get(k, 0) - th0.get(k, 0)) / TICK / secs for k in th1}
+                            r["serve0_threads_busy"] = {k: round(v, 2) for k, v in sorted(
+                                busy.items(), key=lambda kv: -kv[1]) if v >= 0.02}
                             per = {k: (cpu1[k] - cpu0[k]) * 1000 / TICK / max(r["ok"], 1) for k in cpu0}
+                            # loadgen signs its users up and in before it starts the clock: that
+                            # argon2 work is reported apart, not as the cost of a prediction.
+                            hashing = sum(th1[k] - th0.get(k, 0) for k in th1 if k.startswith("argon2"))
+                            per["serve-0"] -= hashing * 1000 / TICK / max(r["ok"], 1)
+                            per["sign-ups (argon2 in serve-0)"] = hashing * 1000 / TICK / max(r["ok"], 1)
                             per["loadgen"] = r.pop("loadgen_ticks") * 1000 / TICK / max(r["ok"], 1)
-                            per["total"] = sum(per.values())
+                            per["total"] = sum(v for k, v in per.items() if not k.startswith("sign-ups"))
                             run = {"round": rnd, "variant": label, "mode": mode, **r,
                                    "cpu_ms_per_request": {k: round(v, 3) for k, v in per.items()}}
                             runs.append(run)
