@@ -9,7 +9,8 @@ transaction is one; the time spent registering users included), the CPU each pro
 including whatever else used the shared servers meanwhile) and each payrange process's peak
 RSS (VmHWM); in production also PostgreSQL's write-ahead log bytes and RabbitMQ messages
 published per answered request (the latter when the management plugin is enabled), and for
-serve-0 how busy each of its threads was (1.0 = one core). The argon2 work of signing the
+serve-0 how busy each of its threads was (1.0 = one core), and the database's size on disk
+per stored prediction. The argon2 work of signing the
 load generator's users up and in is reported apart from the cost of a prediction. Prints one
 JSON line per run, then medians per variant, mode and concurrency.
 
@@ -186,6 +187,18 @@ class Deployment:
             out["rabbitmq"] = sum(ticks(p) for p in pids_named("beam.smp"))
         return out
 
+    def disk_bytes(self):
+        """Bytes the run's database takes on disk: PostgreSQL's database size, or the SQLite
+        file with its write-ahead log."""
+        if self.mode == "embedded":
+            path = self.common["PAYRANGE_DATABASE_URL"].removeprefix("sqlite://").split("?")[0]
+            return sum(os.path.getsize(f) for f in (path, path + "-wal") if os.path.exists(f))
+        out = subprocess.run(
+            ["psql", PG_ADMIN, "-qtAc", f"SELECT pg_database_size('{self.tag}')"],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()
+        return int(out[-1])
+
     def stop(self):
         peaks = {role: peak_rss_mib(p.pid) for role, p in self.procs.items()}
         for p in self.procs.values():
@@ -290,10 +303,14 @@ def main():
                                    "cpu_ms_per_request": {k: round(v, 3) for k, v in per.items()}}
                             runs.append(run)
                             print(json.dumps(run), flush=True)
+                        answered = sum(r["ok"] for r in runs if r["round"] == rnd
+                                       and r["variant"] == label and r["mode"] == mode)
+                        disk = round(d.disk_bytes() / max(answered, 1))
                     finally:
                         peaks = d.stop()
                     print(json.dumps({"round": rnd, "variant": label, "mode": mode,
-                                      "peak_rss_mib": {k: round(v, 1) for k, v in peaks.items() if v}}),
+                                      "peak_rss_mib": {k: round(v, 1) for k, v in peaks.items() if v},
+                                      "disk_bytes_per_prediction": disk}),
                           flush=True)
 
     print("\nmedians over rounds:", file=sys.stderr)
