@@ -7,10 +7,17 @@
 //! slot holds the key, IDF, block and both coefficients, so a hit is one read (and a miss
 //! usually one cache line of linear probing, the table being at most half full).
 //!
+//! A slot is 32 bytes, aligned to 32, so that it never straddles two cache lines (with 40
+//! bytes half of them did, and a real vacancy's lookups mostly miss the cache): the IDF is
+//! an index into the few thousand distinct IDF values (every feature with the same training
+//! document frequency has the same), and the feature index, which only explanations read,
+//! is kept beside the table.
+//!
 //! Stage 3 (serving): built from the trained vectorizer and coefficients when a model is
 //! assembled or loaded.
 
 use crate::VacancyText;
+use crate::features::hashing::{HashKeyMap, fmix};
 use crate::features::id_sort::sort_ids;
 use crate::features::terms::{Block, for_each_term};
 use crate::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace, sublinear_tf};
@@ -18,21 +25,20 @@ use crate::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace, sub
 const EMPTY: u8 = u8::MAX;
 
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
 struct Slot {
     key: u64,
-    idf: f64,
     coef: [f64; 2],
-    /// Feature index in the vectorizer (for explanations).
-    feature: u32,
+    /// Index of the IDF in `Scorer::idfs`.
+    idf: u32,
     /// Block index, or `EMPTY`.
     block: u8,
 }
 
 const VACANT: Slot = Slot {
     key: 0,
-    idf: 0.0,
     coef: [0.0; 2],
-    feature: 0,
+    idf: 0,
     block: EMPTY,
 };
 
@@ -40,6 +46,10 @@ const VACANT: Slot = Slot {
 #[derive(Clone)]
 pub struct Scorer {
     slots: Vec<Slot>,
+    /// Distinct IDF values.
+    idfs: Vec<f64>,
+    /// Feature index in the vectorizer of each slot (for explanations).
+    features: Vec<u32>,
     mask: usize,
     /// Slot indices are below `1 << bits`.
     bits: u32,
@@ -60,21 +70,31 @@ impl Scorer {
         let cap = (2 * vec.n_features()).next_power_of_two().max(16);
         let mask = cap - 1;
         let mut slots = vec![VACANT; cap];
+        let mut features = vec![0; cap];
+        let mut idfs = Vec::new();
+        let mut idf_index: HashKeyMap<u32> = HashKeyMap::default();
         for (j, &key) in vec.keys.iter().enumerate() {
             let mut i = key as usize & mask;
             while slots[i].block != EMPTY {
                 i = (i + 1) & mask;
             }
+            let idf = vec.idf[j];
+            let k = *idf_index.entry(fmix(idf.to_bits())).or_insert_with(|| {
+                idfs.push(idf);
+                (idfs.len() - 1) as u32
+            });
             slots[i] = Slot {
                 key,
-                idf: vec.idf[j],
                 coef: coef.get(j).copied().unwrap_or([0.0; 2]),
-                feature: j as u32,
+                idf: k,
                 block: vec.blocks[j] as u8,
             };
+            features[i] = j as u32;
         }
         Scorer {
             slots,
+            idfs,
+            features,
             mask,
             bits: cap.trailing_zeros(),
             settings: vec.settings.clone(),
@@ -127,7 +147,7 @@ impl Scorer {
                 j += 1;
             }
             let s = &self.slots[f as usize];
-            let w = sublinear_tf(self.settings.sublinear_tf, j - i) * s.idf;
+            let w = sublinear_tf(self.settings.sublinear_tf, j - i) * self.idfs[s.idf as usize];
             let b = s.block as usize;
             norms[b] += w * w;
             acc[b][0] += w * s.coef[0];
@@ -159,14 +179,14 @@ impl Scorer {
         for &(slot, w) in &ws.row {
             let s = &self.slots[slot as usize];
             let x = w * scales[s.block as usize];
-            each(s.feature, [s.coef[0] * x, s.coef[1] * x]);
+            each(self.features[slot as usize], [s.coef[0] * x, s.coef[1] * x]);
         }
         raw
     }
 
     /// Bytes held by the table.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Slot>()
+        self.slots.len() * (std::mem::size_of::<Slot>() + 4) + self.idfs.len() * 8
     }
 }
 
