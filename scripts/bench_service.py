@@ -242,7 +242,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--serves", type=int, default=2,
                     help="serve processes in the production topology (load to the first)")
-    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--users", type=int, nargs="+", default=[20],
+                    help="signed-in users loadgen spreads its clients over; several values are "
+                         "run one after the other on the same deployment")
     ap.add_argument("--port", type=int, default=18400)
     ap.add_argument("--spread", action="store_true",
                     help="production: send the load to every serve process in turn "
@@ -268,12 +270,12 @@ def main():
                     d = Deployment(mode, binary, env, workdir, a.port, a.workers, a.pg_params,
                                    a.serves)
                     try:
-                        for c in a.concurrency:
+                        for c, users in [(c, u) for c in a.concurrency for u in a.users]:
                             cpu0, tx0 = d.cpu(), d.transactions()
                             wal0, pub0, th0 = d.wal_bytes(), d.published(), d.threads("serve-0")
                             ports = ([a.port + i for i in range(a.serves)] if a.spread and mode == "cluster"
                                      else [a.port])
-                            r = load(a.loadgen, ports, c, a.seconds, a.users)
+                            r = load(a.loadgen, ports, c, a.seconds, users)
                             cpu1, th1 = d.cpu(), d.threads("serve-0")
                             wal1 = d.wal_bytes()
                             # Backends report their statistics at most once a second.
@@ -316,13 +318,14 @@ def main():
     print("\nmedians over rounds:", file=sys.stderr)
     for label, _, _ in variants:
         for mode in a.modes:
-            for c in a.concurrency:
-                rs = [r for r in runs if r["variant"] == label and r["mode"] == mode and r["concurrency"] == c]
+            for c, users in [(c, u) for c in a.concurrency for u in a.users]:
+                rs = [r for r in runs if r["variant"] == label and r["mode"] == mode
+                      and r["concurrency"] == c and r["users"] == users]
                 if not rs:
                     continue
                 med = lambda k: statistics.median(r[k] for r in rs)
                 cpu = statistics.median(r["cpu_ms_per_request"]["total"] for r in rs)
-                print(f"{label:>12} {mode:>8} c{c:<3} {med('rps'):7.0f} req/s  p50 {med('p50_ms'):6.1f}  "
+                print(f"{label:>12} {mode:>8} c{c:<3} u{users:<3} {med('rps'):7.0f} req/s  p50 {med('p50_ms'):6.1f}  "
                       f"p90 {med('p90_ms'):6.1f}  p99 {med('p99_ms'):6.1f} ms  errors {med('errors'):.0f}  "
                       f"CPU {cpu:.2f} ms/req  (runs: {', '.join(str(round(r['rps'])) for r in rs)})",
                       file=sys.stderr)
