@@ -2,6 +2,7 @@
 //! HTTP API (poem-openapi) with the web UI, the in-process worker loop, and [`run`], the entry
 //! point that `payrange serve` and the tests share.
 
+pub mod common_passwords;
 pub mod connections;
 pub mod http;
 pub mod limits;

@@ -275,9 +275,8 @@ pub async fn create_user(
     role: Role,
 ) -> anyhow::Result<User> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
-    let password =
-        NewPassword::parse_with_blocklist(password, crate::http::common_passwords::contains)
-            .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let password = NewPassword::parse_with_blocklist(password, crate::common_passwords::contains)
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let store = Arc::new(
         SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
             .await

@@ -11,8 +11,9 @@ use super::auth::{Credentials as Auth, SESSION_COOKIE, authenticate};
 use super::dto::{Credentials, PasswordChange, Registration, SessionDto, UserDto};
 use super::error::ApiError;
 use super::self_service::{AccountDeletion, Deleted, SignedOutEverywhere};
-use super::{ApiTags, CookiePolicy, common_passwords};
+use super::{ApiTags, CookiePolicy};
 use crate::App;
+use crate::common_passwords;
 
 /// Account endpoints.
 pub struct AccountsApi;

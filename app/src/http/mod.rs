@@ -5,7 +5,6 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod batch_input;
-pub mod common_passwords;
 pub mod dto;
 pub mod error;
 mod error_map;

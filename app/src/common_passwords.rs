@@ -1,9 +1,11 @@
-//! The bundled list of common passwords (see `app/data/README.md` for its source).
+//! The bundled list of common passwords (see `app/data/README.md` for its source), which new
+//! passwords must not be on: registration and password changes over HTTP (`http::accounts`)
+//! and accounts created from the command line (`wiring::create_user`) check it alike.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-static LIST: &str = include_str!("../../data/common-passwords.txt");
+static LIST: &str = include_str!("../data/common-passwords.txt");
 
 fn set() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
