@@ -4,6 +4,7 @@ mod batch;
 mod email;
 mod filter;
 mod ids;
+mod market;
 mod page;
 mod password;
 mod prediction;
@@ -16,6 +17,7 @@ pub use batch::{Batch, BatchCounts, BatchId, BatchItem, BatchProgress, MAX_BATCH
 pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
 pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};
+pub use market::{CYRILLIC_SHARE_FOR_RU, Market, MarketError};
 pub use page::{
     Cursor, CursorError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest, PageRequestError,
 };

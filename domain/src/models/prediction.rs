@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::{PredictionId, UserId, Vacancy};
+use super::{Market, PredictionId, UserId, Vacancy};
 
 /// `t` in UTC, truncated to whole microseconds: the precision every store keeps (PostgreSQL's
 /// `timestamptz`), so that a value built in memory equals the same value read back.
@@ -312,9 +312,11 @@ pub struct BoundMetrics {
     pub r2: f64,
 }
 
-/// What the loaded model is.
+/// What a loaded model is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelInfo {
+    /// The market it serves.
+    pub market: Market,
     /// Content hash of the model.
     pub version: String,
     /// When it was trained (RFC 3339).

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::Market;
 use super::unicode::is_bidi_formatting;
 
 /// Most characters in a title.
@@ -21,11 +22,15 @@ pub const MAX_AREA_CHARS: usize = 100;
 /// text than it holds (and spill into the history list around it), and taking them out is
 /// friendlier than refusing text pasted with them. The bidi marks (U+200E, U+200F, U+061C)
 /// stay: they only settle the direction of neutral characters, as right-to-left text needs.
+///
+/// It belongs to a [`Market`]: the one named with it ([`Vacancy::with_market`]), else the
+/// one its text's language suggests ([`Market::detect`] on title, description and area).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vacancy {
     name: String,
     description: String,
     area: Option<String>,
+    market: Market,
 }
 
 /// Which field of a [`Vacancy`] broke a rule.
@@ -140,11 +145,23 @@ impl Vacancy {
             }
             _ => None,
         };
+        let market = Market::detect(&[&name, &description, area.as_deref().unwrap_or("")]);
         Ok(Self {
             name,
             description,
             area,
+            market,
         })
+    }
+
+    /// The same vacancy in `market` when one is named; unchanged (its detected market) when
+    /// `None`.
+    #[must_use]
+    pub fn with_market(mut self, market: Option<Market>) -> Self {
+        if let Some(m) = market {
+            self.market = m;
+        }
+        self
     }
 
     /// The title.
@@ -163,6 +180,12 @@ impl Vacancy {
     #[must_use]
     pub fn area(&self) -> Option<&str> {
         self.area.as_deref()
+    }
+
+    /// The market whose model prices it.
+    #[must_use]
+    pub const fn market(&self) -> Market {
+        self.market
     }
 }
 
@@ -219,6 +242,19 @@ mod tests {
                 .area(),
             None
         );
+    }
+
+    #[test]
+    fn market_is_detected_unless_named() {
+        let ru = Vacancy::new("Повар", "Готовить завтраки", None).unwrap();
+        assert_eq!(ru.market(), Market::Ru);
+        let uk = Vacancy::new("Chef", "Cook breakfasts in Leeds", None).unwrap();
+        assert_eq!(uk.market(), Market::Uk);
+        assert_eq!(
+            uk.clone().with_market(Some(Market::Ru)).market(),
+            Market::Ru
+        );
+        assert_eq!(uk.with_market(None).market(), Market::Uk);
     }
 
     #[test]

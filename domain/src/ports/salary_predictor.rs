@@ -1,6 +1,6 @@
 //! The model that turns a vacancy into a salary range.
 
-use crate::models::{ModelInfo, SalaryEstimate, Vacancy};
+use crate::models::{Market, ModelInfo, SalaryEstimate, Vacancy};
 
 /// Why a prediction could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -10,15 +10,23 @@ pub enum PredictError {
     Unpredictable(String),
 }
 
-/// Predicts salary ranges. Synchronous: a prediction takes microseconds.
+/// Predicts salary ranges, with one model per [`Market`]. Synchronous: a prediction takes
+/// microseconds.
 pub trait SalaryPredictor: Send + Sync {
-    /// Predicts a range for one vacancy. The result MUST satisfy `salary_from <= salary_to`,
-    /// both finite and positive, and carry the model's version and an explanation.
+    /// Predicts a range for one vacancy with the model of [`Vacancy::market`], in that
+    /// model's currency. The result MUST satisfy `salary_from <= salary_to`, both finite and
+    /// positive, and carry the model's version and an explanation.
     ///
     /// # Errors
-    /// [`PredictError::Unpredictable`] when no sensible range can be given.
+    /// [`PredictError::Unpredictable`] when no sensible range can be given, or no model
+    /// serves the vacancy's market.
     fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError>;
 
-    /// What model this is.
+    /// The model of the default market ([`Market::Ru`]), or the first served.
     fn info(&self) -> &ModelInfo;
+
+    /// Every model serving now, one per market, in [`Market::ALL`] order.
+    fn models(&self) -> Vec<ModelInfo> {
+        vec![self.info().clone()]
+    }
 }
