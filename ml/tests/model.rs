@@ -459,3 +459,26 @@ fn nested_cv_and_the_training_report_agree_with_the_artifact() {
     let html = payrange_ml::report::render(&r);
     assert!(html.contains(&md.version));
 }
+
+#[test]
+fn the_bundled_adzuna_model_loads_and_predicts_annual_pounds() {
+    let m = Model::bundled_adzuna().unwrap();
+    let md = m.metadata();
+    assert_eq!(md.currency, "GBP");
+    assert!(md.data_file.ends_with("adzuna_jobs.csv"), "{}", md.data_file);
+    assert!(md.rows.used > 2000, "{:?}", md.rows);
+    assert!(md.calibration.is_some());
+    assert_ne!(md.version, Model::bundled().unwrap().metadata().version);
+    let v = VacancyText {
+        name: "Senior Software Engineer",
+        description: "Java and Spring developer for a fintech company in central London. \
+                      Permanent role, competitive salary and benefits.",
+        area: Some("London"),
+    };
+    let r = m.predict(&v);
+    // Annual salaries in pounds: tens of thousands.
+    assert!(
+        r.salary_from > 15_000.0 && r.salary_from <= r.salary_to && r.salary_to < 150_000.0,
+        "{r:?}"
+    );
+}

@@ -147,9 +147,14 @@ impl Model {
         Model::from_bytes(&bytes)
     }
 
-    /// The default model trained on `hh_vacancies.csv`, built into the binary.
+    /// The default model trained on `hh_vacancies.csv` (Russia, RUB), built into the binary.
     pub fn bundled() -> Result<Model, ArtifactError> {
         Model::from_bytes(include_bytes!("../../model/payrange-hh.model"))
+    }
+
+    /// The model trained on `adzuna_jobs.csv` (the UK, GBP), built into the binary.
+    pub fn bundled_adzuna() -> Result<Model, ArtifactError> {
+        Model::from_bytes(include_bytes!("../../model/payrange-adzuna.model"))
     }
 
     /// Decodes a model from bytes.
