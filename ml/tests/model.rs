@@ -465,7 +465,11 @@ fn the_bundled_adzuna_model_loads_and_predicts_annual_pounds() {
     let m = Model::bundled_adzuna().unwrap();
     let md = m.metadata();
     assert_eq!(md.currency, "GBP");
-    assert!(md.data_file.ends_with("adzuna_jobs.csv"), "{}", md.data_file);
+    assert!(
+        md.data_file.ends_with("adzuna_jobs.csv"),
+        "{}",
+        md.data_file
+    );
     assert!(md.rows.used > 2000, "{:?}", md.rows);
     assert!(md.calibration.is_some());
     assert_ne!(md.version, Model::bundled().unwrap().metadata().version);

@@ -1,6 +1,6 @@
 //! The model that turns a vacancy into a salary range.
 
-use crate::models::{Market, ModelInfo, SalaryEstimate, Vacancy};
+use crate::models::{ModelInfo, SalaryEstimate, Vacancy};
 
 /// Why a prediction could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -10,8 +10,8 @@ pub enum PredictError {
     Unpredictable(String),
 }
 
-/// Predicts salary ranges, with one model per [`Market`]. Synchronous: a prediction takes
-/// microseconds.
+/// Predicts salary ranges, with one model per [market](crate::models::Market). Synchronous:
+/// a prediction takes microseconds.
 pub trait SalaryPredictor: Send + Sync {
     /// Predicts a range for one vacancy with the model of [`Vacancy::market`], in that
     /// model's currency. The result MUST satisfy `salary_from <= salary_to`, both finite and
@@ -22,10 +22,12 @@ pub trait SalaryPredictor: Send + Sync {
     /// serves the vacancy's market.
     fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError>;
 
-    /// The model of the default market ([`Market::Ru`]), or the first served.
+    /// The model of the default market
+    /// ([`Market::Ru`](crate::models::Market::Ru)), or the first served.
     fn info(&self) -> &ModelInfo;
 
-    /// Every model serving now, one per market, in [`Market::ALL`] order.
+    /// Every model serving now, one per market, in
+    /// [`Market::ALL`](crate::models::Market::ALL) order.
     fn models(&self) -> Vec<ModelInfo> {
         vec![self.info().clone()]
     }
