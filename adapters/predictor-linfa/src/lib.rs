@@ -1,11 +1,12 @@
-//! [`SalaryPredictor`] backed by `payrange-ml`'s model (TF-IDF features, sparse ElasticNet
-//! fitted through linfa's traits), the bundled one or one loaded from a file.
+//! [`SalaryPredictor`] backed by `payrange-ml`'s models (TF-IDF features, sparse ElasticNet
+//! fitted through linfa's traits), one per market: the bundled ones or files.
 
 use std::path::Path;
 
 use payrange_domain::models::{
-    BoundMetrics, Confidence, Explanation, IntervalQuality, LikelyRange, ModelInfo, PayBasis,
-    SalaryEstimate, StatedSalary, StatedSalaryEffect, TermContribution, TermSource, Vacancy,
+    BoundMetrics, Confidence, Explanation, IntervalQuality, LikelyRange, Market, ModelInfo,
+    PayBasis, SalaryEstimate, StatedSalary, StatedSalaryEffect, TermContribution, TermSource,
+    Vacancy,
 };
 use payrange_domain::ports::{PredictError, SalaryPredictor};
 use payrange_ml::serving::interval::DEFAULT_LEVEL;
@@ -14,7 +15,7 @@ use payrange_ml::{ArtifactError, Model, VacancyText};
 /// How many terms per bound an explanation lists at most.
 pub const EXPLANATION_TERMS: usize = 8;
 
-/// A loaded model and its description.
+/// A loaded model and its description: the predictor of one market.
 pub struct LinfaPredictor {
     model: Model,
     info: ModelInfo,
@@ -65,9 +66,9 @@ fn explanation(e: payrange_ml::Explanation) -> Explanation {
 }
 
 impl LinfaPredictor {
-    /// Wraps a loaded model.
+    /// Wraps a loaded model serving `market`.
     #[must_use]
-    pub fn new(model: Model) -> Self {
+    pub fn new(model: Model, market: Market) -> Self {
         let meta = model.metadata();
         let cv = &meta.cv_metrics.metrics;
         // The honest figure when the model carries nested CV, else the calibration rows'.
@@ -84,6 +85,7 @@ impl LinfaPredictor {
                 mean_width: s.mean_width,
             });
         let info = ModelInfo {
+            market,
             version: meta.version.clone(),
             trained_at: meta.trained_at.clone(),
             currency: meta.currency.clone(),
@@ -98,25 +100,28 @@ impl LinfaPredictor {
         Self { model, info }
     }
 
-    /// The model built into the binary.
+    /// The model of `market` built into the binary (hh.ru for [`Market::Ru`], Adzuna for
+    /// [`Market::Uk`]).
     ///
     /// # Errors
     /// [`ArtifactError`] if the bundled bytes do not load (a build defect).
-    pub fn bundled() -> Result<Self, ArtifactError> {
-        Model::bundled().map(Self::new)
+    pub fn bundled(market: Market) -> Result<Self, ArtifactError> {
+        match market {
+            Market::Ru => Model::bundled(),
+            Market::Uk => Model::bundled_adzuna(),
+        }
+        .map(|m| Self::new(m, market))
     }
 
-    /// A model file written by `payrange train`.
+    /// A model file written by `payrange train`, serving `market`.
     ///
     /// # Errors
     /// [`ArtifactError`] naming what is wrong with the file.
-    pub fn load(path: &Path) -> Result<Self, ArtifactError> {
-        Model::load(path).map(Self::new)
+    pub fn load(path: &Path, market: Market) -> Result<Self, ArtifactError> {
+        Model::load(path).map(|m| Self::new(m, market))
     }
-}
 
-impl SalaryPredictor for LinfaPredictor {
-    fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError> {
+    fn predict_with_this(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError> {
         let text = VacancyText {
             name: vacancy.name(),
             description: vacancy.description(),
@@ -150,8 +155,79 @@ impl SalaryPredictor for LinfaPredictor {
         })
     }
 
+    /// What this model is.
+    #[must_use]
+    pub const fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+}
+
+impl SalaryPredictor for LinfaPredictor {
+    /// This one model, whatever the vacancy's market.
+    fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError> {
+        self.predict_with_this(vacancy)
+    }
+
     fn info(&self) -> &ModelInfo {
         &self.info
+    }
+}
+
+/// The models serving now, one per market: each vacancy is priced by its market's model.
+pub struct MarketModels {
+    /// At least one, in [`Market::ALL`] order, markets distinct.
+    models: Vec<LinfaPredictor>,
+}
+
+impl MarketModels {
+    /// Serves these models; a later one for a market already given replaces the earlier.
+    /// `None` when `models` is empty.
+    #[must_use]
+    pub fn new(models: Vec<LinfaPredictor>) -> Option<Self> {
+        let mut by_market: Vec<LinfaPredictor> = Vec::with_capacity(models.len());
+        for m in models {
+            by_market.retain(|k| k.info.market != m.info.market);
+            by_market.push(m);
+        }
+        by_market.sort_by_key(|m| m.info.market);
+        (!by_market.is_empty()).then_some(Self { models: by_market })
+    }
+
+    /// Every bundled model; `ru` replaced by the file `ru_model` when given.
+    ///
+    /// # Errors
+    /// [`ArtifactError`] naming the model that does not load.
+    pub fn bundled_with(ru_model: Option<&Path>) -> Result<Self, ArtifactError> {
+        let ru = match ru_model {
+            Some(path) => LinfaPredictor::load(path, Market::Ru)?,
+            None => LinfaPredictor::bundled(Market::Ru)?,
+        };
+        let uk = LinfaPredictor::bundled(Market::Uk)?;
+        Ok(Self {
+            models: vec![ru, uk],
+        })
+    }
+}
+
+impl SalaryPredictor for MarketModels {
+    fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError> {
+        let market = vacancy.market();
+        self.models
+            .iter()
+            .find(|m| m.info.market == market)
+            .ok_or_else(|| {
+                PredictError::Unpredictable(format!("no model serves the market {market}"))
+            })?
+            .predict_with_this(vacancy)
+    }
+
+    fn info(&self) -> &ModelInfo {
+        // `new` keeps at least one; `Market::Ru` sorts first.
+        &self.models[0].info
+    }
+
+    fn models(&self) -> Vec<ModelInfo> {
+        self.models.iter().map(|m| m.info.clone()).collect()
     }
 }
 
@@ -161,7 +237,7 @@ mod tests {
 
     #[test]
     fn bundled_model_predicts_an_ordered_explained_range_in_roubles() {
-        let p = LinfaPredictor::bundled().unwrap();
+        let p = LinfaPredictor::bundled(Market::Ru).unwrap();
         let v = Vacancy::new(
             "Senior Python developer",
             "Django, PostgreSQL, Docker. Опыт работы от 5 лет. Удалённая работа.",
@@ -183,5 +259,25 @@ mod tests {
             Confidence::of_band(likely.from, likely.to)
         );
         assert!(p.info().likely.is_some());
+    }
+
+    #[test]
+    fn bundled_models_price_each_market_in_its_currency() {
+        let models = MarketModels::bundled_with(None).unwrap();
+        let listed = models.models();
+        assert_eq!(
+            listed.iter().map(|m| m.market).collect::<Vec<_>>(),
+            Market::ALL
+        );
+        assert_eq!(models.info().market, Market::Ru);
+        let uk = Vacancy::new("Staff Nurse", "Full time post in a Leeds hospital.", None).unwrap();
+        assert_eq!(uk.market(), Market::Uk);
+        let est = models.predict(&uk).unwrap();
+        assert_eq!(est.currency, "GBP");
+        assert_eq!(est.model_version, listed[1].version);
+        assert!(est.salary_from > 5_000.0 && est.salary_from <= est.salary_to);
+        let ru = models.predict(&uk.with_market(Some(Market::Ru))).unwrap();
+        assert_eq!(ru.currency, "RUR");
+        assert_eq!(ru.model_version, listed[0].version);
     }
 }

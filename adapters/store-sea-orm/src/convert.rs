@@ -4,9 +4,9 @@
 //! [`explanation_from_json`]) and e-mail addresses (see `Email::from_stored`).
 
 use payrange_domain::models::{
-    Confidence, Email, Explanation, LikelyRange, PasswordHash, PayBasis, Prediction, PredictionId,
-    PredictionStatus, Role, SalaryEstimate, Session, SessionId, StatedSalary, StatedSalaryEffect,
-    TermContribution, TermSource, User, UserId, Vacancy,
+    Confidence, Email, Explanation, LikelyRange, Market, PasswordHash, PayBasis, Prediction,
+    PredictionId, PredictionStatus, Role, SalaryEstimate, Session, SessionId, StatedSalary,
+    StatedSalaryEffect, TermContribution, TermSource, User, UserId, Vacancy,
 };
 use payrange_domain::ports::StoreError;
 use serde_json::{Value, json};
@@ -65,6 +65,7 @@ pub(crate) fn prediction_to_row(p: &Prediction) -> Result<prediction::Model, Sto
         name: p.vacancy.name().to_owned(),
         description: p.vacancy.description().to_owned(),
         area: p.vacancy.area().map(str::to_owned),
+        market: p.vacancy.market().as_str().to_owned(),
         status: p.status.as_str().to_owned(),
         salary_from: result.map(|r| r.salary_from),
         salary_to: result.map(|r| r.salary_to),
@@ -90,8 +91,10 @@ pub(crate) fn prediction_to_row(p: &Prediction) -> Result<prediction::Model, Sto
 pub(crate) fn prediction_from_row(row: prediction::Model) -> Result<Prediction, StoreError> {
     let id = row.id;
     let bad = |what: String| corrupt(format!("prediction {id}: {what}"));
+    let market = Market::parse(&row.market).map_err(|e| bad(format!("bad market: {e}")))?;
     let vacancy = Vacancy::new(&row.name, &row.description, row.area.as_deref())
-        .map_err(|e| bad(format!("bad vacancy: {e}")))?;
+        .map_err(|e| bad(format!("bad vacancy: {e}")))?
+        .with_market(Some(market));
     let status = PredictionStatus::parse(&row.status)
         .ok_or_else(|| bad(format!("unknown status {:?}", row.status)))?;
     let attempts = u32::try_from(row.attempts).map_err(|_| bad("negative attempts".into()))?;

@@ -180,6 +180,7 @@ impl Announced {
             name: vacancy.name().to_owned(),
             description: vacancy.description().to_owned(),
             area: vacancy.area().map(str::to_owned),
+            market: vacancy.market().as_str().to_owned(),
             status: required("status", text("status")?)?,
             salary_from: number("salary_from")?,
             salary_to: number("salary_to")?,

@@ -24,7 +24,7 @@ use crate::convert::stored_time;
 use crate::errors::{corrupt, db_err, map_db_err};
 use crate::store::page_from_rows;
 
-/// Prediction rows per `INSERT` (11 values each, far below either database's limit).
+/// Prediction rows per `INSERT` (12 values each, far below either database's limit).
 const ROWS_PER_INSERT: usize = 100;
 
 /// The columns of `batches`, in the order the statements bind them.
@@ -122,13 +122,13 @@ impl BatchStore for SeaOrmStore {
             .map_err(|e| map_db_err(e, "batch"))?;
         for chunk in items.chunks(ROWS_PER_INSERT) {
             let mut rows = Vec::with_capacity(chunk.len());
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 12);
             for item in chunk {
                 let p = &item.prediction;
                 let line = i32::try_from(item.line).map_err(|_| corrupt("line out of range"))?;
                 let attempts =
                     i32::try_from(p.attempts).map_err(|_| corrupt("attempts out of range"))?;
-                rows.push(format!("({})", placeholders(values.len() + 1, 11)));
+                rows.push(format!("({})", placeholders(values.len() + 1, 12)));
                 values.extend([
                     p.id.as_uuid().into(),
                     p.owner.as_uuid().into(),
@@ -141,11 +141,12 @@ impl BatchStore for SeaOrmStore {
                     stored_time(p.created_at).into(),
                     batch.id.as_uuid().into(),
                     line.into(),
+                    p.vacancy.market().as_str().to_owned().into(),
                 ]);
             }
             let sql = format!(
                 "INSERT INTO predictions (id, owner, name, description, area, status, attempts, \
-                 request_id, created_at, batch_id, batch_line) VALUES {}",
+                 request_id, created_at, batch_id, batch_line, market) VALUES {}",
                 rows.join(", ")
             );
             self.writer

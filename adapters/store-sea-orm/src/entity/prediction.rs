@@ -17,6 +17,8 @@ pub struct Model {
     pub description: String,
     /// Vacancy area.
     pub area: Option<String>,
+    /// Market whose model prices it: `ru` or `uk` (`ru` on rows from before markets).
+    pub market: String,
     /// `queued`, `running`, `done` or `failed`.
     pub status: String,
     /// Lower bound of the result.
