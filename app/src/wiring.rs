@@ -17,7 +17,7 @@ use payrange_domain::services::{
     AccountService, AdminService, BatchService, PredictionService, RegisterError, Worker,
 };
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
-use payrange_predictor_linfa::LinfaPredictor;
+use payrange_predictor_linfa::MarketModels;
 use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
 use payrange_queue_memory::MemoryQueue;
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
@@ -47,8 +47,10 @@ pub struct App {
     pub queue: Arc<dyn JobQueue>,
     /// The store (for readiness).
     pub store: Arc<SeaOrmStore>,
-    /// The loaded model's description.
+    /// The description of the `ru` market's model (`GET /model`).
     pub model: Arc<ModelInfo>,
+    /// Every model serving now, one per market (`GET /models`).
+    pub models: Arc<Vec<ModelInfo>>,
     /// Wakes requests waiting for their prediction.
     pub completions: Completions,
     /// How often a waiting request re-reads its prediction: 50 ms when jobs may finish in
@@ -153,13 +155,19 @@ impl App {
             .await
             .context("cannot migrate the database")?;
 
-        let predictor: Arc<dyn SalaryPredictor> = Arc::new(match &settings.model {
-            Some(path) => LinfaPredictor::load(path)
-                .with_context(|| format!("cannot load the model {}", path.display()))?,
-            None => LinfaPredictor::bundled().context("cannot load the bundled model")?,
-        });
+        let predictor: Arc<dyn SalaryPredictor> = Arc::new(
+            MarketModels::bundled_with(settings.model.as_deref()).with_context(|| {
+                settings.model.as_ref().map_or_else(
+                    || "cannot load the bundled models".to_owned(),
+                    |path| format!("cannot load the model {}", path.display()),
+                )
+            })?,
+        );
         let model = Arc::new(predictor.info().clone());
-        tracing::info!(model_version = %model.version, "model loaded");
+        let models = Arc::new(predictor.models());
+        for m in models.iter() {
+            tracing::info!(market = %m.market, model_version = %m.version, "model loaded");
+        }
 
         let tokens = Arc::new(token_codec(settings)?);
         let hasher = Arc::new(Argon2Hasher::new(Argon2Settings::default())?);
@@ -222,6 +230,7 @@ impl App {
             metrics: Metrics::new(&model.version),
             limits,
             model,
+            models,
             queue_kind,
             worker_batch: settings.worker_batch.max(1),
         })

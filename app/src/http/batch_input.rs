@@ -3,7 +3,7 @@
 //! rejections naming their line, field and code. Also the `text/csv` payload type, for the
 //! upload and for the results download.
 
-use payrange_domain::models::{MAX_BATCH_ROWS, Vacancy};
+use payrange_domain::models::{MAX_BATCH_ROWS, Market, Vacancy};
 use payrange_domain::services::NewBatchRow;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 use poem_openapi::payload::{ParsePayload, Payload};
@@ -25,6 +25,9 @@ pub struct BatchItemDto {
     pub description: Option<Text>,
     /// City or region (optional, at most 100 characters).
     pub area: Option<Text>,
+    /// Market, `ru` or `uk` (optional: chosen from the text when absent, as for a single
+    /// prediction).
+    pub market: Option<Text>,
 }
 
 /// A batch of vacancies as JSON.
@@ -41,7 +44,7 @@ pub struct BatchItemsDto {
 pub struct BatchRejectionDto {
     /// The CSV line the row starts on (the header is line 1), or the item's 1-based index.
     pub line: u32,
-    /// The field at fault, if one is (`name`, `description`, `area`).
+    /// The field at fault, if one is (`name`, `description`, `area`, `market`).
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
     /// `validation_failed` (the rules of a single prediction), `csv_malformed` (the line
@@ -61,15 +64,35 @@ pub struct Rows {
 }
 
 impl Rows {
-    fn push(&mut self, line: u32, name: &str, description: &str, area: Option<&str>) {
+    fn push(
+        &mut self,
+        line: u32,
+        name: &str,
+        description: &str,
+        area: Option<&str>,
+        market: Option<&str>,
+    ) {
+        let refused = |field: &str, message: String| BatchRejectionDto {
+            line,
+            field: Some(field.to_owned()),
+            code: ErrorCode::ValidationFailed.into(),
+            message,
+        };
+        let market = match market.map(str::trim).filter(|m| !m.is_empty()) {
+            None => None,
+            Some(m) => match Market::parse(m) {
+                Ok(m) => Some(m),
+                Err(e) => return self.rejected.push(refused("market", e.to_string())),
+            },
+        };
         match Vacancy::new(name, description, area) {
-            Ok(vacancy) => self.valid.push(NewBatchRow { line, vacancy }),
-            Err(e) => self.rejected.push(BatchRejectionDto {
+            Ok(vacancy) => self.valid.push(NewBatchRow {
                 line,
-                field: Some(e.field().as_str().to_owned()),
-                code: ErrorCode::ValidationFailed.into(),
-                message: e.to_string(),
+                vacancy: vacancy.with_market(market),
             }),
+            Err(e) => self
+                .rejected
+                .push(refused(e.field().as_str(), e.to_string())),
         }
     }
 
@@ -117,7 +140,13 @@ pub fn from_items(items: Vec<BatchItemDto>) -> Result<Rows, ApiError> {
             (None, _) => rows.rejected.push(missing("name")),
             (_, None) => rows.rejected.push(missing("description")),
             (Some(name), Some(description)) => {
-                rows.push(line, name, description, item.area.as_deref());
+                rows.push(
+                    line,
+                    name,
+                    description,
+                    item.area.as_deref(),
+                    item.market.as_deref(),
+                );
             }
         }
     }
@@ -129,6 +158,7 @@ struct Columns {
     name: usize,
     description: usize,
     area: Option<usize>,
+    market: Option<usize>,
 }
 
 fn columns(header: &csv::StringRecord) -> Result<Columns, ApiError> {
@@ -142,12 +172,13 @@ fn columns(header: &csv::StringRecord) -> Result<Columns, ApiError> {
             name,
             description,
             area: find(&["area"]),
+            market: find(&["market"]),
         }),
         _ => Err(error(
             ErrorCode::CsvHeader,
             format!(
                 "the first line must name the columns `name` (or `title`) and `description` \
-                 (`area` is optional); it names: {}",
+                 (`area` and `market` are optional); it names: {}",
                 header.iter().collect::<Vec<_>>().join(", ")
             ),
         )),
@@ -190,7 +221,14 @@ pub fn from_csv(body: &[u8]) -> Result<Rows, ApiError> {
                 let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
                 let field = |i: usize| record.get(i).unwrap_or("");
                 let area = columns.area.map(field).filter(|a| !a.trim().is_empty());
-                rows.push(line, field(columns.name), field(columns.description), area);
+                let market = columns.market.map(field);
+                rows.push(
+                    line,
+                    field(columns.name),
+                    field(columns.description),
+                    area,
+                    market,
+                );
             }
             Err(e) => {
                 if rows.count() >= MAX_BATCH_ROWS {

@@ -4,6 +4,7 @@ use payrange_domain::models::{ModelInfo, Prediction, PredictionStatus, Role, Use
 use poem_openapi::{Enum, Object};
 
 use super::fields;
+use super::markets::MarketDto;
 use super::result_dto::{ConfidenceDto, ExplanationDto, IntervalQualityDto};
 use super::text::Text;
 use time::OffsetDateTime;
@@ -123,6 +124,12 @@ pub struct VacancyDto {
     /// City or region (optional, at most 100 characters; null or blank means not given).
     #[oai(nullable, deserialize_with = "fields::area")]
     pub area: Option<Text>,
+    /// Market whose model prices it: `ru` (Russia, hh.ru model, RUB per month) or `uk` (the
+    /// United Kingdom, Adzuna model, GBP per year); case does not matter. Null, blank or
+    /// absent: chosen from the text, `ru` when at least a tenth of the letters of title,
+    /// description and area are Cyrillic, else `uk`. Another value: 422 naming `market`.
+    #[oai(nullable, deserialize_with = "fields::market")]
+    pub market: Option<Text>,
 }
 
 /// Life-cycle state of a prediction.
@@ -168,6 +175,9 @@ pub struct PredictionDto {
     /// Vacancy area.
     #[oai(nullable)]
     pub area: Option<String>,
+    // No `///`: see `UserDto::role`.
+    #[allow(missing_docs)]
+    pub market: MarketDto,
     /// Predicted lower bound (when done), in whole currency units.
     #[oai(nullable)]
     pub salary_from: Option<f64>,
@@ -236,6 +246,7 @@ impl From<&Prediction> for PredictionDto {
             name: p.vacancy.name().to_owned(),
             description: p.vacancy.description().to_owned(),
             area: p.vacancy.area().map(str::to_owned),
+            market: p.vacancy.market().into(),
             // Whole currency units: the model's own figures carry float noise
             // (249999.99999999983) and no meaningful precision below one unit.
             salary_from: r.map(|r| r.salary_from.round()),
@@ -308,14 +319,18 @@ pub struct MetricsDto {
     pub coverage: f64,
 }
 
-/// The loaded model.
+/// A loaded model.
 #[derive(Debug, Object)]
 pub struct ModelDto {
+    // No `///`: see `UserDto::role`.
+    #[allow(missing_docs)]
+    pub market: MarketDto,
     /// Content hash; the same data and settings give the same version.
     pub version: String,
     /// When it was trained (RFC 3339).
     pub trained_at: String,
-    /// Currency of its predictions, ISO 4217 (`RUB` for the bundled model).
+    /// Currency of its predictions, ISO 4217: `RUB` per month for `ru`, `GBP` per year for
+    /// `uk`.
     pub currency: String,
     /// Training data file.
     pub data_file: String,
@@ -339,6 +354,7 @@ impl From<&ModelInfo> for ModelDto {
             r2: x.r2,
         };
         Self {
+            market: m.market.into(),
             version: m.version.clone(),
             trained_at: m.trained_at.clone(),
             currency: iso_currency(&m.currency),

@@ -13,6 +13,7 @@ use super::ApiTags;
 use super::accounts::client_address;
 use super::dto::{VacancyDto, iso_currency};
 use super::error::ApiError;
+use super::markets::{MarketDto, vacancy_of};
 use super::result_dto::{ConfidenceDto, ExplanationDto};
 use crate::App;
 
@@ -52,6 +53,9 @@ pub struct EstimateDto {
     /// Vacancy area.
     #[oai(nullable)]
     pub area: Option<String>,
+    // No `///`: poem-openapi would wrap the enum's `$ref` (see `UserDto::role`).
+    #[allow(missing_docs)]
+    pub market: MarketDto,
     /// Predicted lower bound, in whole currency units.
     pub salary_from: f64,
     /// Predicted upper bound; never below `salary_from`.
@@ -87,6 +91,7 @@ impl EstimateDto {
             name: v.name().to_owned(),
             description: v.description().to_owned(),
             area: v.area().map(str::to_owned),
+            market: v.market().into(),
             // Whole currency units, as for a prediction.
             salary_from: e.salary_from.round(),
             salary_to: e.salary_to.round(),
@@ -126,8 +131,7 @@ impl EstimatesApi {
         req: &Request,
         body: Json<VacancyDto>,
     ) -> Result<Estimated, ApiError> {
-        let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
-            .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?;
+        let vacancy = vacancy_of(&body)?;
         if let Some(wait) = app.limits.try_address.take(&client_address(req)).await? {
             return Err(ApiError::too_many(
                 "estimates tried from this address",

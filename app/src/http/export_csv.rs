@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::self_service::AccountExport;
 
 /// The columns, in order. `kind` says which of the others a row fills.
-const COLUMNS: [&str; 22] = [
+const COLUMNS: [&str; 23] = [
     "kind",
     "id",
     "created_at",
@@ -21,6 +21,7 @@ const COLUMNS: [&str; 22] = [
     "status",
     "name",
     "area",
+    "market",
     "salary_from",
     "salary_to",
     "currency",

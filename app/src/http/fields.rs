@@ -61,6 +61,7 @@ fields! {
     name: Text = "a string",
     description: Text = "a string",
     area: Option<Text> = "a string or null",
+    market: Option<Text> = "a string or null",
     disabled: bool = "true or false",
 }
 

@@ -12,6 +12,7 @@ pub mod estimates;
 mod export_csv;
 mod fields;
 pub mod links;
+pub mod markets;
 pub mod predictions;
 pub mod result_dto;
 pub mod routes_table;

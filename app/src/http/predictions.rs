@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use payrange_domain::models::{PageRequest, PageRequestError, PredictionId, Vacancy};
+use payrange_domain::models::{PageRequest, PageRequestError, PredictionId};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::auth::{Credentials, authenticate};
 use super::dto::{PredictionDto, PredictionPage, VacancyDto};
 use super::error::ApiError;
+use super::markets::vacancy_of;
 use super::{ApiTags, RequestId};
 use crate::App;
 use crate::worker_loop::Watch;
@@ -81,8 +82,7 @@ impl PredictionsApi {
         if let Some(wait) = app.limits.submissions.blocked(&quota_key).await? {
             return Err(ApiError::too_many("predictions submitted", wait));
         }
-        let vacancy = Vacancy::new(&body.name, &body.description, body.area.as_deref())
-            .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?;
+        let vacancy = vacancy_of(&body)?;
         let wait = Duration::from_secs(u64::from(wait.0.unwrap_or(0).min(MAX_WAIT_SECS)));
         let mut watch = None;
         let submitted = app

@@ -1,4 +1,4 @@
-//! `/model` and `/health/*`.
+//! `/model`, `/models` and `/health/*`.
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -19,6 +19,14 @@ enum ModelResponse {
     Ok(Json<ModelDto>),
 }
 
+/// The models.
+#[derive(ApiResponse)]
+enum ModelsResponse {
+    /// Every model serving now, one per market.
+    #[oai(status = 200)]
+    Ok(Json<Vec<ModelDto>>),
+}
+
 /// Health.
 #[derive(ApiResponse)]
 enum Health {
@@ -32,10 +40,23 @@ enum Health {
 
 #[OpenApi(tag = "ApiTags::System")]
 impl SystemApi {
-    /// The loaded model: version, training data and cross-validated quality.
+    /// The `ru` market's model: version, training data and cross-validated quality.
+    ///
+    /// Kept for compatibility with clients from before markets: `GET /models` lists every
+    /// model serving now.
     #[oai(path = "/model", method = "get", operation_id = "getModel")]
     async fn model(&self, app: Data<&App>) -> ModelResponse {
         ModelResponse::Ok(Json(ModelDto::from(&*app.model)))
+    }
+
+    /// Every model serving now, one per market (`ru`, then `uk`): market, version,
+    /// currency, training time and data, cross-validated quality.
+    ///
+    /// A vacancy is priced by its market's model and in its currency; see `market` of
+    /// `POST /predictions`.
+    #[oai(path = "/models", method = "get", operation_id = "listModels")]
+    async fn models(&self, app: Data<&App>) -> ModelsResponse {
+        ModelsResponse::Ok(Json(app.models.iter().map(ModelDto::from).collect()))
     }
 
     /// Liveness: 200 while the process serves HTTP, whatever its dependencies do.

@@ -178,7 +178,8 @@ impl BatchesApi {
 
     /// Submit up to 1,000 vacancies at once as a CSV file (`text/csv`, UTF-8 with or without a
     /// BOM) whose first line names the columns: `name` (or `title`) and `description`,
-    /// optionally `area`; others are ignored. Quoted fields may span lines.
+    /// optionally `area` and `market` (`ru` or `uk`; chosen from the text when absent or
+    /// blank); others are ignored. Quoted fields may span lines.
     ///
     /// As `POST /batches`, with each row's line being the CSV line it starts on (the header is
     /// line 1), and two more refusals: a row refused with `csv_malformed` (a line that is not
@@ -247,7 +248,8 @@ impl BatchesApi {
     /// A batch's results as CSV (UTF-8, comma-separated, CRLF, a header line): one line per
     /// accepted row, by line, with `line`, `name`, `status` (`queued`, `running`, `done`,
     /// `failed`), `salary_from` and `salary_to` (whole currency units), `likely_from`,
-    /// `likely_to`, `confidence`, `currency` (ISO 4217), `error` (why it failed) and
+    /// `likely_to`, `confidence`, `market` (`ru` or `uk`), `currency` (ISO 4217: `RUB` per
+    /// month for `ru`, `GBP` per year for `uk`), `error` (why it failed) and
     /// `prediction_id`. Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage
     /// return are prefixed with `'` so that spreadsheets do not run them as formulas. 404 for
     /// an unknown id and for another user's batch alike.
@@ -283,8 +285,8 @@ impl BatchesApi {
 /// The results CSV of `items`.
 fn results_csv(items: &[BatchItem]) -> String {
     let mut out = String::from(
-        "line,name,status,salary_from,salary_to,likely_from,likely_to,confidence,currency,\
-         error,prediction_id\r\n",
+        "line,name,status,salary_from,salary_to,likely_from,likely_to,confidence,market,\
+         currency,error,prediction_id\r\n",
     );
     let quote = text_cell;
     let whole = |x: f64| format!("{}", x.round());
@@ -306,6 +308,7 @@ fn results_csv(items: &[BatchItem]) -> String {
             likely
                 .map(|l| l.confidence.as_str().to_owned())
                 .unwrap_or_default(),
+            p.vacancy.market().as_str().to_owned(),
             r.map(|r| iso_currency(&r.currency)).unwrap_or_default(),
             p.error.as_deref().map(quote).unwrap_or_default(),
             p.id.to_string(),
