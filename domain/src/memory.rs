@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::models::{
-    Cursor, Email, NewUser, Page, PageRequest, PasswordHash, Prediction, PredictionFilter,
+    Cursor, Email, NewUser, Outcome, Page, PageRequest, PasswordHash, Prediction, PredictionFilter,
     PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserFilter, UserId,
 };
 use crate::ports::{
@@ -221,6 +221,23 @@ impl LogStore for MemoryStore {
             |p| p.id.as_uuid(),
             page,
         ))
+    }
+
+    async fn set_outcome(
+        &self,
+        id: PredictionId,
+        outcome: Option<&Outcome>,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        let Some(p) = s
+            .predictions
+            .get_mut(&id)
+            .filter(|p| p.status == PredictionStatus::Done)
+        else {
+            return Ok(false);
+        };
+        p.outcome = outcome.cloned();
+        Ok(true)
     }
 
     async fn start_prediction(

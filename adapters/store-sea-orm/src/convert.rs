@@ -4,9 +4,9 @@
 //! [`explanation_from_json`]) and e-mail addresses (see `Email::from_stored`).
 
 use payrange_domain::models::{
-    Confidence, Email, Explanation, LikelyRange, Market, PasswordHash, PayBasis, Prediction,
-    PredictionId, PredictionStatus, Role, SalaryEstimate, Session, SessionId, StatedSalary,
-    StatedSalaryEffect, TermContribution, TermSource, User, UserId, Vacancy,
+    Confidence, Email, Explanation, LikelyRange, Market, Outcome, OutcomeKind, PasswordHash,
+    PayBasis, Prediction, PredictionId, PredictionStatus, Role, SalaryEstimate, Session, SessionId,
+    StatedSalary, StatedSalaryEffect, TermContribution, TermSource, User, UserId, Vacancy,
 };
 use payrange_domain::ports::StoreError;
 use serde_json::{Value, json};
@@ -84,6 +84,15 @@ pub(crate) fn prediction_to_row(p: &Prediction) -> Result<prediction::Model, Sto
         created_at: stored_time(p.created_at),
         started_at: p.started_at.map(stored_time),
         finished_at: p.finished_at.map(stored_time),
+        outcome_from: p.outcome.as_ref().and_then(Outcome::salary_from),
+        outcome_to: p.outcome.as_ref().and_then(Outcome::salary_to),
+        outcome_currency: p.outcome.as_ref().map(|o| o.currency().to_owned()),
+        outcome_kind: p
+            .outcome
+            .as_ref()
+            .and_then(|o| o.kind())
+            .map(|k| k.as_str().to_owned()),
+        outcome_recorded_at: p.outcome.as_ref().map(|o| stored_time(o.recorded_at())),
     })
 }
 
@@ -135,6 +144,28 @@ pub(crate) fn prediction_from_row(row: prediction::Model) -> Result<Prediction, 
         }
         _ => return Err(bad("incomplete result columns".into())),
     };
+    let outcome = match (row.outcome_currency, row.outcome_recorded_at) {
+        (None, None) if row.outcome_from.is_none() && row.outcome_to.is_none() => None,
+        (Some(currency), Some(recorded_at)) => {
+            let kind = row
+                .outcome_kind
+                .map(|k| {
+                    OutcomeKind::parse(&k).ok_or_else(|| bad(format!("unknown outcome kind {k:?}")))
+                })
+                .transpose()?;
+            Some(
+                Outcome::new(
+                    row.outcome_from,
+                    row.outcome_to,
+                    currency,
+                    kind,
+                    recorded_at,
+                )
+                .map_err(|e| bad(format!("bad outcome: {e}")))?,
+            )
+        }
+        _ => return Err(bad("incomplete outcome columns".into())),
+    };
     Ok(Prediction {
         id: PredictionId::from_uuid(id),
         owner: UserId::from_uuid(row.owner),
@@ -147,6 +178,7 @@ pub(crate) fn prediction_from_row(row: prediction::Model) -> Result<Prediction, 
         created_at: row.created_at,
         started_at: row.started_at,
         finished_at: row.finished_at,
+        outcome,
     })
 }
 

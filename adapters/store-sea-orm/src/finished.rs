@@ -197,6 +197,12 @@ impl Announced {
             created_at,
             started_at: when("started_at")?,
             finished_at: when("finished_at")?,
+            // A prediction that has just finished has no outcome yet.
+            outcome_from: None,
+            outcome_to: None,
+            outcome_currency: None,
+            outcome_kind: None,
+            outcome_recorded_at: None,
         };
         if created_at != to_storage_precision(submitted.created_at) {
             return Err("another created_at than submitted".into());

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 use payrange_domain::models::{
-    Page, PageRequest, Prediction, PredictionFilter, PredictionId, PredictionStatus, SalaryEstimate,
+    Outcome, Page, PageRequest, Prediction, PredictionFilter, PredictionId, PredictionStatus,
+    SalaryEstimate,
 };
 use payrange_domain::ports::{LogStore, StartOutcome, StoreError, UnstartedFinish};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Value};
@@ -182,6 +183,12 @@ impl LogStore for SeaOrmStore {
             .apply_if(filter.created_before(), |q, t| {
                 q.filter(Column::CreatedAt.lt(stored_time(t)))
             })
+            .apply_if(filter.model_version(), |q, v| {
+                q.filter(Column::ModelVersion.eq(v))
+            })
+            .apply_if(filter.outcome_only().then_some(()), |q, ()| {
+                q.filter(Column::OutcomeRecordedAt.is_not_null())
+            })
             .apply_if(page.after(), |q, cursor| {
                 q.filter(Column::Id.lt(cursor.id()))
             })
@@ -195,6 +202,40 @@ impl LogStore for SeaOrmStore {
             .map(prediction_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(page_from_rows(rows, page, |p| p.id.as_uuid()))
+    }
+
+    async fn set_outcome(
+        &self,
+        id: PredictionId,
+        outcome: Option<&Outcome>,
+    ) -> Result<bool, StoreError> {
+        let result = Entity::update_many()
+            .filter(Column::Id.eq(id.as_uuid()))
+            .filter(Column::Status.eq(PredictionStatus::Done.as_str()))
+            .col_expr(
+                Column::OutcomeFrom,
+                Expr::value(outcome.and_then(Outcome::salary_from)),
+            )
+            .col_expr(
+                Column::OutcomeTo,
+                Expr::value(outcome.and_then(Outcome::salary_to)),
+            )
+            .col_expr(
+                Column::OutcomeCurrency,
+                Expr::value(outcome.map(|o| o.currency().to_owned())),
+            )
+            .col_expr(
+                Column::OutcomeKind,
+                Expr::value(outcome.and_then(Outcome::kind).map(|k| k.as_str())),
+            )
+            .col_expr(
+                Column::OutcomeRecordedAt,
+                Expr::value(outcome.map(|o| stored_time(o.recorded_at()))),
+            )
+            .exec(&self.writer)
+            .await
+            .map_err(db_err)?;
+        Ok(result.rows_affected > 0)
     }
 
     async fn start_prediction(

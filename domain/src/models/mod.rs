@@ -5,6 +5,7 @@ mod email;
 mod filter;
 mod ids;
 mod market;
+mod outcome;
 mod page;
 mod password;
 mod prediction;
@@ -18,6 +19,10 @@ pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
 pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};
 pub use market::{CYRILLIC_SHARE_FOR_RU, Market, MarketError};
+pub use outcome::{
+    MAX_OUTCOME_SALARY, Outcome, OutcomeError, OutcomeField, OutcomeKind, VersionAccuracy,
+    accuracy_by_version,
+};
 pub use page::{
     Cursor, CursorError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest, PageRequestError,
 };

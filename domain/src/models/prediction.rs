@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Market, PredictionId, UserId, Vacancy};
+use super::{Market, Outcome, PredictionId, UserId, Vacancy};
 
 /// `t` in UTC, truncated to whole microseconds: the precision every store keeps (PostgreSQL's
 /// `timestamptz`), so that a value built in memory equals the same value read back.
@@ -378,6 +378,8 @@ pub struct Prediction {
     pub started_at: Option<OffsetDateTime>,
     /// When it reached a final state.
     pub finished_at: Option<OffsetDateTime>,
+    /// The real salary, when the owner recorded one (only ever on a `Done` prediction).
+    pub outcome: Option<Outcome>,
 }
 
 impl Prediction {
@@ -401,6 +403,7 @@ impl Prediction {
             created_at: now,
             started_at: None,
             finished_at: None,
+            outcome: None,
         }
     }
 }

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::models::{
-    Page, PageRequest, Prediction, PredictionFilter, PredictionId, SalaryEstimate,
+    Outcome, Page, PageRequest, Prediction, PredictionFilter, PredictionId, SalaryEstimate,
 };
 
 /// What [`LogStore::start_prediction`] found.
@@ -59,6 +59,19 @@ pub trait LogStore: Send + Sync {
         filter: &PredictionFilter,
         page: PageRequest,
     ) -> Result<Page<Prediction>, StoreError>;
+
+    /// Records (`Some`) or clears (`None`) the real outcome of a done prediction, replacing
+    /// any outcome recorded before. Returns `false`, writing nothing, when no prediction with
+    /// this id is done (it does not exist, or is unfinished or failed). Callers check the
+    /// owner and the currency.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] / [`StoreError::Internal`].
+    async fn set_outcome(
+        &self,
+        id: PredictionId,
+        outcome: Option<&Outcome>,
+    ) -> Result<bool, StoreError>;
 
     /// Atomically moves a queued or running prediction to running, sets `started_at = at` and
     /// increments `attempts`. MUST NOT change a finished prediction.

@@ -52,6 +52,13 @@ impl LogStore for FlakyStore {
     ) -> Result<Page<Prediction>, StoreError> {
         self.inner.list_predictions(filter, page).await
     }
+    async fn set_outcome(
+        &self,
+        id: PredictionId,
+        outcome: Option<&crate::models::Outcome>,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_outcome(id, outcome).await
+    }
     async fn start_prediction(
         &self,
         id: PredictionId,

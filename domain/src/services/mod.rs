@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod estimates;
+mod outcomes;
 mod predictions;
 mod uploads;
 mod worker;
@@ -14,6 +15,7 @@ pub use accounts::{
 };
 pub use admin::{AdminError, AdminService};
 pub use estimates::{EstimateError, EstimateService};
+pub use outcomes::{OutcomeInput, OutcomeService, OutcomeUseError};
 pub use predictions::{
     GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
 };

@@ -177,10 +177,22 @@ impl PredictionService {
         owner: UserId,
         page: PageRequest,
     ) -> Result<Page<Prediction>, HistoryError> {
-        Ok(self
-            .logs
-            .list_predictions(&PredictionFilter::owned_by(owner), page)
-            .await?)
+        self.history_of_version(owner, None, page).await
+    }
+
+    /// A page of the caller's predictions, newest first; with `model_version`, only those
+    /// whose result that model version gave (so none unfinished or failed).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn history_of_version(
+        &self,
+        owner: UserId,
+        model_version: Option<String>,
+        page: PageRequest,
+    ) -> Result<Page<Prediction>, HistoryError> {
+        let filter = PredictionFilter::owned_by(owner).with_model_version(model_version);
+        Ok(self.logs.list_predictions(&filter, page).await?)
     }
 
     /// Every prediction of the caller, newest first, not paginated: what a download of their

@@ -5,7 +5,9 @@
 //! [`UserStore::delete_user`]: payrange_domain::ports::UserStore::delete_user
 //! [`LimitStore::clear_ending`]: payrange_domain::ports::LimitStore::clear_ending
 
-use payrange_domain::models::{PageRequest, PredictionFilter, Session, SessionId, User, UserId};
+use payrange_domain::models::{
+    Outcome, PageRequest, PredictionFilter, Session, SessionId, User, UserId,
+};
 use payrange_domain::ports::UnstartedFinish;
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
@@ -23,8 +25,8 @@ contract_tests!(
     clearing_counters_by_suffix_forgets_exactly_the_matching_keys,
 );
 
-/// Gives `u` a session, a finished and a queued prediction, and the rate-limit counters the
-/// app keeps about an account (see `payrange_app::limits`).
+/// Gives `u` a session, a finished prediction with an outcome and a queued one, and the
+/// rate-limit counters the app keeps about an account (see `payrange_app::limits`).
 async fn with_data(
     s: &TestStore,
     u: &User,
@@ -46,6 +48,8 @@ async fn with_data(
     s.finish_prediction(ids[0], Ok(&estimate()), at(2))
         .await
         .unwrap();
+    let outcome = Outcome::new(Some(1.0), None, estimate().currency, None, at(3)).unwrap();
+    assert!(s.set_outcome(ids[0], Some(&outcome)).await.unwrap());
     for key in [
         format!("submissions:{}", u.id),
         format!("signin-account:{}", u.email),

@@ -233,6 +233,7 @@ pub fn queued(id: PredictionId, owner: UserId, created_at: OffsetDateTime) -> Pr
         created_at,
         started_at: None,
         finished_at: None,
+        outcome: None,
     }
 }
 

@@ -52,6 +52,17 @@ pub struct Model {
     pub started_at: Option<TimeDateTimeWithTimeZone>,
     /// Completion time.
     pub finished_at: Option<TimeDateTimeWithTimeZone>,
+    /// Real lower bound recorded by the owner (the five outcome columns are set together,
+    /// with at least one bound, and only on a done row).
+    pub outcome_from: Option<f64>,
+    /// Real upper bound.
+    pub outcome_to: Option<f64>,
+    /// Currency of the outcome (the result's).
+    pub outcome_currency: Option<String>,
+    /// `offered`, `published`, or NULL when the owner did not say.
+    pub outcome_kind: Option<String>,
+    /// When the outcome was recorded; set exactly when an outcome is.
+    pub outcome_recorded_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// No relations are navigated through sea-orm.

@@ -7,6 +7,7 @@ mod m20260101_000001_initial;
 mod m20261207_000002_likely_range;
 mod m20261207_000003_limit_counters;
 mod m20261207_000004_batches;
+mod m20261207_000005_outcomes;
 mod m20261207_000006_markets;
 
 /// Every migration of the store, oldest first.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_likely_range::Migration),
             Box::new(m20261207_000003_limit_counters::Migration),
             Box::new(m20261207_000004_batches::Migration),
+            Box::new(m20261207_000005_outcomes::Migration),
             Box::new(m20261207_000006_markets::Migration),
         ]
     }
