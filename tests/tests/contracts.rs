@@ -21,6 +21,7 @@ mod contracts {
     pub mod fixtures;
     mod lifecycle;
     mod limits;
+    mod markets;
     mod outcomes;
     mod predictions;
     mod sea_orm_store;
