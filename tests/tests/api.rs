@@ -16,6 +16,7 @@ mod api {
     mod headers;
     mod lockout;
     mod lookalikes;
+    mod markets;
     mod metrics;
     mod predictions;
     mod production;
