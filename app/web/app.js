@@ -21,7 +21,7 @@ const state = {
   ready: false,
   bootError: null,
   authEmail: '',
-  draft: { name: '', description: '', area: '' },
+  draft: { name: '', description: '', area: '', market: '' },
   predicting: null, // { status } while a job is in flight
   stuck: null, // { id } of an estimate that took longer than STUCK_MS and is still pending
   predictError: null,
@@ -218,7 +218,7 @@ function handleAuthLoss(err) {
 }
 
 function resetUserState() {
-  state.draft = { name: '', description: '', area: '' };
+  state.draft = { name: '', description: '', area: '', market: '' };
   state.current = null;
   state.viewed = null;
   state.predicting = null;
@@ -420,6 +420,7 @@ function predictView() {
     field({ id: 'name', label: t('predict.name'), hint: t('predict.name.hint'), value: d.name, max: LIMITS.name, autocomplete: 'off', oninput: (e) => { d.name = e.target.value; } }),
     field({ id: 'description', label: t('predict.description'), hint: t('predict.description.hint'), value: d.description, textarea: true, max: LIMITS.description, oninput: (e) => { d.description = e.target.value; } }),
     field({ id: 'area', label: t('predict.area'), hint: t('predict.area.hint'), value: d.area, max: LIMITS.area, required: false, autocomplete: 'address-level2', oninput: (e) => { d.area = e.target.value; } }),
+    marketField(d),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'btn btn-primary', disabled: busy }, t('predict.submit')),
       h('p', { class: 'busy', id: 'predict-status', role: 'status', 'aria-live': 'polite' },
@@ -445,6 +446,18 @@ function predictView() {
     out);
 }
 
+/** The market choice: Auto (the server picks it from the text's language), Russia or the UK. */
+function marketField(d) {
+  const select = h('select', { id: 'market', name: 'market', 'aria-describedby': 'market-hint market-err', onchange: (e) => { d.market = e.target.value; } },
+    ['', 'ru', 'uk'].map((m) => h('option', { value: m }, t(`market.${m || 'auto'}`))));
+  select.value = d.market || '';
+  return h('div', { class: 'field' },
+    h('label', { for: 'market' }, t('predict.market')),
+    h('p', { class: 'hint', id: 'market-hint' }, t('predict.market.hint')),
+    select,
+    h('div', { class: 'field-foot' }, h('p', { class: 'field-err', id: 'market-err' })));
+}
+
 function validatePredict(form) {
   const d = state.draft;
   const checks = [
@@ -467,6 +480,7 @@ async function submitPrediction(form) {
   const d = state.draft;
   const input = { name: d.name.trim(), description: d.description.trim() };
   if (d.area.trim()) input.area = d.area.trim();
+  if (d.market) input.market = d.market;
   state.predicting = { status: 'sending' };
   state.stuck = null;
   state.predictError = null;
@@ -633,7 +647,8 @@ function resultCard(p) {
     + (likely ? ` ${t('result.chart.likely', { from: fmt(likely.from), to: fmt(likely.to) })}` : '');
   return h('article', { class: 'card result', 'aria-labelledby': `res-${p.id}` },
     h('h2', { id: `res-${p.id}` }, t('result.title')),
-    h('p', { class: 'job' }, p.name, p.area ? h('span', { class: 'muted' }, ` · ${p.area}`) : null),
+    h('p', { class: 'job' }, p.name, p.area ? h('span', { class: 'muted' }, ` · ${p.area}`) : null,
+      p.market ? h('span', { class: 'muted', 'data-testid': 'market' }, ` · ${t(`market.${p.market}`)}`) : null),
     h('p', { class: 'range', 'data-testid': 'range' }, hasRange ? fmtMoneyRange(from, to, cur) : '—'),
     h('p', { class: 'muted small', 'data-testid': 'per' }, perLine(p)),
     hasRange ? responsive((width) => rangeChart({ from, to, likely, loc: locale(), fmt, width, label: chartLabel })) : null,
@@ -733,8 +748,10 @@ function historyRow(p) {
 
 function historyChartBox() {
   // In the table's order: newest first.
-  const done = state.history.items.filter((p) => p.status === 'done' && Number.isFinite(p.salary_from) && Number.isFinite(p.salary_to));
-  const cur = done[0] ? done[0].currency : 'RUR';
+  const finished = state.history.items.filter((p) => p.status === 'done' && Number.isFinite(p.salary_from) && Number.isFinite(p.salary_to));
+  const cur = finished[0] ? finished[0].currency : 'RUR';
+  // One axis, one currency: the newest estimate's (roubles a month and pounds a year do not compare).
+  const done = finished.filter((p) => p.currency === cur);
   return h('figure', { class: 'card chart-card', id: 'history-chart' },
     h('figcaption', {}, t('history.chart')),
     done.length ? responsive((width) => historyChart({
@@ -794,7 +811,7 @@ function csvCell(v) {
 }
 
 export function toCsv(items) {
-  const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'likely_from', 'likely_to', 'level', 'confidence', 'model_version', 'finished_at', 'error', 'description'];
+  const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'likely_from', 'likely_to', 'level', 'confidence', 'model_version', 'finished_at', 'error', 'market', 'description'];
   const lines = [cols.join(',')];
   // The ISO code (RUB), not the model's legacy RUR.
   const cell = (p, c) => (c === 'currency' && p.currency ? currencyCode(p.currency) : p[c]);

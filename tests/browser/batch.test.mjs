@@ -89,7 +89,10 @@ async function uploadFlow(m) {
   assert.match(lines[1], /^2,Python developer,done,\d+,\d+,/);
   assert.match(lines[2], /^4,"'=HYPERLINK\(""x""\)",done,/, 'formula made inert');
   assert.match(lines[3], /^6,Data analyst,done,/);
-  for (const l of lines.slice(1)) assert.match(l, /,RUB,/);
+  // Each row's market comes from its text: Russian words make it `ru`, plain English `uk`.
+  assert.match(lines[1], /,ru,RUB,/);
+  assert.match(lines[2], /,uk,GBP,/);
+  assert.match(lines[3], /,uk,GBP,/);
 
   // The batch is in the list, finished, with its own download button.
   const row = page.locator('table.batch-list tbody tr').first();
