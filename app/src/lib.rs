@@ -1,8 +1,16 @@
 //! The payrange service: typed settings, the wiring of adapters to the domain's use cases, the
-//! HTTP API (poem-openapi) with the web UI, the in-process worker loop, and [`run`], the entry
-//! point that `payrange serve` and the tests share.
+//! HTTP API (poem-openapi) with the web UI, the in-process worker loop, the background tasks,
+//! and [`run`], the entry point that `payrange serve` and the tests share.
+//!
+//! Who uses whom: [`wiring`] builds the [`App`] (it knows every adapter; only it names them);
+//! [`http`], [`worker_loop`] and [`background`] take the `App` and talk to the domain through
+//! it; [`completions`] (the waiters of predictions) is shared by HTTP, which registers
+//! waiters, and the worker loop and the finish listener, which wake them.
 
+pub mod background;
+mod backoff;
 pub mod common_passwords;
+pub mod completions;
 pub mod connections;
 pub mod http;
 pub mod limits;
@@ -35,7 +43,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let app = App::build(&settings).await?;
     let workers = worker_loop::spawn(&app, settings.serve_workers());
-    let mut background = worker_loop::spawn_serve_tasks(&app, &settings);
+    let mut background = background::spawn_serve_tasks(&app, &settings);
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "payrange listening");
     let routes = http::routes(&app, &settings, local);
@@ -45,9 +53,9 @@ pub async fn run(
     connections::serve(listener, &settings, routes, shutdown).await?;
     tracing::info!("HTTP server stopped; stopping workers");
     background.abort_all();
-    app.queue_drain().await;
+    app.queue.drain().await;
     workers.join().await;
-    app.queue_shutdown().await;
+    app.queue.close().await;
     tracing::info!("payrange stopped");
     Ok(())
 }
@@ -89,7 +97,7 @@ pub async fn run_worker(
     );
     let app = App::build(&settings).await?;
     let workers = worker_loop::spawn(&app, settings.workers.max(1));
-    let mut background = worker_loop::spawn_worker_tasks(&app);
+    let mut background = background::spawn_worker_tasks(&app);
     if let Some(bind) = settings.worker_bind {
         spawn_operations_listener(&mut background, &app, bind).await?;
     }
@@ -99,9 +107,9 @@ pub async fn run_worker(
     background.abort_all();
     // Jobs in hand are finished and acknowledged before the connection closes, so none of
     // them is delivered again.
-    app.queue_drain().await;
+    app.queue.drain().await;
     workers.join().await;
-    app.queue_shutdown().await;
+    app.queue.close().await;
     tracing::info!("payrange worker stopped");
     Ok(())
 }

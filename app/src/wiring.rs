@@ -14,7 +14,8 @@ use payrange_domain::models::{Email, NewPassword, Role, User};
 use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
 use payrange_domain::services::EstimateService;
 use payrange_domain::services::{
-    AccountService, AdminService, BatchService, PredictionService, RegisterError, Worker,
+    AccountService, AdminService, BatchService, DeadLetterService, PredictionService,
+    RegisterError, Worker,
 };
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
 use payrange_predictor_linfa::MarketModels;
@@ -24,9 +25,9 @@ use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use secrecy::ExposeSecret as _;
 
 use crate::Settings;
+use crate::completions::Completions;
 use crate::limits::Limit;
 use crate::metrics::Metrics;
-use crate::worker_loop::Completions;
 
 /// The wired application: use cases plus what health checks and the worker loop need.
 #[derive(Clone)]
@@ -41,9 +42,11 @@ pub struct App {
     pub admin: AdminService,
     /// Job processing.
     pub worker: Worker,
+    /// What becomes of jobs the queue gave up on.
+    pub dead_letters: DeadLetterService,
     /// Estimates for visitors without an account, stored nowhere.
     pub estimates: EstimateService,
-    /// The job queue (for readiness and the worker loop).
+    /// The job queue (for readiness, the worker loop, dead letters and shutdown).
     pub queue: Arc<dyn JobQueue>,
     /// The store (for readiness).
     pub store: Arc<SeaOrmStore>,
@@ -61,19 +64,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Sign-in throttling and submission quotas.
     pub limits: Arc<Limits>,
-    /// The concrete queue, for shutdown and dead letters.
-    pub queue_kind: QueueKind,
     /// Most jobs a worker task handles together (`worker_batch`).
     pub worker_batch: usize,
-}
-
-/// Which job queue the app runs on.
-#[derive(Clone)]
-pub enum QueueKind {
-    /// In-process (embedded mode).
-    Memory(MemoryQueue),
-    /// RabbitMQ (production mode).
-    Amqp(Arc<AmqpJobQueue>),
 }
 
 /// How long an address that signed in to an account stays exempt from the account's limit.
@@ -171,8 +163,8 @@ impl App {
 
         let tokens = Arc::new(token_codec(settings)?);
         let hasher = Arc::new(Argon2Hasher::new(Argon2Settings::default())?);
-        let queue_kind = match &settings.amqp_url {
-            None => QueueKind::Memory(MemoryQueue::new()),
+        let queue: Arc<dyn JobQueue> = match &settings.amqp_url {
+            None => Arc::new(MemoryQueue::new()),
             Some(url) => {
                 let mut amqp = AmqpSettings::new(url.expose_secret());
                 amqp.queue.clone_from(&settings.amqp_queue);
@@ -180,12 +172,8 @@ impl App {
                 amqp.jobs_per_message = settings.amqp_jobs_per_message;
                 amqp.max_deliveries = settings.max_attempts + 1;
                 // Lazy: the service starts (and reports not ready) while the broker is down.
-                QueueKind::Amqp(Arc::new(AmqpJobQueue::connect_lazy(amqp)?))
+                Arc::new(AmqpJobQueue::connect_lazy(amqp)?)
             }
-        };
-        let queue: Arc<dyn JobQueue> = match &queue_kind {
-            QueueKind::Memory(q) => Arc::new(q.clone()),
-            QueueKind::Amqp(q) => q.clone(),
         };
         let accounts = AccountService::new(
             store.clone(),
@@ -202,10 +190,13 @@ impl App {
             .context("the built-in example vacancy is invalid")?;
         let estimates = EstimateService::new(predictor.clone(), example);
         let worker = Worker::new(store.clone(), predictor, settings.max_attempts);
+        let dead_letters = DeadLetterService::new(store.clone());
 
-        let announced = matches!(queue_kind, QueueKind::Memory(_)) || store.notifies_finished();
+        // Every finish wakes its waiter when this process's workers are the only ones, or when
+        // PostgreSQL announces the finishes of the others.
+        let announced = queue.in_process() || store.notifies_finished();
         let completion_poll = Duration::from_millis(if announced { 1000 } else { 50 });
-        if matches!(queue_kind, QueueKind::Memory(_)) {
+        if queue.in_process() {
             // The in-process queue starts empty: everything unfinished goes back in.
             let pending = predictions
                 .republish_unfinished(time::OffsetDateTime::now_utc(), u32::MAX)
@@ -222,6 +213,7 @@ impl App {
             batches,
             admin,
             worker,
+            dead_letters,
             estimates,
             queue,
             store,
@@ -231,27 +223,8 @@ impl App {
             limits,
             model,
             models,
-            queue_kind,
             worker_batch: settings.worker_batch.max(1),
         })
-    }
-
-    /// Stops handing out jobs so that workers exit after their current job, which they can
-    /// still acknowledge; jobs not yet taken stay queued (returned to the broker, or
-    /// unfinished in the database for the in-process queue). Then [`App::queue_shutdown`].
-    pub async fn queue_drain(&self) {
-        match &self.queue_kind {
-            QueueKind::Memory(q) => q.close(),
-            QueueKind::Amqp(q) => q.stop_receiving().await,
-        }
-    }
-
-    /// Closes the queue (the broker connection), once the workers have stopped.
-    pub async fn queue_shutdown(&self) {
-        match &self.queue_kind {
-            QueueKind::Memory(q) => q.close(),
-            QueueKind::Amqp(q) => q.close().await,
-        }
     }
 }
 

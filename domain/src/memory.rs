@@ -16,8 +16,8 @@ use crate::models::{
     PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserFilter, UserId,
 };
 use crate::ports::{
-    Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome, StoreError,
-    UnstartedFinish, UserStore,
+    DeadLetter, Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome,
+    StoreError, UnstartedFinish, UserStore,
 };
 
 #[derive(Default)]
@@ -313,9 +313,10 @@ impl LogStore for MemoryStore {
     }
 }
 
-/// A job queue that only records what is published; [`JobQueue::receive`] reports
-/// [`QueueError::Closed`]. Tests and examples take the jobs with [`RecordingQueue::take`] and
-/// hand them to a [`crate::services::Worker`] themselves.
+/// A job queue that only records what is published; [`JobQueue::receive`] (and
+/// [`JobQueue::receive_dead_letter`]) report [`QueueError::Closed`]. Tests and examples take
+/// the jobs with [`RecordingQueue::take`] and hand them to a [`crate::services::Worker`]
+/// themselves.
 #[derive(Default)]
 pub struct RecordingQueue {
     jobs: Mutex<Vec<Job>>,
@@ -351,6 +352,18 @@ impl JobQueue for RecordingQueue {
     async fn check(&self) -> Result<(), QueueError> {
         Ok(())
     }
+
+    fn in_process(&self) -> bool {
+        true
+    }
+
+    async fn receive_dead_letter(&self) -> Result<Box<dyn DeadLetter>, QueueError> {
+        Err(QueueError::Closed)
+    }
+
+    async fn drain(&self) {}
+
+    async fn close(&self) {}
 }
 
 /// Makes `p` final with `outcome` at `at`.

@@ -1,12 +1,12 @@
 //! Deliveries handed to callers: a work job ([`AmqpDelivery`], behind the port's `Delivery`)
-//! and a dead letter ([`DeadLetter`]).
+//! and a dead letter ([`AmqpDeadLetter`], behind the port's `DeadLetter`).
 
 use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
 
 use amqprs::FieldTable;
 use amqprs::channel::{BasicAckArguments, BasicNackArguments, BasicRejectArguments, Channel};
 use async_trait::async_trait;
-use payrange_domain::ports::{Delivery, Job, QueueError};
+use payrange_domain::ports::{DeadLetter, Delivery, Job, QueueError};
 
 use crate::error::AmqpError;
 use crate::publish::{self, Target};
@@ -301,14 +301,14 @@ impl Drop for AmqpDelivery {
 }
 
 /// A job from the dead-letter queue `<queue>.dead`: given up on (rejected by a worker,
-/// redelivered more than `max_deliveries` times). Mark its prediction failed, then
-/// [`DeadLetter::ack`] it; dropped unacknowledged, it stays in the dead-letter queue.
-pub struct DeadLetter {
+/// redelivered more than `max_deliveries` times). Dropped unacknowledged, it goes back to the
+/// dead-letter queue.
+pub(crate) struct AmqpDeadLetter {
     delivery: AmqpDelivery,
     reason: Option<String>,
 }
 
-impl DeadLetter {
+impl AmqpDeadLetter {
     pub(crate) fn new(incoming: Incoming, shared: Weak<Shared>) -> Self {
         let reason = incoming.message.death_reason.clone();
         Self {
@@ -316,25 +316,21 @@ impl DeadLetter {
             reason,
         }
     }
+}
 
-    /// The job given up on.
-    #[must_use]
-    pub fn job(&self) -> &Job {
+#[async_trait]
+impl DeadLetter for AmqpDeadLetter {
+    fn job(&self) -> &Job {
         &self.delivery.job
     }
 
     /// The broker's reason for dead-lettering it: `"rejected"` (a worker gave up) or
     /// `"delivery_limit"` (redelivered too often); `None` if the broker did not say.
-    #[must_use]
-    pub fn reason(&self) -> Option<&str> {
+    fn reason(&self) -> Option<&str> {
         self.reason.as_deref()
     }
 
-    /// Removes it from the dead-letter queue, once its outcome is recorded.
-    ///
-    /// # Errors
-    /// [`QueueError::Unavailable`] if the broker is gone; it is then delivered again.
-    pub async fn ack(mut self) -> Result<(), QueueError> {
+    async fn ack(mut self: Box<Self>) -> Result<(), QueueError> {
         self.delivery.settle(Settle::Ack).await
     }
 }

@@ -7,7 +7,10 @@
 //!   one message per job.
 //! - Workers consume with manual acks and a prefetch window. A job returned more than
 //!   `max_deliveries` times, or rejected, is dead-lettered to `<queue>.dead`, which
-//!   [`AmqpJobQueue::receive_dead_letter`] reads so the application can fail the prediction.
+//!   `receive_dead_letter` reads so the application can fail the prediction.
+//! - Graceful shutdown in two steps: `drain` stops consuming and returns the prefetched jobs
+//!   nobody took, while the jobs in hand can still be acknowledged; `close` then closes the
+//!   connection.
 //! - A supervisor task keeps the connection up: when the broker closes it or the network
 //!   fails, it reconnects with jittered exponential backoff (100 ms doubling to 5 s),
 //!   re-declares the topology and consumes again. While disconnected, `publish`, `receive`
@@ -63,18 +66,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use amqprs::connection::OpenConnectionArguments;
 use async_trait::async_trait;
-use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
+use payrange_domain::ports::{DeadLetter, Delivery, Job, JobQueue, QueueError};
 use tokio::task::JoinHandle;
 
-pub use delivery::DeadLetter;
 pub use settings::AmqpSettings;
 
-use crate::delivery::AmqpDelivery;
+use crate::delivery::{AmqpDeadLetter, AmqpDelivery};
 use crate::error::AmqpError;
 use crate::shared::Shared;
 
 /// A [`JobQueue`] on RabbitMQ. Not `Clone`: share it behind an `Arc`. Call
-/// [`AmqpJobQueue::close`] on shutdown; dropping it also stops it, less gracefully.
+/// [`JobQueue::drain`] then [`JobQueue::close`] on shutdown; dropping it also stops it, less
+/// gracefully.
 pub struct AmqpJobQueue {
     shared: Arc<Shared>,
     supervisor: Mutex<Option<JoinHandle<()>>>,
@@ -123,47 +126,6 @@ impl AmqpJobQueue {
     #[must_use]
     pub fn settings(&self) -> &AmqpSettings {
         &self.shared.settings
-    }
-
-    /// Waits for the next dead letter (from `<queue>.dead`). The first call starts a consumer
-    /// on the dead-letter queue (also after every reconnect).
-    ///
-    /// # Errors
-    /// [`QueueError::Closed`] once closed; [`QueueError::Unavailable`] while disconnected.
-    pub async fn receive_dead_letter(&self) -> Result<DeadLetter, QueueError> {
-        use std::sync::atomic::Ordering;
-        self.shared.wants_dead_letters.store(true, Ordering::SeqCst);
-        let live = self.shared.live()?;
-        live.ensure_dead_consumer(&self.shared).await?;
-        let incoming = self.shared.next(&self.shared.dead.outbound).await?;
-        Ok(DeadLetter::new(incoming, Arc::downgrade(&self.shared)))
-    }
-
-    /// First step of a graceful shutdown: stops consuming and returns the prefetched jobs
-    /// that no caller took to the queue. Waiting and later `receive` calls return
-    /// [`QueueError::Closed`]; the connection stays up, so the jobs callers hold can still be
-    /// acknowledged once done (and are not delivered to anyone else meanwhile). Then call
-    /// [`AmqpJobQueue::close`].
-    pub async fn stop_receiving(&self) {
-        self.shared.stop_receiving().await;
-    }
-
-    /// Graceful shutdown: stops consuming, returns prefetched jobs that no caller took, closes
-    /// the channels and the connection. Call [`AmqpJobQueue::stop_receiving`] first and let
-    /// callers settle the jobs they hold. Waiting and later `receive` calls return
-    /// [`QueueError::Closed`]; deliveries still held by callers fail to settle and come back.
-    pub async fn close(&self) {
-        self.shared.close();
-        let supervisor = self
-            .supervisor
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(supervisor) = supervisor
-            && let Err(error) = supervisor.await
-        {
-            tracing::warn!(error = %error, "AMQP supervisor failed");
-        }
     }
 }
 
@@ -241,6 +203,47 @@ impl JobQueue for AmqpJobQueue {
             Ok(())
         } else {
             Err(AmqpError::NotConnected.into())
+        }
+    }
+
+    fn in_process(&self) -> bool {
+        false
+    }
+
+    /// Reads `<queue>.dead`. The first call starts a consumer on it (also after every
+    /// reconnect).
+    async fn receive_dead_letter(&self) -> Result<Box<dyn DeadLetter>, QueueError> {
+        use std::sync::atomic::Ordering;
+        self.shared.wants_dead_letters.store(true, Ordering::SeqCst);
+        let live = self.shared.live()?;
+        live.ensure_dead_consumer(&self.shared).await?;
+        let incoming = self.shared.next(&self.shared.dead.outbound).await?;
+        Ok(Box::new(AmqpDeadLetter::new(
+            incoming,
+            Arc::downgrade(&self.shared),
+        )))
+    }
+
+    /// Cancels the work consumer and returns the prefetched jobs that no caller took to the
+    /// queue; the connection stays up, so the jobs callers hold can still be acknowledged
+    /// (and are not delivered to anyone else meanwhile).
+    async fn drain(&self) {
+        self.shared.stop_receiving().await;
+    }
+
+    /// Closes the channels and the connection and waits for the supervisor to stop.
+    /// Deliveries still held by callers fail to settle and come back.
+    async fn close(&self) {
+        self.shared.close();
+        let supervisor = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(supervisor) = supervisor
+            && let Err(error) = supervisor.await
+        {
+            tracing::warn!(error = %error, "AMQP supervisor failed");
         }
     }
 }

@@ -5,14 +5,16 @@
 //! row is written before the job is published, and at start-up the service republishes every
 //! unfinished prediction (see `PredictionService::republish_unfinished`). Deliveries follow the
 //! port's contract: a delivery dropped without being settled (a panicking or cancelled worker
-//! task) goes back to the queue.
+//! task) goes back to the queue. A rejected job is dropped: there is no dead-letter place, so
+//! `receive_dead_letter` only waits for the queue to close. Draining closes it: the jobs not
+//! taken stay unfinished in the store.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
-use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
+use payrange_domain::ports::{DeadLetter, Delivery, Job, JobQueue, QueueError};
 use tokio::sync::Notify;
 
 #[derive(Default)]
@@ -20,6 +22,8 @@ struct Inner {
     jobs: Mutex<VecDeque<(Job, u32)>>,
     ready: Notify,
     closed: AtomicBool,
+    /// Woken once, on close, for those waiting for a dead letter.
+    closing: Notify,
 }
 
 impl Inner {
@@ -52,14 +56,6 @@ impl MemoryQueue {
         Self::default()
     }
 
-    /// Stops handing out jobs: waiting and future `receive` calls return
-    /// [`QueueError::Closed`], and `publish` fails. Jobs still queued stay unfinished in the
-    /// store and are republished at the next start.
-    pub fn close(&self) {
-        self.inner.closed.store(true, Ordering::SeqCst);
-        self.inner.ready.notify_waiters();
-    }
-
     /// Jobs waiting for a worker.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -78,6 +74,15 @@ impl MemoryQueue {
 
     fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    /// Stops handing out jobs: waiting and future `receive` calls return
+    /// [`QueueError::Closed`], and `publish` fails. Jobs still queued stay unfinished in the
+    /// store and are republished at the next start.
+    fn shut(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        self.inner.ready.notify_waiters();
+        self.inner.closing.notify_waiters();
     }
 }
 
@@ -130,6 +135,31 @@ impl JobQueue for MemoryQueue {
         } else {
             Ok(())
         }
+    }
+
+    fn in_process(&self) -> bool {
+        true
+    }
+
+    async fn receive_dead_letter(&self) -> Result<Box<dyn DeadLetter>, QueueError> {
+        // Rejected jobs are dropped, so none ever comes: wait for the close.
+        let mut closing = std::pin::pin!(self.inner.closing.notified());
+        // Registered before the check, so a close in between is not missed.
+        closing.as_mut().enable();
+        if !self.is_closed() {
+            closing.await;
+        }
+        Err(QueueError::Closed)
+    }
+
+    /// Closes the queue: the jobs not yet taken stay unfinished in the store, where the next
+    /// start finds them.
+    async fn drain(&self) {
+        self.shut();
+    }
+
+    async fn close(&self) {
+        self.shut();
     }
 }
 
@@ -248,8 +278,30 @@ mod tests {
             async move { q.receive().await.err() }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        q.close();
+        q.close().await;
         assert!(matches!(waiter.await.unwrap(), Some(QueueError::Closed)));
         assert!(q.publish(&job()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn no_dead_letter_comes_until_the_queue_closes() {
+        let q = MemoryQueue::new();
+        let waiter = tokio::spawn({
+            let q = q.clone();
+            async move { q.receive_dead_letter().await.err() }
+        });
+        q.publish(&job()).await.unwrap();
+        q.receive().await.unwrap().reject().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !waiter.is_finished(),
+            "a rejected job is dropped, not dead-lettered"
+        );
+        q.close().await;
+        assert!(matches!(waiter.await.unwrap(), Some(QueueError::Closed)));
+        assert!(matches!(
+            q.receive_dead_letter().await.err(),
+            Some(QueueError::Closed)
+        ));
     }
 }

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::markets::vacancy_of;
 use super::{ApiTags, RequestId};
 use crate::App;
-use crate::worker_loop::Watch;
+use crate::completions::Watch;
 
 /// Longest `wait` a client may ask for, in seconds.
 pub const MAX_WAIT_SECS: u32 = 30;

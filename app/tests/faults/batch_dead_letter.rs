@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use payrange_app::worker_loop::DEAD_LETTER_REASON;
+use payrange_domain::services::DEAD_LETTER_REASON;
 
 use crate::support::client::User;
 use crate::support::inspect;

@@ -1,5 +1,6 @@
 //! The job queue between the API (which accepts predictions) and the workers (which compute
-//! them).
+//! them): publishing, receiving and settling jobs, the dead letters of jobs given up on, and
+//! the two steps of a graceful shutdown ([`JobQueue::drain`], then [`JobQueue::close`]).
 
 use async_trait::async_trait;
 
@@ -64,6 +65,26 @@ pub trait Delivery: Send {
     async fn reject(self: Box<Self>) -> Result<(), QueueError>;
 }
 
+/// A job the queue gave up on (rejected by a worker, or delivered more often than the queue
+/// allows), handed to the application so that it records the job's prediction as failed. The
+/// application MUST [`DeadLetter::ack`] it once that is recorded; a dead letter dropped
+/// unacknowledged MUST come again.
+#[async_trait]
+pub trait DeadLetter: Send {
+    /// The job given up on.
+    fn job(&self) -> &Job;
+
+    /// The queue's reason for giving up on it, when it says (RabbitMQ: `"rejected"` or
+    /// `"delivery_limit"`).
+    fn reason(&self) -> Option<&str>;
+
+    /// Done with it: the queue forgets it.
+    ///
+    /// # Errors
+    /// [`QueueError::Unavailable`] if the broker is gone; the dead letter then comes again.
+    async fn ack(self: Box<Self>) -> Result<(), QueueError>;
+}
+
 /// A durable, at-least-once job queue.
 #[async_trait]
 pub trait JobQueue: Send + Sync {
@@ -114,4 +135,43 @@ pub trait JobQueue: Send + Sync {
     /// # Errors
     /// [`QueueError::Unavailable`] when they cannot.
     async fn check(&self) -> Result<(), QueueError>;
+
+    /// Whether the queue lives in this process alone: it starts empty and its jobs end with
+    /// the process (so the application republishes the jobs of every unfinished prediction at
+    /// start-up), and only this process's workers take them (so every finish happens here).
+    /// `false` for a broker that outlives the process and is shared by several.
+    fn in_process(&self) -> bool;
+
+    /// Waits for the next [`DeadLetter`]. A queue without a place for dead letters (one that
+    /// drops rejected jobs) never has one: the call then waits until the queue is drained or
+    /// closed.
+    ///
+    /// # Errors
+    /// [`QueueError::Closed`] once the queue is drained ([`JobQueue::drain`]) or closed
+    /// ([`JobQueue::close`]), also for a call waiting then;
+    /// [`QueueError::Unavailable`] while the broker is unreachable (callers back off and call
+    /// again).
+    async fn receive_dead_letter(&self) -> Result<Box<dyn DeadLetter>, QueueError>;
+
+    /// First step of a graceful shutdown: stops handing out jobs, so that workers exit after
+    /// the jobs they hold. Afterwards, waiting and later [`JobQueue::receive`] and
+    /// [`JobQueue::receive_dead_letter`] calls MUST return [`QueueError::Closed`], and
+    /// [`JobQueue::try_receive`] MUST NOT return a job. The deliveries callers hold MUST still
+    /// settle as before (a job in hand is acknowledged once done, and handed to no one else
+    /// meanwhile). Jobs this process received that no caller took MUST go back to the queue
+    /// (in process: stay unfinished in the store, for the next start). Then let the workers
+    /// finish and call [`JobQueue::close`].
+    ///
+    /// Never fails: a caller could do nothing about an error while stopping, and a broker that
+    /// is gone redelivers whatever it had handed out.
+    async fn drain(&self);
+
+    /// Last step of a graceful shutdown, once the workers have stopped: releases the queue's
+    /// resources (a broker connection). Afterwards every call that returns a `Result` MUST
+    /// fail with [`QueueError::Closed`], and waiting calls wake with it. Deliveries still held
+    /// MUST NOT be lost: they come back as if dropped unsettled (from the broker; in process,
+    /// from the store at the next start). Calling it again does nothing.
+    ///
+    /// Never fails, for the same reasons as [`JobQueue::drain`].
+    async fn close(&self);
 }

@@ -15,7 +15,7 @@ mod token_codec;
 mod user_store;
 
 pub use batch_store::BatchStore;
-pub use job_queue::{Delivery, Job, JobQueue, QueueError};
+pub use job_queue::{DeadLetter, Delivery, Job, JobQueue, QueueError};
 pub use limit_store::{Counter, LimitStore};
 pub use log_store::{LogStore, StartOutcome, UnstartedFinish};
 pub use password_hasher::{HashError, PasswordHasher, Verification};

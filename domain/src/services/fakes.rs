@@ -1,16 +1,21 @@
-//! Test doubles for the ports that have no in-memory adapter in [`crate::memory`].
+//! Test doubles for the ports that have no in-memory adapter in [`crate::memory`] (dead
+//! letters among them), and for failures the memory adapters never have.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::models::{
-    Confidence, Explanation, LikelyRange, ModelInfo, Password, PasswordHash, SalaryEstimate,
-    SessionId, UserId, Vacancy,
+    Confidence, Explanation, LikelyRange, ModelInfo, Outcome, Page, PageRequest, Password,
+    PasswordHash, Prediction, PredictionFilter, PredictionId, SalaryEstimate, SessionId, UserId,
+    Vacancy,
 };
 use crate::ports::{
-    HashError, PasswordHasher, PredictError, SalaryPredictor, TokenClaims, TokenCodec, TokenError,
-    Verification,
+    DeadLetter, HashError, Job, LogStore, PasswordHasher, PredictError, QueueError,
+    SalaryPredictor, StartOutcome, StoreError, TokenClaims, TokenCodec, TokenError, Verification,
 };
 
 /// "Hashes" by prefixing; `old:` hashes verify but ask for a rehash.
@@ -99,5 +104,99 @@ impl SalaryPredictor for LengthPredictor {
 
     fn info(&self) -> &ModelInfo {
         &self.0
+    }
+}
+
+/// A dead letter for a prediction id that records whether it was acknowledged.
+pub struct FakeDeadLetter {
+    job: Job,
+    acked: Arc<AtomicBool>,
+}
+
+impl FakeDeadLetter {
+    /// A dead letter of the job of `prediction_id`, and the flag its `ack` sets.
+    pub fn of(prediction_id: PredictionId) -> (Box<dyn DeadLetter>, Arc<AtomicBool>) {
+        let acked = Arc::new(AtomicBool::new(false));
+        let job = Job {
+            prediction_id,
+            request_id: None,
+            seen_before: true,
+        };
+        let letter = Self {
+            job,
+            acked: acked.clone(),
+        };
+        (Box::new(letter), acked)
+    }
+}
+
+#[async_trait]
+impl DeadLetter for FakeDeadLetter {
+    fn job(&self) -> &Job {
+        &self.job
+    }
+
+    fn reason(&self) -> Option<&str> {
+        Some("rejected")
+    }
+
+    async fn ack(self: Box<Self>) -> Result<(), QueueError> {
+        self.acked.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A log store whose database is down: every call fails with `Unavailable`.
+pub struct UnavailableLogs;
+
+fn down<T>() -> Result<T, StoreError> {
+    Err(StoreError::Unavailable("the database is down".into()))
+}
+
+#[async_trait]
+impl LogStore for UnavailableLogs {
+    async fn insert_prediction(&self, _: &Prediction) -> Result<(), StoreError> {
+        down()
+    }
+
+    async fn prediction(&self, _: PredictionId) -> Result<Option<Prediction>, StoreError> {
+        down()
+    }
+
+    async fn list_predictions(
+        &self,
+        _: &PredictionFilter,
+        _: PageRequest,
+    ) -> Result<Page<Prediction>, StoreError> {
+        down()
+    }
+
+    async fn set_outcome(&self, _: PredictionId, _: Option<&Outcome>) -> Result<bool, StoreError> {
+        down()
+    }
+
+    async fn start_prediction(
+        &self,
+        _: PredictionId,
+        _: OffsetDateTime,
+    ) -> Result<StartOutcome, StoreError> {
+        down()
+    }
+
+    async fn finish_prediction(
+        &self,
+        _: PredictionId,
+        _: Result<&SalaryEstimate, &str>,
+        _: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        down()
+    }
+
+    async fn unfinished_predictions(
+        &self,
+        _: OffsetDateTime,
+        _: u32,
+    ) -> Result<Vec<Prediction>, StoreError> {
+        down()
     }
 }

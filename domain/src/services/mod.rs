@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod dead_letters;
 mod estimates;
 mod outcomes;
 mod predictions;
@@ -14,6 +15,7 @@ pub use accounts::{
     RegisterError, SignInError, SignedIn,
 };
 pub use admin::{AdminError, AdminService};
+pub use dead_letters::{DEAD_LETTER_REASON, DeadLetterService, DeadLettered};
 pub use estimates::{EstimateError, EstimateService};
 pub use outcomes::{OutcomeInput, OutcomeService, OutcomeUseError};
 pub use predictions::{

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use amqprs::BasicProperties;
 use amqprs::channel::BasicPublishArguments;
-use payrange_domain::ports::{Job, JobQueue, QueueError};
-use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings, DeadLetter};
+use payrange_domain::ports::{DeadLetter, Job, JobQueue, QueueError};
+use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
 
 use super::fixtures::{
     AmqpCleanup, PATIENCE, TestQueue, amqp_settings, amqp_url, amqp_with, assert_nothing_comes,
@@ -24,8 +24,8 @@ macro_rules! amqp_queue {
     }};
 }
 
-async fn dead_letter(q: &TestQueue) -> DeadLetter {
-    tokio::time::timeout(PATIENCE, q.amqp().receive_dead_letter())
+async fn dead_letter(q: &TestQueue) -> Box<dyn DeadLetter> {
+    tokio::time::timeout(PATIENCE, q.receive_dead_letter())
         .await
         .expect("no dead letter in time")
         .unwrap()
@@ -233,7 +233,7 @@ async fn a_message_of_several_jobs_delivered_again_comes_back_as_one_message_per
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_stop_receiving_the_job_in_hand_can_still_be_acked_and_the_rest_go_back() {
+async fn after_draining_the_job_in_hand_can_still_be_acked_and_the_rest_go_back() {
     let (q, settings) = amqp_queue!();
     let jobs = [
         published(&*q).await,
@@ -241,7 +241,7 @@ async fn after_stop_receiving_the_job_in_hand_can_still_be_acked_and_the_rest_go
         published(&*q).await,
     ];
     let held = next(&*q).await;
-    q.amqp().stop_receiving().await;
+    q.drain().await;
     assert!(matches!(q.receive().await, Err(QueueError::Closed)));
     // The two prefetched jobs nobody took are back in the queue; the one in hand is not.
     let deadline = Instant::now() + PATIENCE;

@@ -19,12 +19,8 @@ pub const QUIET: Duration = Duration::from_millis(700);
 pub struct TestQueue {
     /// The adapter under test.
     pub queue: Arc<dyn JobQueue>,
-    backend: Backend,
-}
-
-enum Backend {
-    Memory(MemoryQueue),
-    Amqp(Arc<AmqpJobQueue>, #[allow(dead_code)] AmqpCleanup),
+    /// The broker's test queues, deleted when the `TestQueue` drops (after the adapter).
+    _cleanup: Option<AmqpCleanup>,
 }
 
 impl std::ops::Deref for TestQueue {
@@ -34,30 +30,11 @@ impl std::ops::Deref for TestQueue {
     }
 }
 
-impl TestQueue {
-    /// Shuts the queue down the adapter's way.
-    pub async fn close(&self) {
-        match &self.backend {
-            Backend::Memory(q) => q.close(),
-            Backend::Amqp(q, _) => q.close().await,
-        }
-    }
-
-    /// The AMQP adapter (AMQP-only tests).
-    pub fn amqp(&self) -> &AmqpJobQueue {
-        match &self.backend {
-            Backend::Amqp(q, _) => q,
-            Backend::Memory(_) => panic!("not an AMQP queue"),
-        }
-    }
-}
-
 /// The reference implementation.
 pub fn memory() -> TestQueue {
-    let q = MemoryQueue::new();
     TestQueue {
-        queue: Arc::new(q.clone()),
-        backend: Backend::Memory(q),
+        queue: Arc::new(MemoryQueue::new()),
+        _cleanup: None,
     }
 }
 
@@ -95,10 +72,9 @@ pub async fn amqp() -> Option<TestQueue> {
 /// `AmqpJobQueue` with these settings; its queues are deleted when the `TestQueue` drops.
 pub async fn amqp_with(settings: AmqpSettings) -> TestQueue {
     let cleanup = AmqpCleanup(settings.clone());
-    let q = Arc::new(AmqpJobQueue::connect(settings).await.unwrap());
     TestQueue {
-        queue: q.clone(),
-        backend: Backend::Amqp(q, cleanup),
+        queue: Arc::new(AmqpJobQueue::connect(settings).await.unwrap()),
+        _cleanup: Some(cleanup),
     }
 }
 

@@ -16,6 +16,10 @@ queue_contracts!(
     check_is_ok_while_the_queue_is_usable,
     closing_makes_waiting_and_later_receivers_return_closed,
     jobs_at_hand_are_taken_without_waiting_and_settle_like_received_ones,
+    draining_wakes_waiting_receivers_with_closed_and_hands_out_nothing_more,
+    after_draining_the_job_in_hand_still_settles,
+    closing_wakes_a_waiting_dead_letter_receiver_with_closed,
+    closing_twice_is_harmless,
 );
 
 async fn a_published_job_is_received_intact_on_first_delivery(q: &TestQueue) {
@@ -144,4 +148,65 @@ async fn jobs_at_hand_are_taken_without_waiting_and_settle_like_received_ones(q:
     assert_eq!(d.job(), &jobs[2], "the one dropped unsettled comes back");
     d.ack().await.unwrap();
     assert_nothing_comes(&**q).await;
+}
+
+async fn draining_wakes_waiting_receivers_with_closed_and_hands_out_nothing_more(q: &TestQueue) {
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = q.queue.clone();
+            tokio::spawn(async move { queue.receive().await.err() })
+        })
+        .collect();
+    let dead_waiter = {
+        let queue = q.queue.clone();
+        tokio::spawn(async move { queue.receive_dead_letter().await.err() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    q.drain().await;
+    for waiter in waiters {
+        assert!(matches!(waiter.await.unwrap(), Some(QueueError::Closed)));
+    }
+    assert!(matches!(
+        dead_waiter.await.unwrap(),
+        Some(QueueError::Closed)
+    ));
+    assert!(matches!(q.receive().await.err(), Some(QueueError::Closed)));
+    assert!(!matches!(q.try_receive().await, Ok(Some(_))));
+    q.close().await;
+}
+
+async fn after_draining_the_job_in_hand_still_settles(q: &TestQueue) {
+    let first = published(&**q).await;
+    published(&**q).await;
+    let held = next(&**q).await;
+    assert_eq!(held.job(), &first);
+    q.drain().await;
+    assert!(matches!(q.receive().await.err(), Some(QueueError::Closed)));
+    assert!(
+        !matches!(q.try_receive().await, Ok(Some(_))),
+        "the job not taken is not handed out after draining"
+    );
+    held.ack().await.unwrap();
+    q.close().await;
+}
+
+async fn closing_wakes_a_waiting_dead_letter_receiver_with_closed(q: &TestQueue) {
+    let waiter = {
+        let queue = q.queue.clone();
+        tokio::spawn(async move { queue.receive_dead_letter().await.err() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    q.close().await;
+    assert!(matches!(waiter.await.unwrap(), Some(QueueError::Closed)));
+    assert!(matches!(
+        q.receive_dead_letter().await.err(),
+        Some(QueueError::Closed)
+    ));
+}
+
+async fn closing_twice_is_harmless(q: &TestQueue) {
+    q.close().await;
+    q.close().await;
+    assert!(matches!(q.receive().await.err(), Some(QueueError::Closed)));
+    assert!(matches!(q.check().await, Err(QueueError::Closed)));
 }
