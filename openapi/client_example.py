@@ -24,7 +24,7 @@ from payrange_client.api.predictions import (
     submit_batch_csv,
     submit_prediction,
 )
-from payrange_client.api.system import get_model
+from payrange_client.api.system import get_model, list_models
 from payrange_client.models import (
     BatchDto,
     BatchItemDto,
@@ -33,6 +33,7 @@ from payrange_client.models import (
     Credentials,
     Registration,
     ErrorBody,
+    MarketDto,
     ModelDto,
     PayBasisDto,
     PredictionDto,
@@ -148,6 +149,29 @@ def main(base_url: str) -> None:
     page = r.parsed
     check([p.id for p in page.items] == [done.id], "the history holds exactly the one prediction")
     check(page.next_cursor in (UNSET, None), "and no further page")
+    check(page.items[0].market == MarketDto.RU, "Russian text is priced in the `ru` market")
+
+    # A UK vacancy, its market named: the Adzuna model, pounds a year.
+    r = submit_prediction.sync_detailed(
+        client=client,
+        body=VacancyDto(
+            name="Staff Nurse",
+            description="Full time staff nurse for a surgical ward in a Leeds NHS hospital.",
+            area="Leeds",
+            market="uk",
+        ),
+        wait=30,
+    )
+    check(r.status_code == 200 and r.parsed.status == StatusDto.DONE, "a UK prediction is done", r)
+    uk = r.parsed
+    check(uk.market == MarketDto.UK and uk.currency == "GBP", f"it is priced in pounds ({uk.currency})")
+    r = list_models.sync_detailed(client=anonymous)
+    check(r.status_code == 200, "the models endpoint answers 200", r)
+    served = {m.market: m for m in r.parsed}
+    check(set(served) == {MarketDto.RU, MarketDto.UK}, "it lists the `ru` and `uk` models")
+    check(uk.model_version == served[MarketDto.UK].version, "the UK prediction came from the `uk` model")
+    print(f"UK estimate: {uk.salary_from:,.0f} - {uk.salary_to:,.0f} {uk.currency} a year")
+
 
     # A batch as JSON: a bad row is refused with its line, the others go ahead.
     items = BatchItemsDto(
