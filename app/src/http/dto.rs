@@ -184,8 +184,8 @@ pub struct PredictionDto {
     /// Predicted upper bound (when done); never below `salary_from`.
     #[oai(nullable)]
     pub salary_to: Option<f64>,
-    /// Currency of the bounds, ISO 4217 (`RUB`, Russian roubles, for the bundled model), per
-    /// month (per year for `GBP`: Adzuna's salaries are annual).
+    /// Currency of the bounds, ISO 4217, the market's model's: `RUB` (Russian roubles) per
+    /// month for `ru`, `GBP` per year for `uk` (Adzuna's salaries are annual).
     #[oai(nullable)]
     pub currency: Option<String>,
     /// Lower end of the likely range (when done, and the model is calibrated; else null): an

@@ -60,8 +60,8 @@ pub struct EstimateDto {
     pub salary_from: f64,
     /// Predicted upper bound; never below `salary_from`.
     pub salary_to: f64,
-    /// Currency of the bounds, ISO 4217 (`RUB` for the bundled model), per month (per year
-    /// for `GBP`).
+    /// Currency of the bounds, ISO 4217, the market's model's: `RUB` per month for `ru`,
+    /// `GBP` per year for `uk`.
     pub currency: String,
     /// Lower end of the likely range (null for a model without calibration): an interval
     /// for the vacancy's true midpoint salary that holds it for a share `level` of
