@@ -17,6 +17,7 @@ pub mod limits;
 pub mod lockout;
 pub mod metrics;
 pub mod settings;
+pub mod training_export;
 pub mod wiring;
 pub mod worker_loop;
 

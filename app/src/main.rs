@@ -1,5 +1,5 @@
-//! The `payrange` command: `serve`, `worker`, `migrate`, `openapi`, `admin create-user`, and
-//! the model commands `train`, `evaluate`, `predict`.
+//! The `payrange` command: `serve`, `worker`, `migrate`, `openapi`, `admin create-user`,
+//! `export-training-data`, and the model commands `train`, `evaluate`, `predict`.
 
 mod ml_commands;
 
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use payrange_app::Settings;
 use payrange_app::settings::LogFormat;
 use payrange_domain::models::Role;
+use secrecy::ExposeSecret as _;
 use tracing_subscriber::EnvFilter;
 
 /// Predicts the salary range of job vacancies.
@@ -33,6 +34,16 @@ enum Command {
     /// Administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write every estimated vacancy whose real salary a user recorded, in the format
+    /// `payrange train --data` reads (the outcome's salaries, not the estimate's).
+    ExportTrainingData {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Database to read (default: PAYRANGE_DATABASE_URL, as `serve` uses).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     #[command(flatten)]
     Ml(ml_commands::MlCommand),
 }
@@ -130,6 +141,17 @@ async fn main() -> anyhow::Result<()> {
             let user =
                 payrange_app::wiring::create_user(&settings, &email, &password, role).await?;
             println!("created {} {} ({})", role.as_str(), user.email, user.id);
+            Ok(())
+        }
+        Command::ExportTrainingData { out, database_url } => {
+            let settings = Settings::load()?;
+            init_logs(settings.log_format);
+            let url = match database_url {
+                Some(url) => url,
+                None => settings.database_url.expose_secret().to_owned(),
+            };
+            let rows = payrange_app::training_export::export_training_data(&url, &out).await?;
+            println!("wrote {rows} vacancies with outcomes to {}", out.display());
             Ok(())
         }
         Command::Ml(cmd) => ml_commands::run(cmd),

@@ -13,6 +13,7 @@ use payrange_domain::models::ModelInfo;
 use payrange_domain::models::{Email, NewPassword, Role, User};
 use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
 use payrange_domain::services::EstimateService;
+use payrange_domain::services::OutcomeService;
 use payrange_domain::services::{
     AccountService, AdminService, BatchService, DeadLetterService, PredictionService,
     RegisterError, Worker,
@@ -40,6 +41,8 @@ pub struct App {
     pub batches: BatchService,
     /// Administration: users and every prediction log.
     pub admin: AdminService,
+    /// Real outcomes of estimates and the accuracy figures read from them.
+    pub outcomes: OutcomeService,
     /// Job processing.
     pub worker: Worker,
     /// What becomes of jobs the queue gave up on.
@@ -185,6 +188,7 @@ impl App {
         let predictions = PredictionService::new(store.clone(), queue.clone());
         let batches = BatchService::new(store.clone(), store.clone(), queue.clone());
         let admin = AdminService::new(store.clone(), store.clone(), store.clone());
+        let outcomes = OutcomeService::new(store.clone());
         // The example's estimate is computed on its first request, then kept.
         let example = crate::http::estimates::example_vacancy()
             .context("the built-in example vacancy is invalid")?;
@@ -212,6 +216,7 @@ impl App {
             predictions,
             batches,
             admin,
+            outcomes,
             worker,
             dead_letters,
             estimates,

@@ -18,6 +18,7 @@ mod api {
     mod lookalikes;
     mod markets;
     mod metrics;
+    mod outcomes;
     mod predictions;
     mod production;
     mod results;

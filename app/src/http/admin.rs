@@ -15,6 +15,7 @@ use super::ApiTags;
 use super::auth::{Credentials, authenticate};
 use super::dto::{PredictionDto, PredictionPage, StatusDto, UserDto, UserPage, UserUpdate};
 use super::error::ApiError;
+use super::outcomes::{AccuracyDto, VersionAccuracyDto};
 use super::predictions::page_request;
 use crate::App;
 
@@ -43,6 +44,14 @@ enum Logs {
     /// Newest first.
     #[oai(status = 200)]
     Ok(Json<PredictionPage>),
+}
+
+/// The accuracy table.
+#[derive(ApiResponse)]
+enum Accuracy {
+    /// Per model version with at least one outcome.
+    #[oai(status = 200)]
+    Ok(Json<AccuracyDto>),
 }
 
 #[OpenApi(tag = "ApiTags::Admin", prefix_path = "/admin")]
@@ -115,9 +124,9 @@ impl AdminApi {
     }
 
     /// Every user's predictions (the request log), newest first, by keyset pagination,
-    /// optionally filtered by user, state and acceptance time (`created_from` inclusive,
-    /// `created_before` exclusive, RFC 3339; an empty range selects nothing). Administrators only
-    /// (403 otherwise).
+    /// optionally filtered by user, state, model version and acceptance time (`created_from`
+    /// inclusive, `created_before` exclusive, RFC 3339; an empty range selects nothing).
+    /// Administrators only (403 otherwise).
     #[oai(
         path = "/predictions",
         method = "get",
@@ -143,6 +152,9 @@ impl AdminApi {
         /// `next_cursor` of the previous page (32 lower-case hex digits).
         #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
+        /// Only predictions whose result this model version gave (1 to 100 characters).
+        #[oai(validator(min_length = 1, max_length = 100))]
+        model_version: Query<Option<String>>,
     ) -> Result<Logs, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         let filter = PredictionFilter::new(
@@ -150,12 +162,31 @@ impl AdminApi {
             status.0.map(Into::into),
             created_from.0,
             created_before.0,
-        );
+        )
+        .with_model_version(model_version.0);
         let page = page_request(limit.0, cursor.0.as_deref())?;
         let page = app.admin.predictions(&me, &filter, page).await?;
         Ok(Logs::Ok(Json(PredictionPage {
             items: page.items.iter().map(PredictionDto::from).collect(),
             next_cursor: page.next.map(|c| c.encode()),
+        })))
+    }
+
+    /// How each model version's estimates compare with the real salaries users recorded
+    /// (`PUT /predictions/{id}/outcome`): per version, the number of outcomes, the mean
+    /// absolute error of each bound, and the share of real midpoints inside the likely range.
+    /// Administrators only (403 `forbidden` otherwise).
+    #[oai(path = "/accuracy", method = "get", operation_id = "adminAccuracy")]
+    async fn accuracy(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        auth: Credentials,
+    ) -> Result<Accuracy, ApiError> {
+        let me = authenticate(&app, req, &auth).await?;
+        let table = app.outcomes.accuracy(&me).await?;
+        Ok(Accuracy::Ok(Json(AccuracyDto {
+            items: table.iter().map(VersionAccuracyDto::from).collect(),
         })))
     }
 }

@@ -5,6 +5,7 @@ use poem_openapi::{Enum, Object};
 
 use super::fields;
 use super::markets::MarketDto;
+use super::outcomes::OutcomeDto;
 use super::result_dto::{ConfidenceDto, ExplanationDto, IntervalQualityDto};
 use super::text::Text;
 use time::OffsetDateTime;
@@ -228,6 +229,9 @@ pub struct PredictionDto {
     /// When it finished.
     #[oai(nullable)]
     pub finished_at: Option<OffsetDateTime>,
+    /// The real salary the owner recorded for it (`PUT .../outcome`), or null.
+    #[oai(nullable)]
+    pub outcome: Option<OutcomeDto>,
 }
 
 impl From<&Prediction> for PredictionDto {
@@ -263,6 +267,7 @@ impl From<&Prediction> for PredictionDto {
             created_at: p.created_at,
             started_at: p.started_at,
             finished_at: p.finished_at,
+            outcome: p.outcome.as_ref().map(OutcomeDto::from),
         }
     }
 }

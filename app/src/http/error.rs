@@ -24,9 +24,9 @@ pub struct FieldError {
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `invalid_credentials`,
     /// `forbidden`, `not_found`, `method_not_allowed`, `email_taken`, `cannot_disable_self`,
-    /// `payload_too_large`, `too_many_rows`, `unsupported_media_type`, `validation_failed`,
-    /// `unpredictable`, `empty_batch`, `csv_header`, `too_many_requests`, `internal`,
-    /// `service_unavailable`. (A refused batch row carries `validation_failed`,
+    /// `prediction_not_done`, `payload_too_large`, `too_many_rows`, `unsupported_media_type`,
+    /// `validation_failed`, `unpredictable`, `empty_batch`, `csv_header`, `too_many_requests`,
+    /// `internal`, `service_unavailable`. (A refused batch row carries `validation_failed`,
     /// `csv_malformed` or `quota_exceeded`.)
     pub code: String,
     /// Human-readable explanation.
@@ -57,6 +57,8 @@ pub enum ErrorCode {
     EmailTaken,
     /// 409: administrators cannot disable their own account.
     CannotDisableSelf,
+    /// 409: an outcome for a prediction that is not done (queued, running or failed).
+    PredictionNotDone,
     /// 413: body over the limit.
     PayloadTooLarge,
     /// 413: a batch of more than 1,000 rows.
@@ -85,7 +87,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::InvalidCredentials,
@@ -94,6 +96,7 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::EmailTaken,
         Self::CannotDisableSelf,
+        Self::PredictionNotDone,
         Self::PayloadTooLarge,
         Self::TooManyRows,
         Self::UnsupportedMediaType,
@@ -120,6 +123,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::CannotDisableSelf => "cannot_disable_self",
+            Self::PredictionNotDone => "prediction_not_done",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRows => "too_many_rows",
             Self::UnsupportedMediaType => "unsupported_media_type",

@@ -1,13 +1,15 @@
 //! Each use case's error mapped to the API's error, in one place: the status and the `code`
 //! a client sees for every failure of every operation.
 
+use payrange_domain::models::OutcomeError;
 use payrange_domain::ports::StoreError;
 use payrange_domain::services::EstimateError;
 use payrange_domain::services::{
     AdminError, AuthError, ChangePasswordError, DeleteAccountError, GetPredictionError,
-    HistoryError, RegisterError, SignInError, SubmitError,
+    HistoryError, OutcomeUseError, RegisterError, SignInError, SubmitError,
 };
 
+use super::dto::iso_currency;
 use super::error::{ApiError, ErrorCode, body};
 
 /// `Unavailable` is a 503 with `Retry-After` and `Internal` a 500; both log their cause.
@@ -55,6 +57,23 @@ transient_or_internal!(AdminError {
         ErrorCode::CannotDisableSelf,
         "administrators cannot disable their own account",
     ),
+});
+
+transient_or_internal!(OutcomeUseError {
+    OutcomeUseError::NotFound => ApiError::not_found("prediction"),
+    e @ OutcomeUseError::NotDone(_) => ApiError::conflict(ErrorCode::PredictionNotDone, &e.to_string()),
+    OutcomeUseError::Invalid(e) => {
+        let message = match &e {
+            // Clients see the estimate's currency as ISO 4217 (`RUB`, not the data's `RUR`).
+            OutcomeError::Currency { expected } => format!(
+                "currency must be {}, the currency of the estimate",
+                iso_currency(expected)
+            ),
+            other => other.to_string(),
+        };
+        ApiError::invalid(e.field().as_str(), message)
+    },
+    OutcomeUseError::Forbidden => ApiError::forbidden("this action needs the admin role"),
 });
 
 /// 422 `unpredictable`: the vacancy is valid, but the model gives no sensible range for it.

@@ -37,6 +37,16 @@ const COLUMNS: [&str; 23] = [
     "description",
 ];
 
+/// The real-outcome columns, after the others: each with the field of the prediction's
+/// `outcome` object it holds (empty when no outcome was recorded).
+const OUTCOME_COLUMNS: [(&str, &str); 5] = [
+    ("outcome_salary_from", "salary_from"),
+    ("outcome_salary_to", "salary_to"),
+    ("outcome_currency", "currency"),
+    ("outcome_kind", "kind"),
+    ("outcome_recorded_at", "recorded_at"),
+];
+
 /// One CSV cell of a JSON value: nothing for null or absent; numbers and booleans as JSON
 /// writes them; text prefixed with `'` when a spreadsheet would read it as a formula (it
 /// starts with `=`, `+`, `-`, `@`, a tab or a carriage return), then quoted when it holds a
@@ -76,6 +86,11 @@ fn row(kind: &str, object: &Value) -> String {
             "kind" => kind.to_owned(),
             _ => cell(object.get(column)),
         })
+        .chain(
+            OUTCOME_COLUMNS
+                .iter()
+                .map(|(_, field)| cell(object.get("outcome").and_then(|o| o.get(field)))),
+        )
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -83,7 +98,12 @@ fn row(kind: &str, object: &Value) -> String {
 /// The export as CSV, lines ended by CRLF (RFC 4180).
 #[must_use]
 pub fn to_csv(export: &AccountExport) -> String {
-    let mut lines = vec![COLUMNS.join(",")];
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .chain(OUTCOME_COLUMNS.iter().map(|(column, _)| *column))
+        .collect();
+    let mut lines = vec![header.join(",")];
     lines.push(row(
         "account",
         &export.account.to_json().unwrap_or_default(),

@@ -63,6 +63,15 @@ fields! {
     area: Option<Text> = "a string or null",
     market: Option<Text> = "a string or null",
     disabled: bool = "true or false",
+    salary_from: Option<f64> = "a number or null",
+    salary_to: Option<f64> = "a number or null",
+    currency: Option<Text> = "a string or null",
+}
+
+/// Parses the request field `kind` of an outcome (a string or null); named apart from the
+/// others because `kind` names the JSON-type helper above.
+pub(crate) fn outcome_kind(value: Option<Value>) -> ParseResult<Option<Text>> {
+    parse("kind", "a string or null", value)
 }
 
 #[cfg(test)]

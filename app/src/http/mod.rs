@@ -13,6 +13,7 @@ mod export_csv;
 mod fields;
 pub mod links;
 pub mod markets;
+pub mod outcomes;
 pub mod predictions;
 pub mod result_dto;
 pub mod routes_table;
@@ -61,6 +62,7 @@ pub struct RequestId(pub String);
 type Apis = (
     accounts::AccountsApi,
     predictions::PredictionsApi,
+    outcomes::OutcomesApi,
     system::SystemApi,
     admin::AdminApi,
     uploads::BatchesApi,
@@ -73,6 +75,7 @@ fn service() -> OpenApiService<Apis, ()> {
         (
             accounts::AccountsApi,
             predictions::PredictionsApi,
+            outcomes::OutcomesApi,
             system::SystemApi,
             admin::AdminApi,
             uploads::BatchesApi,

@@ -130,7 +130,9 @@ impl PredictionsApi {
         Ok(One::Ok(Json(PredictionDto::from(&p))))
     }
 
-    /// The caller's predictions, newest first, by keyset pagination.
+    /// The caller's predictions, newest first, by keyset pagination; with `model_version`,
+    /// only those that model version estimated. 422 `validation_failed` naming `limit`,
+    /// `cursor` or `model_version`.
     #[oai(
         path = "/predictions",
         method = "get",
@@ -147,10 +149,17 @@ impl PredictionsApi {
         /// `next_cursor` of the previous page (32 lower-case hex digits).
         #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
+        /// Only predictions whose result this model version gave (its `model_version`, 1 to
+        /// 100 characters).
+        #[oai(validator(min_length = 1, max_length = 100))]
+        model_version: Query<Option<String>>,
     ) -> Result<History, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
         let page = page_request(limit.0, cursor.0.as_deref())?;
-        let page = app.predictions.history(me.user.id, page).await?;
+        let page = app
+            .predictions
+            .history_of_version(me.user.id, model_version.0, page)
+            .await?;
         Ok(History::Ok(Json(PredictionPage {
             items: page.items.iter().map(PredictionDto::from).collect(),
             next_cursor: page.next.map(|c| c.encode()),
