@@ -7,9 +7,8 @@ use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
 use payrange_app::Settings;
+use payrange_tests::client::PASSWORD;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "correct horse battery staple";
 
 /// Runs `payrange admin create-user` on the SQLite file in `dir` with `stdin` as input.
 fn create_user(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {

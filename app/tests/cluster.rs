@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
 
-mod support;
+use payrange_tests as support;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -19,6 +19,9 @@ use std::time::Duration;
 use support::client::User;
 use support::processes::outcomes;
 use support::{Fixture, eventually, inspect};
+
+/// The `payrange` binary cargo built for this package's tests, which the harness starts.
+const PAYRANGE: &str = env!("CARGO_BIN_EXE_payrange");
 
 const USERS: usize = 20;
 const PER_USER: usize = 100;
@@ -31,7 +34,7 @@ const IN_HAND: usize = 2 * 16;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_serves_and_three_workers_complete_2000_concurrent_predictions_once_despite_a_killed_worker()
  {
-    let Some(mut f) = Fixture::on_shared_services().await else {
+    let Some(mut f) = Fixture::on_shared_services(PAYRANGE).await else {
         return;
     };
     // The deployment's default pool size, as local-cluster.sh runs it.

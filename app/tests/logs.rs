@@ -13,11 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn a_full_session_at_trace_level_logs_no_password_and_no_token() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = payrange_tests::free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_payrange"))
         .arg("serve")
         .current_dir(dir.path())

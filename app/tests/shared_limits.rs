@@ -8,19 +8,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
 
-mod support;
+use payrange_tests as support;
 
 use reqwest::StatusCode;
 use serde_json::json;
 use support::Fixture;
 use support::client::http;
 
+/// The `payrange` binary cargo built for this package's tests, which the harness starts.
+const PAYRANGE: &str = env!("CARGO_BIN_EXE_payrange");
+
 /// The default `PAYRANGE_SIGNIN_MAX_FAILURES_PER_ACCOUNT`.
 const PER_ACCOUNT: usize = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_alternating_between_two_serves_reach_429_at_the_one_process_count() {
-    let Some(f) = Fixture::on_shared_services().await else {
+    let Some(f) = Fixture::on_shared_services(PAYRANGE).await else {
         return;
     };
     let serves = [
@@ -69,7 +72,7 @@ const TRIES_PER_ADDRESS: usize = 5;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tries_without_an_account_alternating_between_two_serves_reach_429_at_the_one_process_count()
  {
-    let Some(f) = Fixture::on_shared_services().await else {
+    let Some(f) = Fixture::on_shared_services(PAYRANGE).await else {
         return;
     };
     let serves = [

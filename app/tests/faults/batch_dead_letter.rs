@@ -12,7 +12,7 @@ use crate::support::{Fixture, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_batches_a_job_failing_on_every_delivery_is_dead_lettered_alone() {
-    let Some(mut f) = Fixture::on_shared_services().await else {
+    let Some(mut f) = Fixture::on_shared_services(crate::PAYRANGE).await else {
         return;
     };
     let max_attempts: usize = 2;

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use crate::support::client::{User, status_of};
 use crate::support::processes::{Proc, outcomes};
 use crate::support::servers::PrivateRabbit;
-use crate::support::{Fixture, eventually, inspect, private_servers_available, shared_services};
+use crate::support::{Fixture, eventually, private_servers_available, scratch, shared_services};
 
 async fn ready_is(proc: &Proc, status: StatusCode) {
     let url = format!("{}{}/ready", proc.base(), proc.health_prefix());
@@ -31,8 +31,8 @@ async fn after_a_rabbitmq_restart_confirmed_jobs_complete_and_everyone_reconnect
     }
     let rabbit = PrivateRabbit::start();
     let name = crate::support::unique("payrange_faults");
-    let db_url = inspect::create_database(&admin, &name).await;
-    let f = Fixture::new(admin, name, db_url, rabbit.url());
+    let db_url = scratch::create_database(&admin, &name).await;
+    let f = Fixture::new(crate::PAYRANGE, admin, name, db_url, rabbit.url());
     let mut serve = f.deployment.serve("serve").await;
     let mut worker = f.deployment.worker("worker").await;
     let user = User::register(&serve.base()).await;

@@ -9,7 +9,7 @@ use payrange_queue_amqp::{AmqpJobQueue, AmqpSettings};
 
 use crate::support::client::User;
 use crate::support::servers::PrivateRabbit;
-use crate::support::{Fixture, inspect, private_servers_available, shared_services};
+use crate::support::{Fixture, private_servers_available, scratch, shared_services};
 
 fn amqps_url(rabbit: &PrivateRabbit, ca: &std::path::Path) -> String {
     format!(
@@ -42,8 +42,8 @@ async fn serve_and_worker_reach_a_tls_broker_and_refuse_one_they_cannot_verify()
     );
 
     let name = crate::support::unique("payrange_faults");
-    let db_url = inspect::create_database(&admin, &name).await;
-    let f = Fixture::new(admin, name, db_url, url);
+    let db_url = scratch::create_database(&admin, &name).await;
+    let f = Fixture::new(crate::PAYRANGE, admin, name, db_url, url);
     let serve = f.deployment.serve("serve").await;
     let _worker = f.deployment.worker("worker").await;
     let user = User::register(&serve.base()).await;

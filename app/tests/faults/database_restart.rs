@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::support::client::{User, status_of};
 use crate::support::processes::Proc;
 use crate::support::servers::PrivatePostgres;
-use crate::support::{Fixture, eventually, inspect, private_servers_available, shared_services};
+use crate::support::{Fixture, eventually, private_servers_available, scratch, shared_services};
 
 /// Waits until `/health/ready` of `proc` answers `status`, and checks `/health/live` is 200.
 async fn health(proc: &Proc, ready: StatusCode) {
@@ -35,8 +35,8 @@ async fn while_postgresql_restarts_requests_get_a_quick_503_and_then_work_again(
     let pg = PrivatePostgres::start();
     let admin = pg.url("postgres");
     let name = crate::support::unique("payrange_faults");
-    let db_url = inspect::create_database(&admin, &name).await;
-    let f = Fixture::new(admin, name, db_url, amqp_url);
+    let db_url = scratch::create_database(&admin, &name).await;
+    let f = Fixture::new(crate::PAYRANGE, admin, name, db_url, amqp_url);
     let mut serve = f.deployment.serve("serve").await;
     let mut worker = f.deployment.worker("worker").await;
     let user = User::register(&serve.base()).await;

@@ -11,7 +11,7 @@ use crate::support::{Fixture, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_failing_on_every_delivery_is_dead_lettered_and_its_owner_sees_it_failed() {
-    let Some(mut f) = Fixture::on_shared_services().await else {
+    let Some(mut f) = Fixture::on_shared_services(crate::PAYRANGE).await else {
         return;
     };
     let max_attempts: usize = 2;

@@ -9,7 +9,7 @@ use crate::support::{Fixture, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_makes_a_worker_finish_its_jobs_in_hand_and_return_the_prefetched_ones() {
-    let Some(f) = Fixture::on_shared_services().await else {
+    let Some(f) = Fixture::on_shared_services(crate::PAYRANGE).await else {
         return;
     };
     let serve = f.deployment.serve("serve").await;

@@ -12,7 +12,7 @@ use crate::support::{Fixture, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_id_of_a_submission_reaches_the_workers_log_line_for_its_job() {
-    let Some(f) = Fixture::on_shared_services().await else {
+    let Some(f) = Fixture::on_shared_services(crate::PAYRANGE).await else {
         return;
     };
     let serve = f.deployment.serve("serve").await;

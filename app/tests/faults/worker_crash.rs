@@ -11,7 +11,7 @@ use crate::support::{Fixture, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_job_has_its_jobs_redelivered_and_each_completed_exactly_once() {
-    let Some(f) = Fixture::on_shared_services().await else {
+    let Some(f) = Fixture::on_shared_services(crate::PAYRANGE).await else {
         return;
     };
     // PostgreSQL checks every 100 ms whether the client of a running statement is still
