@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use payrange_tests::client::{PASSWORD, fresh_email, sign_up};
 use serde_json::json;
 
 struct Args {
@@ -92,27 +93,6 @@ fn bodies(path: &str) -> Vec<Vec<u8>> {
     bodies
 }
 
-async fn sign_up(client: &reqwest::Client, base: &str, i: usize) -> String {
-    let email = format!("load-{}-{i}@example.com", uuid::Uuid::new_v4().simple());
-    let creds = json!({"email": email, "password": "load test password 1"});
-    client
-        .post(format!("{base}/api/v1/users"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let r: serde_json::Value = client
-        .post(format!("{base}/api/v1/sessions"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"].as_str().expect("sign-in worked").to_owned()
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -131,7 +111,8 @@ async fn main() {
         .unwrap();
     let mut tokens = Vec::new();
     for i in 0..a.users {
-        tokens.push(sign_up(&client, &a.bases[0], i).await);
+        let email = fresh_email(&format!("load-{i}"));
+        tokens.push(sign_up(&client, &a.bases[0], &email, PASSWORD).await);
     }
     let tokens = Arc::new(tokens);
     let bodies = Arc::new(bodies(&a.vacancies));
