@@ -1,6 +1,7 @@
 // The admin console (#/admin): users with search, paging and disable / enable; the request
-// log filtered by user, status and date; the model in brief. Only administrators see it in
-// the nav; anyone else who opens #/admin is told plainly that it is not for them.
+// log filtered by user, status and date; the model in brief; its accuracy on real salaries
+// (accuracy.js). Only administrators see it in the nav; anyone else who opens #/admin is told
+// plainly that it is not for them.
 //
 // The view is built once per visit and its cards redraw themselves in place (a search, a
 // page turn or a change of a user does not re-render the page, so the focus stays where the
@@ -8,6 +9,7 @@
 import { api, request, ApiError } from './api.js';
 import { t, locale } from './i18n.js';
 import { h, state, errorText, fmtDate, fmtMoney, fmtMoneyRange, handleAuthLoss, flash, statusBadge, modelName } from './app.js';
+import { accuracyCard } from './accuracy.js';
 
 const USERS_PAGE = 10;
 const LOG_PAGE = 10;
@@ -22,10 +24,11 @@ const adminApi = {
     return (await request('GET', `/admin/users?${q}`)).data;
   },
   setDisabled: async (id, disabled) => (await request('PATCH', `/admin/users/${encodeURIComponent(id)}`, { disabled })).data,
-  predictions: async ({ userId, status, from, before, cursor }) => {
+  predictions: async ({ userId, status, version, from, before, cursor }) => {
     const q = new URLSearchParams({ limit: String(LOG_PAGE) });
     if (userId) q.set('user_id', userId);
     if (status) q.set('status', status);
+    if (version) q.set('model_version', version);
     if (from) q.set('created_from', from);
     if (before) q.set('created_before', before);
     if (cursor) q.set('cursor', cursor);
@@ -68,7 +71,7 @@ export function adminView() {
   if (!admin.log.loaded) loadLog();
   return h('section', { class: 'wide admin' },
     h('h1', {}, t('admin.title')), h('p', { class: 'lead' }, t('admin.lead')),
-    usersCard, logCard, modelCard);
+    usersCard, logCard, modelCard, accuracyCard());
 }
 
 const card = (id) => document.getElementById(id);
@@ -230,7 +233,7 @@ async function loadLog() {
   const l = admin.log;
   try {
     const page = await adminApi.predictions({
-      userId: l.userId, status: l.status,
+      userId: l.userId, status: l.status, version: l.version,
       from: l.from ? dayStart(l.from) : null,
       before: l.to ? dayStart(l.to, 1) : null,
       cursor: l.cursors[l.page],
@@ -256,6 +259,8 @@ function drawLog(c) {
   from.value = l.from;
   const to = h('input', { type: 'date', id: 'log-to', name: 'to' });
   to.value = l.to;
+  const version = h('input', { type: 'text', id: 'log-version', name: 'version', autocomplete: 'off', maxlength: 100 });
+  version.value = l.version || '';
   const userErr = h('p', { class: 'field-err', id: 'log-user-err' });
   const apply = async (e) => {
     e.preventDefault();
@@ -270,12 +275,12 @@ function drawLog(c) {
       user.focus();
       return;
     }
-    Object.assign(l, { user: user.value.trim(), userId: id, status: status.value, from: from.value, to: to.value, page: 0, cursors: [null] });
+    Object.assign(l, { user: user.value.trim(), userId: id, status: status.value, version: version.value.trim(), from: from.value, to: to.value, page: 0, cursors: [null] });
     await loadLog();
     document.getElementById('log-apply')?.focus();
   };
   const clear = () => {
-    Object.assign(l, { user: '', userId: null, status: '', from: '', to: '', page: 0, cursors: [null] });
+    Object.assign(l, { user: '', userId: null, status: '', version: '', from: '', to: '', page: 0, cursors: [null] });
     drawLog(c);
     loadLog();
   };
@@ -284,6 +289,7 @@ function drawLog(c) {
     h('div', { class: 'field admin-user-field' }, h('label', { for: 'log-user' }, t('admin.log.user')), user,
       h('p', { class: 'hint', id: 'log-user-hint' }, t('admin.log.user.hint')), userErr),
     fld('log-status', t('admin.log.status'), status),
+    fld('log-version', t('admin.log.version'), version),
     fld('log-from', t('admin.log.from'), from),
     fld('log-to', t('admin.log.to'), to),
     h('div', { class: 'actions admin-filter-actions' },

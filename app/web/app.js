@@ -6,6 +6,7 @@ import { accountView } from './account.js';
 import { landingView, takeKeptVacancy } from './landing.js';
 import { batchView, resetBatches } from './batch.js';
 import { adminView, resetAdmin, isAdmin } from './admin.js';
+import { outcomeCard } from './outcome.js';
 
 const PAGE_SIZE = 10;
 const POLL_MS = 1000;
@@ -679,8 +680,12 @@ function viewedView(_name, id) {
     return wrap;
   }
   wrap.append(h('h1', { class: 'visually-hidden' }, p.name));
-  if (p.status === 'done') wrap.append(resultCard(p));
-  else {
+  if (p.status === 'done') {
+    wrap.append(resultCard(p));
+    // A recorded outcome changes only its own card: the page is not redrawn.
+    const changed = (np) => { state.viewed = np; state.history.loaded = false; wrap.querySelector('[data-testid="outcome"]').replaceWith(outcomeCard(np, changed)); };
+    wrap.append(outcomeCard(p, changed));
+  } else {
     wrap.append(h('div', { class: 'card' }, h('h2', {}, p.name), statusBadge(p.status),
       p.error ? h('p', { role: 'alert' }, t('predict.failed', { error: failureText(p.error) })) : null));
     if (p.status === 'queued' || p.status === 'running') setTimeout(() => { if (parseRoute().arg === id) { state.viewed = null; rerenderIf('p'); } }, 1500);
