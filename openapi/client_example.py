@@ -16,10 +16,12 @@ import uuid
 from payrange_client import AuthenticatedClient, Client
 from payrange_client.api.accounts import me, register, sign_in, sign_out
 from payrange_client.api.predictions import (
+    clear_outcome,
     get_batch,
     get_batch_results,
     get_prediction,
     list_predictions,
+    record_outcome,
     submit_batch,
     submit_batch_csv,
     submit_prediction,
@@ -35,6 +37,8 @@ from payrange_client.models import (
     ErrorBody,
     MarketDto,
     ModelDto,
+    OutcomeDto,
+    OutcomeRequest,
     PayBasisDto,
     PredictionDto,
     PredictionPage,
@@ -143,6 +147,21 @@ def main(base_url: str) -> None:
     r = get_prediction.sync_detailed(uuid.uuid4(), client=client)
     check(r.status_code == 404 and r.parsed.code == "not_found", "an unknown id answers 404 `not_found`")
 
+    # The real salary, recorded, read back, refused when wrong, and cleared.
+    real = OutcomeRequest(salary_from=round(done.salary_from) + 10000, salary_to=round(done.salary_to), kind="offered")
+    r = record_outcome.sync_detailed(done.id, client=client, body=real)
+    check(r.status_code == 200 and isinstance(r.parsed, OutcomeDto), "recording the real salary answers 200", r)
+    check(r.parsed.salary_from == real.salary_from and r.parsed.currency == done.currency, "with the outcome as stored")
+    got = get_prediction.sync_detailed(done.id, client=client).parsed
+    check(got.outcome.salary_to == real.salary_to and got.outcome.kind == "offered", "the prediction carries it")
+    r = record_outcome.sync_detailed(done.id, client=client, body=OutcomeRequest(salary_from=5, salary_to=1))
+    check(r.status_code == 422 and r.parsed.details[0].field == "salary_from", "an inverted range answers 422", r)
+    r = clear_outcome.sync_detailed(done.id, client=client)
+    check(r.status_code == 204, "clearing it answers 204", r)
+    got = get_prediction.sync_detailed(done.id, client=client).parsed
+    check(got.outcome in (UNSET, None), "and it is gone")
+    print("real salary: recorded, read back, refused when inverted, cleared")
+
     # History.
     r = list_predictions.sync_detailed(client=client, limit=10)
     check(r.status_code == 200 and isinstance(r.parsed, PredictionPage), "history answers 200 with a page")
@@ -171,7 +190,6 @@ def main(base_url: str) -> None:
     check(set(served) == {MarketDto.RU, MarketDto.UK}, "it lists the `ru` and `uk` models")
     check(uk.model_version == served[MarketDto.UK].version, "the UK prediction came from the `uk` model")
     print(f"UK estimate: {uk.salary_from:,.0f} - {uk.salary_to:,.0f} {uk.currency} a year")
-
 
     # A batch as JSON: a bad row is refused with its line, the others go ahead.
     items = BatchItemsDto(
