@@ -817,9 +817,16 @@ function csvCell(v) {
 
 export function toCsv(items) {
   const cols = ['id', 'created_at', 'status', 'name', 'area', 'salary_from', 'salary_to', 'currency', 'likely_from', 'likely_to', 'level', 'confidence', 'model_version', 'finished_at', 'error', 'market', 'description'];
+  // The real salary the user recorded (empty without one), before the long description.
+  const outcome = ['salary_from', 'salary_to', 'kind', 'recorded_at'].map((c) => `outcome_${c}`);
+  cols.splice(cols.indexOf('description'), 0, ...outcome);
   const lines = [cols.join(',')];
   // The ISO code (RUB), not the model's legacy RUR.
-  const cell = (p, c) => (c === 'currency' && p.currency ? currencyCode(p.currency) : p[c]);
+  const cell = (p, c) => {
+    if (c === 'currency' && p.currency) return currencyCode(p.currency);
+    if (c.startsWith('outcome_')) return p.outcome ? p.outcome[c.slice('outcome_'.length)] : null;
+    return p[c];
+  };
   for (const p of items) lines.push(cols.map((c) => csvCell(cell(p, c))).join(','));
   return lines.join('\r\n') + '\r\n';
 }

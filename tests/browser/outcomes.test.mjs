@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { startServer, launchBrowser, shot, newContext, assertAccessible, HERE, DESKTOP, PHONE } from './harness.mjs';
 
 const STAMP = Date.now();
@@ -160,6 +161,25 @@ describe('real outcomes (issue #22)', { timeout: 900000 }, () => {
       await page.getByTestId('outcome-value').waitFor();
       await ctx.close();
     });
+  });
+
+  it('exports the real salary with the history as CSV (desktop, en)', async () => {
+    const { ctx, page } = await open({ viewport: DESKTOP, lang: 'en' }, ANN, 'history');
+    await page.locator('table.history tbody tr').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '').trim().split(/\r?\n/);
+    const header = lines[0].split(',');
+    assert.deepEqual(header.slice(-5), ['outcome_salary_from', 'outcome_salary_to', 'outcome_kind', 'outcome_recorded_at', 'description']);
+    // Each estimate got 250000 as its last recorded lower bound; the outcome cells come just
+    // before the (quoted, comma-holding) description, so they are read from the end.
+    for (const line of lines.slice(1)) {
+      assert.match(line, /,"[^"]*"$/, 'the description is quoted for its commas');
+      const [from, to, kind, at] = line.replace(/,"[^"]*"$/, '').split(',').slice(-4);
+      assert.deepEqual([from, to, kind], ['250000', '', ''], line);
+      assert.match(at, /^\d{4}-\d{2}-\d{2}T/);
+    }
+    assert.equal(lines.length, 1 + ids.length);
+    await ctx.close();
   });
 
   it('filters the request log by model version (desktop, en)', async () => {

@@ -256,7 +256,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.match(download.suggestedFilename(), /^payrange-history-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '');
     const lines = csv.trim().split(/\r?\n/);
-    assert.equal(lines[0], 'id,created_at,status,name,area,salary_from,salary_to,currency,likely_from,likely_to,level,confidence,model_version,finished_at,error,market,description');
+    assert.equal(lines[0], 'id,created_at,status,name,area,salary_from,salary_to,currency,likely_from,likely_to,level,confidence,model_version,finished_at,error,market,outcome_salary_from,outcome_salary_to,outcome_kind,outcome_recorded_at,description');
     assert.equal(lines.length, 1 + 12, 'header + 12 predictions');
     assert.match(lines[1], /Data analyst 11/);
     const mine = lines.find((l) => l.includes(JOB.name));
