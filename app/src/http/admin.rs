@@ -152,8 +152,9 @@ impl AdminApi {
         /// `next_cursor` of the previous page (32 lower-case hex digits).
         #[oai(validator(pattern = "^[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
-        /// Only predictions whose result this model version gave (1 to 100 characters).
-        #[oai(validator(min_length = 1, max_length = 100))]
+        /// Only predictions whose result this model version gave (1 to 100 letters, digits
+        /// and `._:+-`).
+        #[oai(validator(min_length = 1, max_length = 100, pattern = "^[0-9A-Za-z._:+-]+$"))]
         model_version: Query<Option<String>>,
     ) -> Result<Logs, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
