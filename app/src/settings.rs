@@ -23,6 +23,11 @@ pub struct Settings {
     pub database_url: SecretString,
     /// Database pool size.
     pub database_max_connections: u32,
+    /// PostgreSQL only: a direct connection for the listener that hears finished predictions,
+    /// when `database_url` goes through a pooler in transaction mode (PgBouncer), which loses
+    /// `LISTEN` notifications. Unset: `database_url`. A secret like `database_url`.
+    #[serde(skip_serializing)]
+    pub database_listen_url: Option<SecretString>,
     /// Model file written by `payrange train`; the bundled model when unset.
     pub model: Option<PathBuf>,
     /// Token key: 64 hex digits (32 bytes). Unset in embedded mode: a key is created beside the
@@ -135,6 +140,7 @@ impl Default for Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://payrange.db?mode=rwc".into(),
             database_max_connections: 8,
+            database_listen_url: None,
             model: None,
             token_key: None,
             token_previous_keys: None,

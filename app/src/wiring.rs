@@ -140,6 +140,10 @@ impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let mut store_settings = StoreSettings::new(settings.database_url.expose_secret());
         store_settings.max_connections = settings.database_max_connections;
+        store_settings.listen_url = settings
+            .database_listen_url
+            .as_ref()
+            .map(|u| u.expose_secret().to_owned());
         let store = Arc::new(
             SeaOrmStore::connect(&store_settings)
                 .await

@@ -15,6 +15,12 @@ pub struct StoreSettings {
     /// handshake) before failing with `StoreError::Unavailable`. Short, so that requests fail
     /// fast while the database is down.
     pub acquire_timeout: Duration,
+    /// PostgreSQL only: where the finish listener connects (`LISTEN`), when that must differ
+    /// from `url`. A pooler in transaction mode (PgBouncer) hands a session's server
+    /// connection to other clients after each transaction, so notifications sent to a
+    /// `LISTEN` made through it are lost; point this at PostgreSQL itself (or a session-mode
+    /// pool) and `url` at the pooler. `None`: `url`.
+    pub listen_url: Option<String>,
 }
 
 impl std::fmt::Debug for StoreSettings {
@@ -23,6 +29,7 @@ impl std::fmt::Debug for StoreSettings {
             .field("url", &redacted(&self.url))
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("listen_url", &self.listen_url.as_deref().map(redacted))
             .finish()
     }
 }
@@ -59,6 +66,7 @@ impl StoreSettings {
             url: url.into(),
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
+            listen_url: None,
         }
     }
 

@@ -131,7 +131,7 @@ impl SeaOrmStore {
         };
         tracing::debug!(backend = ?db.get_database_backend(), "store connected");
         let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres)
-            .then(|| settings.url.clone());
+            .then(|| settings.listen_url.clone().unwrap_or_else(|| settings.url.clone()));
         let db = Pool::new(db, suspicion.clone());
         let writer = Pool::new(writer, suspicion);
         let reads = db.clone();

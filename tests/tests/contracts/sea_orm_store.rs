@@ -329,6 +329,71 @@ async fn a_postgres_store_announces_each_committed_finish_once() {
     }
 }
 
+#[tokio::test]
+async fn the_finish_listener_connects_where_listen_url_says() {
+    // Behind PgBouncer in transaction mode `LISTEN` must bypass the pooler: the listener, and
+    // only the listener, uses `listen_url`.
+    let Some((store, cleanup)) = postgres_database().await else {
+        return;
+    };
+    let Cleanup::Postgres { admin_url, name } = &cleanup else {
+        unreachable!("a PostgreSQL database")
+    };
+    let url = with_database(admin_url, name);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let direct = StoreSettings {
+        listen_url: Some(format!("{url}{sep}application_name=payrange-listener")),
+        ..StoreSettings::new(url.clone())
+    };
+    let listening = SeaOrmStore::connect(&direct).await.unwrap();
+    let mut listener = listening.finished().await.unwrap();
+    let owner = store
+        .create_user(new_user("ann@example.com"))
+        .await
+        .unwrap();
+    let id = PredictionId::generate();
+    store
+        .insert_prediction(&queued(id, owner.id, at(0)))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .finish_prediction(id, Ok(&estimate()), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(next_finish(&mut listener, id).await.is_some());
+    let db = Database::connect(url.as_str()).await.unwrap();
+    let listeners = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND application_name = 'payrange-listener'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(listeners, 1, "one connection, the listener's, through listen_url");
+    db.close().await.unwrap();
+
+    // A listen_url that leads nowhere fails the listener alone; the store works.
+    let nowhere = StoreSettings {
+        listen_url: Some("postgres://postgres@127.0.0.1:1/postgres".into()),
+        ..StoreSettings::new(url)
+    };
+    let store = SeaOrmStore::connect(&nowhere).await.unwrap();
+    assert!(store.user_by_id(owner.id).await.unwrap().is_some());
+    match store.finished().await {
+        Err(StoreError::Unavailable(_)) => {}
+        Err(other) => panic!("expected Unavailable, got {other:?}"),
+        Ok(_) => panic!("the listener connected although listen_url leads nowhere"),
+    }
+}
+
 /// Hears the next finish, which must be of `id`, and returns what it carried.
 async fn next_finish(
     listener: &mut payrange_store_sea_orm::FinishedListener,
