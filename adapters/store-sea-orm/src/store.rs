@@ -130,8 +130,12 @@ impl SeaOrmStore {
             db.clone()
         };
         tracing::debug!(backend = ?db.get_database_backend(), "store connected");
-        let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres)
-            .then(|| settings.listen_url.clone().unwrap_or_else(|| settings.url.clone()));
+        let listen_url = (db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
+            settings
+                .listen_url
+                .clone()
+                .unwrap_or_else(|| settings.url.clone())
+        });
         let db = Pool::new(db, suspicion.clone());
         let writer = Pool::new(writer, suspicion);
         let reads = db.clone();

@@ -377,7 +377,10 @@ async fn the_finish_listener_connects_where_listen_url_says() {
         .unwrap()
         .try_get::<i64>("", "n")
         .unwrap();
-    assert_eq!(listeners, 1, "one connection, the listener's, through listen_url");
+    assert_eq!(
+        listeners, 1,
+        "one connection, the listener's, through listen_url"
+    );
     db.close().await.unwrap();
 
     // A listen_url that leads nowhere fails the listener alone; the store works.
