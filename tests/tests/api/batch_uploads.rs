@@ -110,7 +110,10 @@ pub(super) async fn check_csv_batch(app: &TestApp, user: &User) -> String {
         "formula neutralised"
     );
     assert_eq!(rows[3][col("line")], "6");
-    let markets: Vec<&str> = rows[1..].iter().map(|r| r[col("market")].as_str()).collect();
+    let markets: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r[col("market")].as_str())
+        .collect();
     assert_eq!(markets, ["ru", "uk", "ru"]);
     for row in &rows[1..] {
         assert_eq!(row[col("status")], "done");
@@ -119,7 +122,11 @@ pub(super) async fn check_csv_batch(app: &TestApp, user: &User) -> String {
         assert!(from > 0.0 && from <= to, "{row:?}");
         assert_eq!(from.fract(), 0.0, "whole currency units: {row:?}");
         // The market comes from each row's text: the formula-shaped English title is `uk`.
-        let currency = if row[col("market")] == "uk" { "GBP" } else { "RUB" };
+        let currency = if row[col("market")] == "uk" {
+            "GBP"
+        } else {
+            "RUB"
+        };
         assert_eq!(row[col("currency")], currency, "{row:?}");
         assert!(!row[col("prediction_id")].is_empty());
     }
