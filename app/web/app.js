@@ -530,7 +530,10 @@ function showFinished(p) {
 function reveal(card) {
   if (!card) return;
   const top = card.getBoundingClientRect().top;
-  if (top < 0 || top > window.innerHeight * 0.5) card.scrollIntoView({ block: 'start' });
+  // To the whole pixel at or just above the card's top: scrollIntoView lands on the card's
+  // fractional position rounded, which can leave its top edge a fraction of a pixel out of
+  // view.
+  if (top < 0 || top > window.innerHeight * 0.5) window.scrollTo({ top: Math.max(0, Math.floor(window.scrollY + top)), behavior: 'instant' });
 }
 
 /**

@@ -27,6 +27,7 @@ const T = {
     submit: 'Estimate for free',
     required: /fill in/i,
     limit: 'You have used the free estimates for now; more in 40 minutes. Create an account to keep estimating.',
+    marketRu: 'Russia (hh.ru, ₽)',
   },
   ru: {
     title: 'Сколько платят на этой работе?',
@@ -37,6 +38,7 @@ const T = {
     submit: 'Оценить бесплатно',
     required: /Заполните/,
     limit: 'Бесплатные оценки пока закончились; новые будут через 40 минут. Зарегистрируйтесь, чтобы продолжить.',
+    marketRu: 'Россия (hh.ru, ₽)',
   },
 };
 
@@ -91,7 +93,8 @@ describe('the landing page for signed-out visitors (issue #20)', { timeout: 6000
       // The example: the model's estimate, drawn by the signed-in result card.
       const ex = page.getByTestId('example');
       await ex.getByTestId('range').waitFor();
-      assert.equal(await ex.locator('.result .job').textContent(), `${want.name} · ${want.area}`);
+      // The example is an hh.ru vacancy: priced by the Russian market's model, which it says.
+      assert.equal(await ex.locator('.result .job').textContent(), `${want.name} · ${want.area} · ${T[m.lang].marketRu}`);
       const range = await ex.getByTestId('range').textContent();
       const digits = (v) => String(Math.round(v / 1000)); // the card rounds to thousands
       assert.ok(range.replace(/\s/g, '').includes(digits(want.salary_from)), `${range} shows ${want.salary_from}`);
@@ -120,7 +123,8 @@ describe('the landing page for signed-out visitors (issue #20)', { timeout: 6000
       const tried = await res.json();
       const out = page.locator('#try-result');
       await out.getByTestId('range').waitFor();
-      assert.equal(await out.locator('.result .job').textContent(), `${JOB.name} · ${JOB.area}`);
+      // English title, Russian city: the share of Cyrillic letters picks the Russian market.
+      assert.equal(await out.locator('.result .job').textContent(), `${JOB.name} · ${JOB.area} · ${T[m.lang].marketRu}`);
       assert.ok((await out.getByTestId('range').textContent()).replace(/\s/g, '').includes(digits(tried.salary_from)));
       await out.getByTestId('likely').waitFor();
       assert.ok(await out.getByTestId('why-to').locator('li').count() > 0);
