@@ -101,9 +101,13 @@ pub(crate) fn prediction_from_row(row: prediction::Model) -> Result<Prediction, 
     let id = row.id;
     let bad = |what: String| corrupt(format!("prediction {id}: {what}"));
     let market = Market::parse(&row.market).map_err(|e| bad(format!("bad market: {e}")))?;
-    let vacancy = Vacancy::new(&row.name, &row.description, row.area.as_deref())
-        .map_err(|e| bad(format!("bad vacancy: {e}")))?
-        .with_market(Some(market));
+    let vacancy = Vacancy::in_market(
+        &row.name,
+        &row.description,
+        row.area.as_deref(),
+        Some(market),
+    )
+    .map_err(|e| bad(format!("bad vacancy: {e}")))?;
     let status = PredictionStatus::parse(&row.status)
         .ok_or_else(|| bad(format!("unknown status {:?}", row.status)))?;
     let attempts = u32::try_from(row.attempts).map_err(|_| bad("negative attempts".into()))?;

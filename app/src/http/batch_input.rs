@@ -85,11 +85,8 @@ impl Rows {
                 Err(e) => return self.rejected.push(refused("market", e.to_string())),
             },
         };
-        match Vacancy::new(name, description, area) {
-            Ok(vacancy) => self.valid.push(NewBatchRow {
-                line,
-                vacancy: vacancy.with_market(market),
-            }),
+        match Vacancy::in_market(name, description, area, market) {
+            Ok(vacancy) => self.valid.push(NewBatchRow { line, vacancy }),
             Err(e) => self
                 .rejected
                 .push(refused(e.field().as_str(), e.to_string())),

@@ -48,11 +48,8 @@ pub(super) fn named_market(field: &str, raw: Option<&str>) -> Result<Option<Mark
 /// 422 naming the field at fault.
 pub(super) fn vacancy_of(body: &VacancyDto) -> Result<Vacancy, ApiError> {
     let market = named_market("market", body.market.as_deref())?;
-    Ok(
-        Vacancy::new(&body.name, &body.description, body.area.as_deref())
-            .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))?
-            .with_market(market),
-    )
+    Vacancy::in_market(&body.name, &body.description, body.area.as_deref(), market)
+        .map_err(|e| ApiError::invalid(e.field().as_str(), e.to_string()))
 }
 
 #[cfg(test)]

@@ -126,6 +126,21 @@ impl Vacancy {
     /// # Errors
     /// [`VacancyError`] naming the first field that breaks a rule.
     pub fn new(name: &str, description: &str, area: Option<&str>) -> Result<Self, VacancyError> {
+        Self::in_market(name, description, area, None)
+    }
+
+    /// [`Vacancy::new`] in `market` when one is named (its text is then not scanned for its
+    /// language: stored vacancies are read on every request), else in the market its text
+    /// suggests ([`Market::detect`]).
+    ///
+    /// # Errors
+    /// [`VacancyError`] naming the first field that breaks a rule.
+    pub fn in_market(
+        name: &str,
+        description: &str,
+        area: Option<&str>,
+        market: Option<Market>,
+    ) -> Result<Self, VacancyError> {
         let name = check(name, VacancyField::Name, MAX_NAME_CHARS, false)?;
         let description = check(
             description,
@@ -145,7 +160,9 @@ impl Vacancy {
             }
             _ => None,
         };
-        let market = Market::detect(&[&name, &description, area.as_deref().unwrap_or("")]);
+        let market = market.unwrap_or_else(|| {
+            Market::detect(&[&name, &description, area.as_deref().unwrap_or("")])
+        });
         Ok(Self {
             name,
             description,
