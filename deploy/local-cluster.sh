@@ -16,7 +16,7 @@ QUEUE=${QUEUE:-payrange.cluster}
 WORKERS=${WORKERS:-3}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 # No TLS to a database on the same machine (sqlx would use it if the server offers it, at a
-# cost of a fifth of the throughput; BENCHMARKS.md): across machines use sslmode=verify-full.
+# cost of a fifth of the throughput; docs/benchmarks-history.md): across machines use sslmode=verify-full.
 export PAYRANGE_DATABASE_URL=${PAYRANGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=disable}
 export PAYRANGE_AMQP_URL=${PAYRANGE_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 export PAYRANGE_AMQP_QUEUE=$QUEUE

@@ -22,7 +22,7 @@ use crate::wire;
 
 /// Messages with room for more jobs that the outbox may have sent and not yet seen
 /// confirmed: one, so that the jobs accepted while it awaits its confirm all gather in the
-/// next (two in flight made smaller messages and ran 4-8 % slower, BENCHMARKS.md). A full
+/// next (two in flight made smaller messages and ran 4-8 % slower, docs/benchmarks-history.md). A full
 /// message does not count: with more jobs waiting than fit, nothing is gained by holding them
 /// back (and with `jobs_per_message` = 1 every publish goes out at once, as without sharing).
 const IN_FLIGHT: usize = 1;

@@ -42,7 +42,7 @@ pub struct SeaOrmStore {
 /// How many session lookups (and, separately, prediction inserts) run at once, each a batch.
 /// Fewer runners make larger batches under load (fewer statements) but queue more calls
 /// behind a slow one; with PostgreSQL each running batch holds one pooled connection. 2 beat
-/// 1 and 4 at concurrency 64 (BENCHMARKS.md).
+/// 1 and 4 at concurrency 64 (docs/benchmarks-history.md).
 const RUNNERS: usize = 2;
 
 /// Most calls joined into one statement (each batch size is a distinct prepared statement).
