@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, shot, newContext, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, shot, signedInPage, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
 
 const PASSWORD = 'Copper-meadow-lantern-58';
 const NEW_PASSWORD = 'Walnut-harbour-violet-73';
@@ -56,16 +56,8 @@ async function apiSignIn(email, password) {
 }
 
 /** A page in `lang` at `viewport`, signed in as `email`, at `#/<route>`. */
-async function open({ viewport, lang }, email, route = 'account') {
-  const ctx = await newContext(browser, viewport, lang === 'ru' ? 'ru-RU' : 'en-US', (v) => cspViolations.push(v));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e));
-  await page.goto(`${server.base}/#/signin`);
-  await page.locator('h1').waitFor();
-  const status = await page.evaluate(async ([e, p]) => (await fetch('/api/v1/sessions', {
-    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: e, password: p }),
-  })).status, [email, PASSWORD]);
-  assert.equal(status, 200, 'sign-in through the API');
+async function open(m, email, route = 'account') {
+  const { ctx, page } = await signedInPage(browser, m, `${server.base}/#/signin`, email, PASSWORD, (v) => cspViolations.push(v));
   // Another query string: a real navigation, so the app starts again, signed in.
   await page.goto(`${server.base}/?signed-in#/${route}`);
   await page.locator('h1').waitFor();

@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, startProduction, launchBrowser, shot, newContext, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, startProduction, launchBrowser, shot, signedInPage, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
 
 const EMAIL = `batch-${Date.now()}@example.com`;
 const PASSWORD = 'Copper-meadow-lantern-58';
@@ -37,16 +37,8 @@ const T = {
 let server, browser;
 const cspViolations = [];
 
-async function open({ viewport, lang }) {
-  const ctx = await newContext(browser, viewport, lang === 'ru' ? 'ru-RU' : 'en-US', (v) => cspViolations.push(v));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e));
-  await page.goto(`${server.base}/#/signin`);
-  await page.locator('h1').waitFor();
-  const status = await page.evaluate(async ([email, password]) => (await fetch('/api/v1/sessions', {
-    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
-  })).status, [EMAIL, PASSWORD]);
-  assert.equal(status, 200, 'sign-in through the API');
+async function open(m) {
+  const { ctx, page } = await signedInPage(browser, m, `${server.base}/#/signin`, EMAIL, PASSWORD, (v) => cspViolations.push(v));
   await page.goto(`${server.base}/#/predict`);
   await page.reload();
   await page.locator('h1').waitFor();

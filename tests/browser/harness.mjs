@@ -178,6 +178,26 @@ export async function newContext(browser, viewport, locale, onCsp) {
 }
 
 /**
+ * A page of a fresh context (viewport and language of `m`) on `url`, a page of the app, and
+ * then, unless `email` is null, signed in through the API as the sign-in form would: the
+ * browser keeps the session cookie. The caller goes on to where its test starts.
+ */
+export async function signedInPage(browser, { viewport, lang }, url, email, password, onCsp) {
+  const ctx = await newContext(browser, viewport, lang === 'ru' ? 'ru-RU' : 'en-US', onCsp);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e));
+  await page.goto(url);
+  await page.locator('h1').waitFor();
+  if (email !== null) {
+    const status = await page.evaluate(async ([e, p]) => (await fetch('/api/v1/sessions', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: e, password: p }),
+    })).status, [email, password]);
+    assert.equal(status, 200, 'sign-in through the API');
+  }
+  return { ctx, page };
+}
+
+/**
  * Runs axe-core (loaded by `newContext`) on the page; fails on any critical, serious or
  * moderate violation.
  */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, shot, newContext, assertAccessible, HERE, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, shot, signedInPage, assertAccessible, HERE, DESKTOP, PHONE } from './harness.mjs';
 
 const STAMP = Date.now();
 const PASSWORD = 'Copper-meadow-lantern-58';
@@ -60,16 +60,8 @@ function createAdmin(email) {
   });
 }
 
-async function open({ viewport, lang }, email, route) {
-  const ctx = await newContext(browser, viewport, lang === 'ru' ? 'ru-RU' : 'en-US', (v) => cspViolations.push(v));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e));
-  await page.goto(`${server.base}/#/signin`);
-  await page.locator('h1').waitFor();
-  const status = await page.evaluate(async ([e, password]) => (await fetch('/api/v1/sessions', {
-    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: e, password }),
-  })).status, [email, PASSWORD]);
-  assert.equal(status, 200, 'sign-in through the API');
+async function open(m, email, route) {
+  const { ctx, page } = await signedInPage(browser, m, `${server.base}/#/signin`, email, PASSWORD, (v) => cspViolations.push(v));
   await page.reload();
   await page.locator('#nav').waitFor();
   await page.evaluate((r) => { location.hash = `#/${r}`; }, route);

@@ -3,7 +3,7 @@
 // through the API; every case opens its own browser context.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, shot, newContext, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, shot, signedInPage, assertAccessible, DESKTOP, PHONE } from './harness.mjs';
 
 const EMAIL = `edges-${Date.now()}@example.com`;
 const PASSWORD = 'Copper-meadow-lantern-58';
@@ -17,18 +17,8 @@ let server, browser;
 const cspViolations = [];
 
 /** A page in `lang` at `viewport`, at `/<query>#/<route>`, signed in unless `signedOut`. */
-async function open({ viewport, lang }, { query = '', route = 'predict', signedOut = false } = {}) {
-  const ctx = await newContext(browser, viewport, lang === 'ru' ? 'ru-RU' : 'en-US', (v) => cspViolations.push(v));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e));
-  await page.goto(`${server.base}/${query}#/signin`);
-  await page.locator('h1').waitFor();
-  if (!signedOut) {
-    const status = await page.evaluate(async ([email, password]) => (await fetch('/api/v1/sessions', {
-      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
-    })).status, [EMAIL, PASSWORD]);
-    assert.equal(status, 200, 'sign-in through the API');
-  }
+async function open(m, { query = '', route = 'predict', signedOut = false } = {}) {
+  const { ctx, page } = await signedInPage(browser, m, `${server.base}/${query}#/signin`, signedOut ? null : EMAIL, PASSWORD, (v) => cspViolations.push(v));
   await page.goto(`${server.base}/${query}#/${route}`);
   await page.reload();
   await page.locator('h1').waitFor();
