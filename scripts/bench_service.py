@@ -10,9 +10,9 @@ including whatever else used the shared servers meanwhile) and each payrange pro
 RSS (VmHWM); in production also PostgreSQL's write-ahead log bytes and RabbitMQ messages
 published per answered request (the latter when the management plugin is enabled), and for
 serve-0 how busy each of its threads was (1.0 = one core), and the database's size on disk
-per stored prediction. The argon2 work of signing the
-load generator's users up and in is reported apart from the cost of a prediction. Prints one
-JSON line per run, then medians per variant, mode and concurrency.
+per stored prediction. The argon2 work of signing the load generator's users up and in is
+reported apart from the cost of a prediction. Prints one JSON line per run, then medians per
+variant, mode, concurrency and user count.
 
     scripts/bench_service.py --rounds 3 old=/tmp/old/payrange new=target/release/payrange \\
         'new-b1=target/release/payrange,PAYRANGE_WORKER_BATCH=1'
