@@ -69,6 +69,7 @@ export const api = {
     return { items: (data && data.items) || [], next_cursor: (data && data.next_cursor) || null };
   },
   model: async () => (await request('GET', '/model')).data,
+  models: async () => (await request('GET', '/models')).data || [],
   exampleEstimate: async () => (await request('GET', '/estimates/example')).data,
   tryEstimate: async (input) => (await request('POST', '/estimates', input)).data,
 };

@@ -30,6 +30,7 @@ const state = {
   viewed: null, // prediction opened from history
   history: { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null },
   model: null,
+  models: null, // every model serving now (GET /models), for naming a result's model
   modelError: null,
 };
 
@@ -227,6 +228,7 @@ function resetUserState() {
   state.predictError = null;
   state.history = { cursors: [null], page: 0, items: [], next: null, loaded: false, error: null };
   state.model = null;
+  state.models = null;
   modelAsked = false;
   resetAdmin();
   resetBatches();
@@ -572,22 +574,23 @@ let modelAsked = false;
 
 /**
  * A model version as people read it: "Model of 7 Dec 2026 (hh_vacancies, 83f94159)" when it
- * is the model being served (its date and data file come from GET /model, asked once), else
- * "Model 83f94159".
+ * is one of the models being served, of any market (their dates and data files come from
+ * GET /models, asked once), else "Model 83f94159".
  */
 function modelName(version) {
-  const m = state.model;
   const hash = String(version).slice(0, 8);
-  if (!m && !modelAsked) {
+  if (!state.models && !modelAsked) {
     modelAsked = true;
     // Names already shown are filled in where they are: a re-render would lose the focus.
-    api.model().then((x) => {
-      state.model = x;
+    api.models().then((x) => {
+      state.models = x;
       for (const e of document.querySelectorAll('.model-name[data-version]')) e.textContent = modelName(e.dataset.version);
     })
       .catch(() => { /* the hash alone then */ });
   }
-  if (!m || m.version !== version || !m.trained_at) return t('result.model.hash', { hash });
+  const m = (state.models || []).find((x) => x.version === version)
+    || (state.model && state.model.version === version ? state.model : null);
+  if (!m || !m.trained_at) return t('result.model.hash', { hash });
   const d = new Date(m.trained_at);
   const date = Number.isNaN(d.getTime()) ? String(m.trained_at) : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
   const data = String(m.data_file || '').split(/[\\/]/).pop().replace(/\.[^.]*$/, '');

@@ -54,6 +54,8 @@ async function ukFlow(m) {
   assert.doesNotMatch(text, /₽|RUB|GBP/, text);
   assert.match(await page.getByTestId('per').textContent(), t.per);
   assert.equal((await page.getByTestId('market').textContent()).replace(/^ · /, ''), t.uk);
+  // The model that made it is named by its training data and date, as the Russian one is.
+  await page.locator('[data-testid=model-line] .model-name', { hasText: /adzuna/ }).waitFor();
   await shot(page, `${m.size}-market-uk-${m.lang}`);
   await assertAccessible(page, `a UK result (${m.size}, ${m.lang})`);
 
