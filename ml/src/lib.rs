@@ -33,7 +33,8 @@ pub mod report;
 pub mod serving;
 pub mod stated_salary;
 
-pub use serving::artifact::{ArtifactError, FORMAT_VERSION};
+pub use serving::artifact::{ArtifactError, FORMAT_VERSION, OLDEST_FORMAT_VERSION};
+pub use serving::held_back::{HeldBackRow, HeldBackScore};
 pub use serving::metadata::ModelMetadata;
 pub use serving::model::{Detailed, Model};
 

@@ -88,8 +88,9 @@ fn corrupt_truncated_or_wrong_version_files_give_clear_errors() {
         Err(ArtifactError::ChecksumMismatch)
     ));
     // Older formats (1: no stacking metadata, 2: no anchor stage, 3: no likely-range
-    // calibration, 4: a symmetric likely range) and a newer one are refused.
-    for other in [1u8, 2, 3, 4, 6] {
+    // calibration, 4: a symmetric likely range) and a newer one are refused; 5 (no
+    // held-back rows) is read, see the bundled model.
+    for other in [1u8, 2, 3, 4, 7] {
         let mut changed = bytes.clone();
         changed[16] = other;
         let err = Model::from_bytes(&changed).unwrap_err();

@@ -4,11 +4,13 @@
 //! records about how it was made; [`scorer`] is its packed feature table (one cache line
 //! per term hit); [`explain`] turns the terms that moved a bound into plain words and
 //! money; [`interval`] gives the calibrated likely range around the prediction;
-//! [`artifact`] reads and writes the model file (header, checksum, postcard payload) and
-//! embeds the bundled model.
+//! [`held_back`] is the sample of vacancies training set aside, stored with the model, and
+//! a model's score on it; [`artifact`] reads and writes the model file (header, checksum,
+//! postcard payload and held-back rows) and embeds the bundled model.
 
 pub mod artifact;
 pub mod explain;
+pub mod held_back;
 pub mod interval;
 pub mod metadata;
 pub mod model;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use crate::features::vectorizer::{Vectorizer, Workspace};
 use crate::serving::explain::{self, PayBasis, StatedEffect, StatedSalary, TermEffect};
+use crate::serving::held_back::HeldBackRow;
 use crate::serving::interval::Difficulty;
 use crate::serving::metadata::ModelMetadata;
 use crate::serving::scorer::Scorer;
@@ -73,6 +74,8 @@ pub struct Model {
     pub(crate) metadata: ModelMetadata,
     /// The same features and coefficients packed for [`Model::predict`].
     pub(crate) scorer: Scorer,
+    /// Vacancies training held back (see [`Model::held_back`]).
+    pub(crate) held_back: Vec<HeldBackRow>,
 }
 
 thread_local! {
@@ -93,7 +96,8 @@ pub(crate) fn finish_log(raw: [f64; 2], clip: [(f64, f64); 2]) -> ([f64; 2], boo
 }
 
 impl Model {
-    /// Builds a model from its parts (and its packed scoring table).
+    /// Builds a model from its parts (and its packed scoring table), with no held-back
+    /// rows.
     pub(crate) fn assemble(
         vectorizer: Vectorizer,
         coef: Vec<[f64; 2]>,
@@ -111,6 +115,7 @@ impl Model {
             terms,
             metadata,
             scorer,
+            held_back: Vec::new(),
         }
     }
 
