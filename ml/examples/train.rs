@@ -147,7 +147,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             for h in &n.held_out {
-                let row = &loaded.rows[h.row];
+                let row = &r.data.rows[h.row];
                 if let (Some(a), Some(b)) = (row.salary_from, row.salary_to) {
                     let residual = (0.5 * (a + b)).ln() - h.difficulty.mid_log;
                     line("test", h.fold as i64, &h.difficulty, residual);

@@ -50,15 +50,24 @@ pub struct TrainOutcome {
     pub bad_rows: std::collections::BTreeMap<String, usize>,
     /// Wall-clock training time in seconds.
     pub seconds: f64,
-    /// The rows trained on.
+    /// The rows trained on: the file's good rows without the held-back ones (those are in
+    /// [`Model::held_back`]).
     pub data: LoadedData,
-    /// Out-of-fold log predictions of every row under the chosen rule.
+    /// Out-of-fold log predictions of every row trained on under the chosen rule.
     pub oof_logs: Vec<[f64; 2]>,
     /// Nested CV with its held-out predictions, when run.
     pub nested: Option<NestedOutcome>,
 }
 
-/// Trains on a CSV file and saves the model to `out`.
+/// Trains on a CSV file and saves the model to `out`. A share of the rows
+/// (`settings.held_back_share`, 5 % by default, at most 500 rows) chosen by a hash of each
+/// row's title and description is held back from all of training and saved with the model
+/// (see [`crate::fitting::held_back`]).
+///
+/// # Errors
+///
+/// [`OpsError::Data`] when the file cannot be read, [`OpsError::Train`] when too few
+/// rows remain, [`OpsError::Artifact`] when the model cannot be written.
 pub fn train_file(
     data: &Path,
     out: &Path,
@@ -72,9 +81,9 @@ pub fn train_file(
     report.model.save(out)?;
     Ok(TrainOutcome {
         model: report.model,
-        bad_rows: loaded.bad_rows.clone(),
+        bad_rows: loaded.bad_rows,
         seconds: start.elapsed().as_secs_f64(),
-        data: loaded,
+        data: report.data,
         oof_logs: report.oof_logs,
         nested: report.nested,
     })

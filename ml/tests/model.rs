@@ -6,8 +6,10 @@ mod common;
 
 use payrange_ml::commands::{evaluate_file, predict_csv, train_file};
 use payrange_ml::features::vectorizer::{Vectorizer, VectorizerSettings, Workspace};
+use payrange_ml::fitting::held_back::text_key;
 use payrange_ml::{
-    ArtifactError, FORMAT_VERSION, Model, PayBasis, StatedEffect, TermSource, VacancyText,
+    ArtifactError, FORMAT_VERSION, HeldBackRow, HeldBackScore, Model, PayBasis, StatedEffect,
+    TermSource, VacancyText,
 };
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -41,6 +43,9 @@ fn artifact_round_trip_gives_bit_identical_predictions() {
     let back = Model::from_bytes(&bytes).unwrap();
     assert_eq!(back.metadata(), m.metadata());
     assert_eq!(back.to_bytes().unwrap(), bytes);
+    // The held-back rows too (9 of the fixture's 200).
+    assert_eq!(m.held_back().len(), 9);
+    assert_eq!(back.held_back(), m.held_back());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.model");
     m.save(&path).unwrap();
@@ -380,7 +385,10 @@ fn file_operations_count_bad_rows_and_write_predictions() {
     let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
     let o = train_file(&data, &out, &common::small_settings(), t, &mut |_, _, _| {}).unwrap();
     assert_eq!(o.bad_rows.values().sum::<usize>(), 2, "{:?}", o.bad_rows);
-    assert_eq!(o.model.metadata().rows.used, 200);
+    // The fixture's 200 good rows, 9 of them held back.
+    assert_eq!(o.model.metadata().rows.used, 191);
+    assert_eq!(o.data.rows.len(), 191);
+    assert_eq!(o.model.held_back().len(), 9);
     let m = Model::load(&out).unwrap();
     let r = evaluate_file(&m, &common::fixture()).unwrap();
     assert_eq!(r.rows, 200);
@@ -486,4 +494,90 @@ fn the_bundled_adzuna_model_loads_and_predicts_annual_pounds() {
         r.salary_from > 15_000.0 && r.salary_from <= r.salary_to && r.salary_to < 150_000.0,
         "{r:?}"
     );
+}
+
+#[test]
+fn training_holds_back_the_same_rows_and_takes_them_out_of_everything() {
+    let data = common::fixture_data();
+    let t = time::OffsetDateTime::from_unix_timestamp(0).unwrap();
+    let s = common::small_settings();
+    let r = payrange_ml::fitting::train::train_reported(&data, &s, t, &mut |_, _, _| {}).unwrap();
+    let held = r.model.held_back();
+    assert_eq!(held.len(), 9);
+    assert_eq!(held.len() + r.data.rows.len(), data.rows.len());
+    assert_eq!(r.model.metadata().rows.used, r.data.rows.len());
+    assert_eq!(r.oof_logs.len(), r.data.rows.len());
+    // Chosen by their text: below 5 % of the key range; none of them trained on.
+    for h in held {
+        assert!(text_key(&h.name, &h.description) < (0.05 * 2f64.powi(64)) as u64);
+        assert!(
+            !r.data
+                .rows
+                .iter()
+                .any(|t| t.name == h.name && t.description == h.description)
+        );
+    }
+    // Another model of the same file, at other settings, holds back the same rows.
+    let other = payrange_ml::fitting::settings::TrainSettings {
+        folds: 4,
+        ..common::small_settings()
+    };
+    let m2 = payrange_ml::fitting::train::train(&data, &other, t, &mut |_, _, _| {}).unwrap();
+    assert_eq!(m2.held_back(), held);
+    assert_ne!(m2.metadata().version, r.model.metadata().version);
+    // Share 0: nothing held back, every row trained on.
+    let none = payrange_ml::fitting::settings::TrainSettings {
+        held_back_share: 0.0,
+        ..common::small_settings()
+    };
+    let r0 =
+        payrange_ml::fitting::train::train_reported(&data, &none, t, &mut |_, _, _| {}).unwrap();
+    assert!(r0.model.held_back().is_empty());
+    assert_eq!(r0.model.metadata().rows.used, 200);
+}
+
+#[test]
+fn a_model_is_scored_on_held_back_rows_through_its_predictions() {
+    let m = common::small_model();
+    let rows = m.held_back().to_vec();
+    let s = m.score_held_back(&rows);
+    let from: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.salary_from?, m.predict(&r.text()).salary_from)))
+        .collect();
+    let to: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.salary_to?, m.predict(&r.text()).salary_to)))
+        .collect();
+    let mae = |v: &[(f64, f64)]| v.iter().map(|(t, p)| (t - p).abs()).sum::<f64>() / v.len() as f64;
+    assert_eq!(s.rows, 9);
+    assert_eq!((s.from_rows, s.to_rows), (from.len(), to.len()));
+    assert!(s.to_rows < s.rows, "{s:?}");
+    assert_eq!(s.mae_from, Some(mae(&from)));
+    assert_eq!(s.mae_to, Some(mae(&to)));
+    assert!(s.mae_from.unwrap() > 0.0);
+    // The bundled model scored on the same rows, as an upload check would compare them.
+    let other = Model::bundled().unwrap().score_held_back(m.held_back());
+    assert_eq!((other.from_rows, other.to_rows), (s.from_rows, s.to_rows));
+    assert_ne!(other.mae_from, s.mae_from);
+    // Nothing to score: no error, no MAE; a row without bounds counts as a row only.
+    assert_eq!(
+        m.score_held_back(&[]),
+        HeldBackScore {
+            rows: 0,
+            from_rows: 0,
+            mae_from: None,
+            to_rows: 0,
+            mae_to: None
+        }
+    );
+    let bare = HeldBackRow {
+        name: "Повар".into(),
+        description: "Готовить".into(),
+        area: None,
+        salary_from: None,
+        salary_to: None,
+    };
+    let one = m.score_held_back(&[bare]);
+    assert_eq!((one.rows, one.from_rows, one.mae_from), (1, 0, None));
 }

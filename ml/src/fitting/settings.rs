@@ -3,6 +3,7 @@
 //! ([`crate::fitting::training_run`]) and nested CV ([`crate::fitting::nested`]).
 
 use crate::features::vectorizer::VectorizerSettings;
+use crate::fitting::held_back::DEFAULT_HELD_BACK_SHARE;
 
 /// Errors of training.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,11 @@ pub struct TrainSettings {
     /// Also run nested CV of this whole procedure with this many outer folds and record it
     /// in the model (see [`crate::fitting::nested`]); 0 = off.
     pub nested_outer_folds: usize,
+    /// Share of the rows held back from all of training and stored with the model, chosen
+    /// by a hash of each row's title and description, at most
+    /// [`crate::fitting::held_back::MAX_HELD_BACK_ROWS`] (see [`crate::fitting::held_back`]);
+    /// 0 = none. Default 0.05.
+    pub held_back_share: f64,
 }
 
 impl Default for TrainSettings {
@@ -71,6 +77,7 @@ impl Default for TrainSettings {
             anchors: true,
             variants: default_variants(),
             nested_outer_folds: 0,
+            held_back_share: DEFAULT_HELD_BACK_SHARE,
         }
     }
 }
