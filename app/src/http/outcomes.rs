@@ -138,6 +138,20 @@ enum Cleared {
     NoContent,
 }
 
+/// The kind of an outcome named in the request field `kind`, if any: blank means not said.
+///
+/// # Errors
+/// 422 naming `kind` when it is neither `offered` nor `published` (in any case).
+pub(super) fn outcome_kind(raw: Option<&str>) -> Result<Option<OutcomeKind>, ApiError> {
+    raw.map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            OutcomeKind::parse(&k.to_lowercase())
+                .ok_or_else(|| ApiError::invalid("kind", "must be `offered` or `published`"))
+        })
+        .transpose()
+}
+
 /// The estimate's currency as the model stores it: clients see the rouble as `RUB`, the
 /// bundled model's data say `RUR` (see `dto::iso_currency`).
 fn model_currency(code: &str) -> String {
@@ -170,16 +184,7 @@ impl OutcomesApi {
         body: Json<OutcomeRequest>,
     ) -> Result<Recorded, ApiError> {
         let me = authenticate(&app, req, &auth).await?;
-        let kind = body
-            .kind
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| {
-                OutcomeKind::parse(&k.to_lowercase())
-                    .ok_or_else(|| ApiError::invalid("kind", "must be `offered` or `published`"))
-            })
-            .transpose()?;
+        let kind = outcome_kind(body.kind.as_deref())?;
         let input = OutcomeInput {
             salary_from: body.salary_from,
             salary_to: body.salary_to,

@@ -15,8 +15,8 @@
 //! three dialects share no escape.
 
 use payrange_domain::models::{
-    MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_EMAIL_LEN, MAX_NAME_CHARS, MAX_PASSWORD_CHARS,
-    MIN_PASSWORD_CHARS, is_email_char,
+    MAX_AREA_CHARS, MAX_DESCRIPTION_CHARS, MAX_EMAIL_LEN, MAX_NAME_CHARS, MAX_OUTCOME_SALARY,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Market, is_email_char,
 };
 use serde_json::{Value, json};
 
@@ -25,8 +25,9 @@ use serde_json::{Value, json};
 const WS: &str = r"[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202A-\u202F\u205F\u2066-\u2069\u3000]";
 /// Neither white space, a control character nor a dropped bidi character.
 const SOLID: &str = r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202A-\u202F\u205F\u2066-\u2069\u3000]";
-/// Unicode `White_Space` alone, around an e-mail address.
-const EMAIL_WS: &str =
+/// Unicode `White_Space` alone (what `str::trim` removes): around an e-mail address, a
+/// market, an outcome's currency or kind.
+const WHITE_SPACE: &str =
     r"[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 /// Not a control character (`char::is_control`: Unicode `Cc`).
 const NOT_CONTROL: &str = r"[^\u0000-\u001F\u007F-\u009F]";
@@ -55,7 +56,7 @@ fn optional_line_pattern() -> String {
 fn email_pattern() -> String {
     let local = refusing("@", |c| !is_email_char(c));
     let label = refusing("@.", |c| !is_email_char(c));
-    format!(r"^{EMAIL_WS}*{local}+@{label}+(?:\.{label}+)+{EMAIL_WS}*$")
+    format!(r"^{WHITE_SPACE}*{local}+@{label}+(?:\.{label}+)+{WHITE_SPACE}*$")
 }
 
 /// A class of every character but those of `listed` and the characters up to U+FFFF that
@@ -77,6 +78,24 @@ fn refusing(listed: &str, refused: impl Fn(char) -> bool) -> String {
     }
     class.push(']');
     class
+}
+
+/// One of `words` (ASCII, matched without regard to case) or nothing, with any surrounding
+/// white space: what a field parsed by trimming and lower-casing accepts.
+fn optional_word_pattern(words: &[&str]) -> String {
+    let any_case = |w: &str| -> String {
+        w.chars()
+            .map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()))
+            .collect()
+    };
+    let words: Vec<String> = words.iter().map(|w| any_case(w)).collect();
+    format!("^{WHITE_SPACE}*(?:{})?{WHITE_SPACE}*$", words.join("|"))
+}
+
+/// A real salary of an outcome: positive, at most [`MAX_OUTCOME_SALARY`] (the OpenAPI 3.0
+/// form of an exclusive minimum).
+fn outcome_salary_rule() -> Value {
+    json!({"minimum": 0, "exclusiveMinimum": true, "maximum": MAX_OUTCOME_SALARY})
 }
 
 fn password_rule() -> Value {
@@ -111,6 +130,24 @@ fn rules() -> Vec<(&'static str, &'static str, Value)> {
             "VacancyDto",
             "area",
             json!({"maxLength": MAX_AREA_CHARS, "pattern": optional_line_pattern()}),
+        ),
+        (
+            "VacancyDto",
+            "market",
+            json!({"pattern": optional_word_pattern(&Market::ALL.map(Market::as_str))}),
+        ),
+        ("OutcomeRequest", "salary_from", outcome_salary_rule()),
+        ("OutcomeRequest", "salary_to", outcome_salary_rule()),
+        // The shape of an ISO 4217 code; which one (the estimate's) the document cannot say.
+        (
+            "OutcomeRequest",
+            "currency",
+            json!({"pattern": format!("^{WHITE_SPACE}*(?:[A-Za-z]{{3}})?{WHITE_SPACE}*$")}),
+        ),
+        (
+            "OutcomeRequest",
+            "kind",
+            json!({"pattern": optional_word_pattern(&["offered", "published"])}),
         ),
     ]
 }
@@ -154,9 +191,10 @@ pub fn add_rules(doc: &mut Value) {
 #[cfg(test)]
 mod tests {
     use payrange_domain::models::{
-        Email, EmailError, NewPassword, PasswordError, Vacancy, VacancyField,
+        Email, EmailError, NewPassword, Outcome, PasswordError, Vacancy, VacancyField,
     };
     use regex::Regex;
+    use time::OffsetDateTime;
 
     use super::*;
 
@@ -372,6 +410,76 @@ mod tests {
     }
 
     #[test]
+    fn word_rules_accept_exactly_what_their_parsers_accept() {
+        let (market, kind, currency) = (
+            rule("VacancyDto", "market"),
+            rule("OutcomeRequest", "kind"),
+            rule("OutcomeRequest", "currency"),
+        );
+        let words = [
+            "ru",
+            "RU",
+            " uK\t",
+            "uk\u{85}",
+            "gb",
+            "ru ru",
+            "rus",
+            "offered",
+            "Published ",
+            "OFFERED",
+            "offer",
+            "ｒｕ",
+            "\u{130}",
+            "RUB",
+            " gbp ",
+            "eur",
+            "RUBL",
+            "₽",
+            "R U B",
+        ];
+        let samples = samples().into_iter().chain(words.map(String::from));
+        for s in samples {
+            let as_market = crate::http::markets::named_market("market", Some(&s));
+            assert_eq!(allowed(&market, &s), as_market.is_ok(), "market {s:?}");
+            let as_kind = crate::http::outcomes::outcome_kind(Some(&s));
+            assert_eq!(allowed(&kind, &s), as_kind.is_ok(), "kind {s:?}");
+            // Which code is right depends on the estimate; the rule states the shape.
+            let t = s.trim();
+            let shaped =
+                t.is_empty() || (t.len() == 3 && t.bytes().all(|b| b.is_ascii_alphabetic()));
+            assert_eq!(allowed(&currency, &s), shaped, "currency {s:?}");
+        }
+    }
+
+    #[test]
+    fn outcome_salary_rules_accept_exactly_what_the_domain_accepts() {
+        for field in ["salary_from", "salary_to"] {
+            let r = rule("OutcomeRequest", field);
+            let min = r["minimum"].as_f64().unwrap();
+            let max = r["maximum"].as_f64().unwrap();
+            assert_eq!(r["exclusiveMinimum"], Value::Bool(true));
+            for x in [
+                -1.0,
+                0.0,
+                1e-9,
+                1.0,
+                250_000.0,
+                MAX_OUTCOME_SALARY,
+                MAX_OUTCOME_SALARY + 1.0,
+            ] {
+                let allowed = x > min && x <= max;
+                let (from, to) = if field == "salary_from" {
+                    (Some(x), None)
+                } else {
+                    (None, Some(x))
+                };
+                let domain = Outcome::new(from, to, "RUR", None, OffsetDateTime::UNIX_EPOCH);
+                assert_eq!(allowed, domain.is_ok(), "{field} {x}");
+            }
+        }
+    }
+
+    #[test]
     fn the_document_states_the_rules_and_closes_every_request_body() {
         let doc: Value = serde_json::from_str(&crate::http::spec_json()).unwrap();
         let schemas = &doc["components"]["schemas"];
@@ -387,6 +495,7 @@ mod tests {
             "PasswordChange",
             "VacancyDto",
             "UserUpdate",
+            "OutcomeRequest",
         ] {
             assert_eq!(
                 schemas[body]["additionalProperties"],
