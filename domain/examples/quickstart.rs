@@ -90,8 +90,8 @@ impl SalaryPredictor for ToyModel {
             }),
         })
     }
-    fn info(&self) -> &ModelInfo {
-        &self.0
+    fn info(&self) -> ModelInfo {
+        self.0.clone()
     }
 }
 

@@ -12,12 +12,13 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::models::{
-    Cursor, Email, NewUser, Outcome, Page, PageRequest, PasswordHash, Prediction, PredictionFilter,
-    PredictionId, PredictionStatus, SalaryEstimate, Session, SessionId, User, UserFilter, UserId,
+    Cursor, Email, Market, ModelActivation, NewUser, Outcome, Page, PageRequest, PasswordHash,
+    Prediction, PredictionFilter, PredictionId, PredictionStatus, SalaryEstimate, Session,
+    SessionId, StoredModel, User, UserFilter, UserId,
 };
 use crate::ports::{
-    DeadLetter, Delivery, Job, JobQueue, LogStore, QueueError, SessionStore, StartOutcome,
-    StoreError, UnstartedFinish, UserStore,
+    DeadLetter, Delivery, Job, JobQueue, LogStore, ModelStore, QueueError, SessionStore,
+    StartOutcome, StoreError, UnstartedFinish, UserStore,
 };
 
 #[derive(Default)]
@@ -25,9 +26,13 @@ struct State {
     users: BTreeMap<UserId, User>,
     sessions: HashMap<SessionId, Session>,
     predictions: BTreeMap<PredictionId, Prediction>,
+    /// Stored models with their bytes, in upload order.
+    models: Vec<(StoredModel, Vec<u8>)>,
+    /// Every activation, in order.
+    activations: Vec<ModelActivation>,
 }
 
-/// Users, sessions and predictions in a mutex-guarded map.
+/// Users, sessions, predictions and models in mutex-guarded maps.
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -117,6 +122,12 @@ impl UserStore for MemoryStore {
         }
         s.sessions.retain(|_, session| session.user_id != id);
         s.predictions.retain(|_, p| p.owner != id);
+        for (m, _) in &mut s.models {
+            m.uploaded_by = m.uploaded_by.filter(|by| *by != id);
+        }
+        for a in &mut s.activations {
+            a.activated_by = a.activated_by.filter(|by| *by != id);
+        }
         Ok(true)
     }
 }
@@ -307,6 +318,93 @@ impl LogStore for MemoryStore {
             .predictions
             .values()
             .filter(|p| !p.status.is_final() && p.created_at < before)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl ModelStore for MemoryStore {
+    async fn insert_model(&self, model: &StoredModel, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.models.iter().any(|(m, _)| m.version == model.version) {
+            return Err(StoreError::Duplicate("model"));
+        }
+        state.models.push((model.clone(), bytes.to_vec()));
+        Ok(())
+    }
+
+    async fn stored_models(&self) -> Result<Vec<StoredModel>, StoreError> {
+        Ok(self
+            .lock()
+            .models
+            .iter()
+            .rev()
+            .map(|(m, _)| m.clone())
+            .collect())
+    }
+
+    async fn model_bytes(&self, version: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .models
+            .iter()
+            .find(|(m, _)| m.version == version)
+            .map(|(_, b)| b.clone()))
+    }
+
+    async fn push_activation(&self, activation: &ModelActivation) -> Result<(), StoreError> {
+        self.lock().activations.push(ModelActivation {
+            rolled_back_at: None,
+            ..activation.clone()
+        });
+        Ok(())
+    }
+
+    async fn pop_activation(
+        &self,
+        market: Market,
+        at: OffsetDateTime,
+    ) -> Result<Option<ModelActivation>, StoreError> {
+        let mut state = self.lock();
+        let latest = state
+            .activations
+            .iter_mut()
+            .rev()
+            .find(|a| a.market == market && a.rolled_back_at.is_none());
+        Ok(latest.map(|a| {
+            a.rolled_back_at = Some(at);
+            a.clone()
+        }))
+    }
+
+    async fn standing_activations(&self) -> Result<Vec<ModelActivation>, StoreError> {
+        let state = self.lock();
+        Ok(Market::ALL
+            .iter()
+            .filter_map(|&market| {
+                state
+                    .activations
+                    .iter()
+                    .rev()
+                    .find(|a| a.market == market && a.rolled_back_at.is_none())
+                    .cloned()
+            })
+            .collect())
+    }
+
+    async fn activations(
+        &self,
+        market: Market,
+        limit: u32,
+    ) -> Result<Vec<ModelActivation>, StoreError> {
+        Ok(self
+            .lock()
+            .activations
+            .iter()
+            .rev()
+            .filter(|a| a.market == market)
             .take(limit as usize)
             .cloned()
             .collect())

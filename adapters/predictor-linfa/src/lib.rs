@@ -2,15 +2,17 @@
 //! fitted through linfa's traits), one per market: the bundled ones or files.
 
 use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use payrange_domain::models::{
-    BoundMetrics, Confidence, Explanation, IntervalQuality, LikelyRange, Market, ModelInfo,
-    PayBasis, SalaryEstimate, StatedSalary, StatedSalaryEffect, TermContribution, TermSource,
-    Vacancy,
+    BoundMetrics, Confidence, Explanation, HeldBackScore, IntervalQuality, LikelyRange, Market,
+    ModelCheck, ModelInfo, PayBasis, SalaryEstimate, StatedSalary, StatedSalaryEffect,
+    TermContribution, TermSource, Vacancy,
 };
-use payrange_domain::ports::{PredictError, SalaryPredictor};
+use payrange_domain::ports::{ModelFileError, ModelRegistry, PredictError, SalaryPredictor};
 use payrange_ml::serving::interval::DEFAULT_LEVEL;
-use payrange_ml::{ArtifactError, Model, VacancyText};
+use payrange_ml::{ArtifactError, HeldBackRow, Model, VacancyText};
+use sha2::{Digest, Sha256};
 
 /// How many terms per bound an explanation lists at most.
 pub const EXPLANATION_TERMS: usize = 8;
@@ -168,15 +170,21 @@ impl SalaryPredictor for LinfaPredictor {
         self.predict_with_this(vacancy)
     }
 
-    fn info(&self) -> &ModelInfo {
-        &self.info
+    fn info(&self) -> ModelInfo {
+        self.info.clone()
     }
 }
 
 /// The models serving now, one per market: each vacancy is priced by its market's model.
+/// Swappable while serving ([`ModelRegistry`]): each prediction takes the model of its
+/// market at its start (a read lock and a reference count, held for no longer than that),
+/// so a swap never fails or delays a prediction, and one in flight finishes with the model
+/// it started with.
 pub struct MarketModels {
+    /// The models this process started with, in [`Market::ALL`] order, markets distinct.
+    started_with: Vec<Arc<LinfaPredictor>>,
     /// At least one, in [`Market::ALL`] order, markets distinct.
-    models: Vec<LinfaPredictor>,
+    serving: RwLock<Vec<Arc<LinfaPredictor>>>,
 }
 
 impl MarketModels {
@@ -184,13 +192,16 @@ impl MarketModels {
     /// `None` when `models` is empty.
     #[must_use]
     pub fn new(models: Vec<LinfaPredictor>) -> Option<Self> {
-        let mut by_market: Vec<LinfaPredictor> = Vec::with_capacity(models.len());
+        let mut by_market: Vec<Arc<LinfaPredictor>> = Vec::with_capacity(models.len());
         for m in models {
             by_market.retain(|k| k.info.market != m.info.market);
-            by_market.push(m);
+            by_market.push(Arc::new(m));
         }
         by_market.sort_by_key(|m| m.info.market);
-        (!by_market.is_empty()).then_some(Self { models: by_market })
+        (!by_market.is_empty()).then(|| Self {
+            serving: RwLock::new(by_market.clone()),
+            started_with: by_market,
+        })
     }
 
     /// Every bundled model; `ru` replaced by the file `ru_model` when given.
@@ -203,31 +214,118 @@ impl MarketModels {
             None => LinfaPredictor::bundled(Market::Ru)?,
         };
         let uk = LinfaPredictor::bundled(Market::Uk)?;
-        Ok(Self {
-            models: vec![ru, uk],
-        })
+        Self::new(vec![ru, uk]).ok_or_else(|| ArtifactError::Invalid("no model".into()))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<LinfaPredictor>>> {
+        self.serving.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The model serving `market` now.
+    fn current(&self, market: Market) -> Option<Arc<LinfaPredictor>> {
+        self.read()
+            .iter()
+            .find(|m| m.info.market == market)
+            .cloned()
+    }
+
+    /// Serves `model` for its market from now on.
+    fn put(&self, model: Arc<LinfaPredictor>) -> ModelInfo {
+        let info = model.info.clone();
+        let mut serving = self.serving.write().unwrap_or_else(PoisonError::into_inner);
+        serving.retain(|m| m.info.market != info.market);
+        serving.push(model);
+        serving.sort_by_key(|m| m.info.market);
+        info
+    }
+
+    /// Decodes a model file and finds its market from its currency.
+    fn decode(bytes: &[u8]) -> Result<LinfaPredictor, ModelFileError> {
+        let model = Model::from_bytes(bytes).map_err(|e| ModelFileError::Invalid(e.to_string()))?;
+        let currency = model.metadata().currency.clone();
+        let market = market_of_currency(&currency).ok_or(ModelFileError::NoMarket(currency))?;
+        Ok(LinfaPredictor::new(model, market))
+    }
+}
+
+/// The market whose currency `code` is: `RUR` or `RUB` for [`Market::Ru`] (hh.ru writes
+/// `RUR`), `GBP` for [`Market::Uk`].
+#[must_use]
+pub fn market_of_currency(code: &str) -> Option<Market> {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "RUR" | "RUB" => Some(Market::Ru),
+        "GBP" => Some(Market::Uk),
+        _ => None,
+    }
+}
+
+fn score(model: &Model, rows: &[HeldBackRow]) -> HeldBackScore {
+    let s = model.score_held_back(rows);
+    HeldBackScore {
+        rows: u32::try_from(s.rows).unwrap_or(u32::MAX),
+        mae_from: s.mae_from,
+        mae_to: s.mae_to,
     }
 }
 
 impl SalaryPredictor for MarketModels {
     fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError> {
         let market = vacancy.market();
-        self.models
-            .iter()
-            .find(|m| m.info.market == market)
+        self.current(market)
             .ok_or_else(|| {
                 PredictError::Unpredictable(format!("no model serves the market {market}"))
             })?
             .predict_with_this(vacancy)
     }
 
-    fn info(&self) -> &ModelInfo {
-        // `new` keeps at least one; `Market::Ru` sorts first.
-        &self.models[0].info
+    fn info(&self) -> ModelInfo {
+        // `new` keeps at least one and a swap replaces one; `Market::Ru` sorts first.
+        self.read()[0].info.clone()
     }
 
     fn models(&self) -> Vec<ModelInfo> {
-        self.models.iter().map(|m| m.info.clone()).collect()
+        self.read().iter().map(|m| m.info.clone()).collect()
+    }
+}
+
+impl ModelRegistry for MarketModels {
+    fn check(&self, bytes: &[u8]) -> Result<ModelCheck, ModelFileError> {
+        let candidate = Self::decode(bytes)?;
+        let market = candidate.info.market;
+        let rows = candidate.model.held_back();
+        let active = self
+            .current(market)
+            .ok_or_else(|| ModelFileError::NoMarket(candidate.info.currency.clone()))?;
+        Ok(ModelCheck {
+            sha256: hex::encode(Sha256::digest(bytes)),
+            size_bytes: bytes.len() as u64,
+            candidate: score(&candidate.model, rows),
+            active_version: active.info.version.clone(),
+            active: score(&active.model, rows),
+            info: candidate.info,
+        })
+    }
+
+    fn serve(&self, bytes: &[u8]) -> Result<ModelInfo, ModelFileError> {
+        let model = Self::decode(bytes)?;
+        Ok(self.put(Arc::new(model)))
+    }
+
+    fn serve_bundled(&self, market: Market) -> Option<ModelInfo> {
+        let model = self
+            .started_with
+            .iter()
+            .find(|m| m.info.market == market)?
+            .clone();
+        Some(self.put(model))
+    }
+
+    fn bundled(&self) -> Vec<ModelInfo> {
+        self.started_with.iter().map(|m| m.info.clone()).collect()
+    }
+
+    fn serving(&self) -> Vec<ModelInfo> {
+        self.models()
     }
 }
 

@@ -4,6 +4,7 @@ mod batch;
 mod email;
 mod filter;
 mod ids;
+mod managed_model;
 mod market;
 mod outcome;
 mod page;
@@ -18,6 +19,9 @@ pub use batch::{Batch, BatchCounts, BatchId, BatchItem, BatchProgress, MAX_BATCH
 pub use email::{Email, EmailError, MAX_EMAIL_LEN, is_email_char};
 pub use filter::PredictionFilter;
 pub use ids::{PredictionId, SessionId, UserId};
+pub use managed_model::{
+    HeldBackScore, ModelActivation, ModelCheck, StoredModel, Verdict, WORSE_MARGIN,
+};
 pub use market::{CYRILLIC_SHARE_FOR_RU, Market, MarketError};
 pub use outcome::{
     MAX_OUTCOME_SALARY, Outcome, OutcomeError, OutcomeField, OutcomeKind, VersionAccuracy,

@@ -23,12 +23,13 @@ pub trait SalaryPredictor: Send + Sync {
     fn predict(&self, vacancy: &Vacancy) -> Result<SalaryEstimate, PredictError>;
 
     /// The model of the default market
-    /// ([`Market::Ru`](crate::models::Market::Ru)), or the first served.
-    fn info(&self) -> &ModelInfo;
+    /// ([`Market::Ru`](crate::models::Market::Ru)), or the first served. Owned: the model
+    /// serving may change at any time (see [`ModelRegistry`](super::ModelRegistry)).
+    fn info(&self) -> ModelInfo;
 
     /// Every model serving now, one per market, in
     /// [`Market::ALL`](crate::models::Market::ALL) order.
     fn models(&self) -> Vec<ModelInfo> {
-        vec![self.info().clone()]
+        vec![self.info()]
     }
 }

@@ -1,13 +1,13 @@
 //! Estimates for visitors without an account: one vacancy estimated at once and stored nowhere
 //! (no prediction row, no history, no request log entry), and a built-in example vacancy
-//! whose estimate is computed once and kept.
+//! whose estimate is computed once per model version and kept.
 //!
 //! Computed in the calling process through the [`SalaryPredictor`] port rather than through
 //! the job queue: one prediction takes microseconds, every `serve` already holds the model,
 //! and a job would need a row for the worker to read and write, which is exactly what a try
 //! must not leave behind.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::models::{SalaryEstimate, Vacancy};
 use crate::ports::{PredictError, SalaryPredictor};
@@ -21,7 +21,8 @@ pub struct EstimateService {
 
 struct Example {
     vacancy: Vacancy,
-    estimate: OnceLock<SalaryEstimate>,
+    /// The estimate, with the version serving the example's market when it was made.
+    estimate: Mutex<Option<(Option<String>, SalaryEstimate)>>,
 }
 
 /// Why an estimate could not be made.
@@ -49,7 +50,7 @@ impl EstimateService {
             predictor,
             example: Arc::new(Example {
                 vacancy: example,
-                estimate: OnceLock::new(),
+                estimate: Mutex::new(None),
             }),
         }
     }
@@ -63,19 +64,33 @@ impl EstimateService {
     }
 
     /// The example vacancy and the model's estimate of it, computed on the first call and
-    /// kept for the life of the service (the model does not change while it runs).
+    /// kept until another model version serves its market.
     ///
     /// # Errors
     /// [`EstimateError::Unpredictable`] when the model gives no range for the example; it
     /// is asked again next time.
     pub fn example(&self) -> Result<(Vacancy, SalaryEstimate), EstimateError> {
         let example = &self.example;
-        let estimate = match example.estimate.get() {
-            Some(e) => e.clone(),
-            None => {
+        let serving = self
+            .predictor
+            .models()
+            .into_iter()
+            .find(|m| m.market == example.vacancy.market())
+            .map(|m| m.version);
+        let kept = example
+            .estimate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let estimate = match kept {
+            Some((version, e)) if version == serving => e,
+            _ => {
                 let e = self.predictor.predict(&example.vacancy)?;
-                // A concurrent first call may have stored its own (equal) estimate first.
-                example.estimate.get_or_init(|| e).clone()
+                *example
+                    .estimate
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some((serving, e.clone()));
+                e
             }
         };
         Ok((example.vacancy.clone(), estimate))
@@ -99,7 +114,7 @@ mod tests {
             self.0.predict(v)
         }
 
-        fn info(&self) -> &ModelInfo {
+        fn info(&self) -> ModelInfo {
             self.0.info()
         }
     }

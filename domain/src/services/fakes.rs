@@ -102,8 +102,8 @@ impl SalaryPredictor for LengthPredictor {
         })
     }
 
-    fn info(&self) -> &ModelInfo {
-        &self.0
+    fn info(&self) -> ModelInfo {
+        self.0.clone()
     }
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod dead_letters;
 mod estimates;
+mod models;
 mod outcomes;
 mod predictions;
 mod uploads;
@@ -17,6 +18,7 @@ pub use accounts::{
 pub use admin::{AdminError, AdminService};
 pub use dead_letters::{DEAD_LETTER_REASON, DeadLetterService, DeadLettered};
 pub use estimates::{EstimateError, EstimateService};
+pub use models::{Actor, ModelCatalog, ModelService, ModelUseError, UploadOptions};
 pub use outcomes::{OutcomeInput, OutcomeService, OutcomeUseError};
 pub use predictions::{
     GetPredictionError, HistoryError, PredictionService, QUEUE_UNAVAILABLE_REASON, SubmitError,
