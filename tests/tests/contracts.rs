@@ -22,6 +22,7 @@ mod contracts {
     mod lifecycle;
     mod limits;
     mod markets;
+    mod models;
     mod outcomes;
     mod predictions;
     mod sea_orm_store;

@@ -29,6 +29,7 @@ mod errors;
 mod finished;
 mod limits;
 mod migration;
+mod models;
 mod pool;
 mod predictions;
 mod sessions;

@@ -7,8 +7,8 @@ use payrange_domain::models::{
 use payrange_domain::ports::{StoreError, UserStore};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 
 use crate::convert::{stored_time, user_from_row};
@@ -115,7 +115,7 @@ impl UserStore for SeaOrmStore {
 
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
         // Explicit deletes rather than the foreign keys' cascades: the rule holds however a
-        // database was created, and all three go or none does.
+        // database was created, and everything goes or nothing does.
         let uid = id.as_uuid();
         let txn = self.writer.inner.begin().await.map_err(db_err)?;
         session::Entity::delete_many()
@@ -128,6 +128,19 @@ impl UserStore for SeaOrmStore {
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        // Models and activations stay (the deployment's history) without their author.
+        for sql in [
+            "UPDATE models SET uploaded_by = NULL WHERE uploaded_by = $1",
+            "UPDATE model_activations SET activated_by = NULL WHERE activated_by = $1",
+        ] {
+            txn.execute_raw(Statement::from_sql_and_values(
+                txn.get_database_backend(),
+                sql,
+                vec![uid.into()],
+            ))
+            .await
+            .map_err(db_err)?;
+        }
         let deleted = user::Entity::delete_by_id(uid)
             .exec(&txn)
             .await

@@ -6,7 +6,8 @@
 //! [`LimitStore::clear_ending`]: payrange_domain::ports::LimitStore::clear_ending
 
 use payrange_domain::models::{
-    Outcome, PageRequest, PredictionFilter, Session, SessionId, User, UserId,
+    Market, ModelActivation, Outcome, PageRequest, PredictionFilter, Session, SessionId, User,
+    UserId,
 };
 use payrange_domain::ports::UnstartedFinish;
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
@@ -50,6 +51,20 @@ async fn with_data(
         .unwrap();
     let outcome = Outcome::new(Some(1.0), None, estimate().currency, None, at(3)).unwrap();
     assert!(s.set_outcome(ids[0], Some(&outcome)).await.unwrap());
+    // An administrator's upload and activation (the rows keep no trace of them once gone).
+    let version = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
+    let mut model = super::models::stored(&version, Market::Ru, 4);
+    model.uploaded_by = Some(u.id);
+    s.insert_model(&model, b"model").await.unwrap();
+    s.push_activation(&ModelActivation {
+        market: Market::Ru,
+        version: model.version.clone(),
+        activated_at: at(5),
+        activated_by: Some(u.id),
+        rolled_back_at: None,
+    })
+    .await
+    .unwrap();
     for key in [
         format!("submissions:{}", u.id),
         format!("signin-account:{}", u.email),
@@ -295,7 +310,14 @@ async fn nothing_remains(store: SeaOrmStore, url: &str) {
     let db = Database::connect(url).await.unwrap();
     let before = rows_mentioning(&db, ann.id, ann.email.as_str()).await;
     let tables: Vec<&str> = before.iter().map(|(t, _)| t.as_str()).collect();
-    for table in ["users", "sessions", "predictions", "limit_counters"] {
+    for table in [
+        "users",
+        "sessions",
+        "predictions",
+        "limit_counters",
+        "models",
+        "model_activations",
+    ] {
         assert!(tables.contains(&table), "the scan sees {table}: {before:?}");
     }
 

@@ -8,15 +8,15 @@ use payrange_domain::models::{
     PredictionId, PredictionStatus, Role, SalaryEstimate, StatedSalary, StatedSalaryEffect,
     TermContribution, TermSource, User, UserId, Vacancy,
 };
-use payrange_domain::ports::{LimitStore, LogStore, SessionStore, UserStore};
+use payrange_domain::ports::{LimitStore, LogStore, ModelStore, SessionStore, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use sea_orm::{ConnectionTrait, Database};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 /// Everything a storage adapter implements.
-pub trait Store: UserStore + SessionStore + LogStore {}
-impl<T: UserStore + SessionStore + LogStore> Store for T {}
+pub trait Store: UserStore + SessionStore + LogStore + ModelStore {}
+impl<T: UserStore + SessionStore + LogStore + ModelStore> Store for T {}
 
 /// A store for one test, and whatever must be cleaned up after it.
 pub struct TestStore {

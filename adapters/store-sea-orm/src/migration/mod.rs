@@ -9,6 +9,7 @@ mod m20261207_000003_limit_counters;
 mod m20261207_000004_batches;
 mod m20261207_000005_outcomes;
 mod m20261207_000006_markets;
+mod m20261208_000007_models;
 
 /// Every migration of the store, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_batches::Migration),
             Box::new(m20261207_000005_outcomes::Migration),
             Box::new(m20261207_000006_markets::Migration),
+            Box::new(m20261208_000007_models::Migration),
         ]
     }
 }
