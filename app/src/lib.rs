@@ -98,7 +98,7 @@ pub async fn run_worker(
     );
     let app = App::build(&settings).await?;
     let workers = worker_loop::spawn(&app, settings.workers.max(1));
-    let mut background = background::spawn_worker_tasks(&app);
+    let mut background = background::spawn_worker_tasks(&app, &settings);
     if let Some(bind) = settings.worker_bind {
         spawn_operations_listener(&mut background, &app, bind).await?;
     }

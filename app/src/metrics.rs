@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use payrange_domain::models::ModelInfo;
 use poem::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -44,6 +45,8 @@ pub struct OutcomeLabels {
 /// Labels of the model-info gauge.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ModelLabels {
+    /// The market it serves.
+    pub market: String,
     /// Model version.
     pub version: String,
 }
@@ -57,6 +60,7 @@ pub struct Metrics {
     job_wait: Histogram,
     job_run: Histogram,
     redeliveries: Counter,
+    models: Family<ModelLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,9 +69,9 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    /// A registry with every metric, `model_version` set to 1 for the loaded model.
+    /// A registry with every metric, `model_info` set to 1 for the models serving.
     #[must_use]
-    pub fn new(model_version: &str) -> Arc<Self> {
+    pub fn new(models: &[ModelInfo]) -> Arc<Self> {
         let mut registry = Registry::with_prefix("payrange");
         let http_requests = Family::<HttpLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests", http_requests.clone());
@@ -99,13 +103,12 @@ impl Metrics {
             redeliveries.clone(),
         );
         let model = Family::<ModelLabels, Gauge>::default();
-        model
-            .get_or_create(&ModelLabels {
-                version: model_version.to_owned(),
-            })
-            .set(1);
-        registry.register("model_info", "The loaded model (value 1)", model);
-        Arc::new(Self {
+        registry.register(
+            "model_info",
+            "The model serving each market (value 1)",
+            model.clone(),
+        );
+        let metrics = Arc::new(Self {
             registry,
             http_requests,
             http_latency,
@@ -113,7 +116,23 @@ impl Metrics {
             job_wait,
             job_run,
             redeliveries,
-        })
+            models: model,
+        });
+        metrics.set_models(models);
+        metrics
+    }
+
+    /// The models serving now, after a swap: only these are listed in `model_info`.
+    pub fn set_models(&self, models: &[ModelInfo]) {
+        self.models.clear();
+        for m in models {
+            self.models
+                .get_or_create(&ModelLabels {
+                    market: m.market.as_str().to_owned(),
+                    version: m.version.clone(),
+                })
+                .set(1);
+        }
     }
 
     /// Records one HTTP request. `route` and `method` come from fixed sets
@@ -178,6 +197,8 @@ pub fn method_label(method: &Method) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use payrange_domain::models::Market;
+
     use super::*;
 
     #[test]
@@ -190,7 +211,12 @@ mod tests {
 
     #[test]
     fn rendering_shows_counters_and_the_model() {
-        let m = Metrics::new("abc123");
+        let model = |market, version: &str| ModelInfo {
+            market,
+            version: version.into(),
+            ..ModelInfo::default()
+        };
+        let m = Metrics::new(&[model(Market::Ru, "abc123"), model(Market::Uk, "def456")]);
         m.http("/api/v1/model", "GET", 200, Duration::from_millis(3));
         m.job(
             "done",
@@ -201,6 +227,16 @@ mod tests {
         let text = m.render();
         assert!(text.contains("payrange_http_requests_total{route=\"/api/v1/model\",method=\"GET\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("payrange_jobs_total{outcome=\"done\"} 1"));
-        assert!(text.contains("payrange_model_info{version=\"abc123\"} 1"));
+        assert!(
+            text.contains("payrange_model_info{market=\"ru\",version=\"abc123\"} 1"),
+            "{text}"
+        );
+        m.set_models(&[model(Market::Ru, "0a1b2c"), model(Market::Uk, "def456")]);
+        let text = m.render();
+        assert!(
+            text.contains("payrange_model_info{market=\"ru\",version=\"0a1b2c\"} 1"),
+            "{text}"
+        );
+        assert!(!text.contains("abc123"), "{text}");
     }
 }

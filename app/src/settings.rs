@@ -77,6 +77,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest body of a batch upload (`POST /api/v1/batches`), in bytes.
     pub max_batch_body_bytes: usize,
+    /// Largest model file an administrator may upload (`POST /api/v1/admin/models`), in
+    /// bytes.
+    pub max_model_bytes: usize,
+    /// How often each `serve` and `worker` reads which model versions are active, in
+    /// milliseconds: an activation or rollback serves everywhere within this time.
+    pub model_sync_ms: u64,
     /// Seconds a client has to send a request head, from connecting or from the head's first
     /// byte; then the connection is closed.
     pub header_read_timeout_secs: u64,
@@ -154,6 +160,8 @@ impl Default for Settings {
             worker_batch: 16,
             work_in_serve: None,
             reconcile_after_secs: 600,
+            max_model_bytes: 64 * 1024 * 1024,
+            model_sync_ms: 1000,
             worker_bind: None,
             metrics_bind: None,
             max_attempts: 5,
@@ -223,6 +231,10 @@ impl Settings {
         anyhow::ensure!(
             self.max_connections >= 1,
             "max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.model_sync_ms >= 100,
+            "model_sync_ms must be at least 100"
         );
         Ok(())
     }

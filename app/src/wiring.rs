@@ -9,13 +9,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use payrange_auth_paseto::PasetoTokens;
 use payrange_domain::memory::MemoryLimits;
-use payrange_domain::models::ModelInfo;
 use payrange_domain::models::{Email, NewPassword, Role, User};
-use payrange_domain::ports::{JobQueue, LimitStore, SalaryPredictor};
+use payrange_domain::ports::{JobQueue, LimitStore, ModelRegistry, SalaryPredictor};
 use payrange_domain::services::EstimateService;
 use payrange_domain::services::OutcomeService;
 use payrange_domain::services::{
-    AccountService, AdminService, BatchService, DeadLetterService, PredictionService,
+    AccountService, AdminService, BatchService, DeadLetterService, ModelService, PredictionService,
     RegisterError, Worker,
 };
 use payrange_hasher_argon2::{Argon2Hasher, Argon2Settings};
@@ -53,10 +52,8 @@ pub struct App {
     pub queue: Arc<dyn JobQueue>,
     /// The store (for readiness).
     pub store: Arc<SeaOrmStore>,
-    /// The description of the `ru` market's model (`GET /model`).
-    pub model: Arc<ModelInfo>,
-    /// Every model serving now, one per market (`GET /models`).
-    pub models: Arc<Vec<ModelInfo>>,
+    /// The models: which serve now (`GET /models`), uploads, activation and rollback.
+    pub models: ModelService,
     /// Wakes requests waiting for their prediction.
     pub completions: Completions,
     /// How often a waiting request re-reads its prediction: 50 ms when jobs may finish in
@@ -154,19 +151,10 @@ impl App {
             .await
             .context("cannot migrate the database")?;
 
-        let predictor: Arc<dyn SalaryPredictor> = Arc::new(
-            MarketModels::bundled_with(settings.model.as_deref()).with_context(|| {
-                settings.model.as_ref().map_or_else(
-                    || "cannot load the bundled models".to_owned(),
-                    |path| format!("cannot load the model {}", path.display()),
-                )
-            })?,
-        );
-        let model = Arc::new(predictor.info().clone());
-        let models = Arc::new(predictor.models());
-        for m in models.iter() {
-            tracing::info!(market = %m.market, model_version = %m.version, "model loaded");
-        }
+        let models = loaded_models(settings)?;
+        let predictor: Arc<dyn SalaryPredictor> = models.clone();
+        let models = ModelService::new(store.clone(), models);
+        serve_active_models(&models).await;
 
         let tokens = Arc::new(token_codec(settings)?);
         let hasher = Arc::new(Argon2Hasher::new(Argon2Settings::default())?);
@@ -228,13 +216,61 @@ impl App {
             store,
             completions: Completions::default(),
             completion_poll,
-            metrics: Metrics::new(&model.version),
+            metrics: Metrics::new(&models.serving()),
             limits,
-            model,
             models,
             worker_batch: settings.worker_batch.max(1),
         })
     }
+}
+
+/// The models this process starts with: the bundled ones, `ru` replaced by the file of
+/// `PAYRANGE_MODEL` when set.
+fn loaded_models(settings: &Settings) -> anyhow::Result<Arc<MarketModels>> {
+    let models = MarketModels::bundled_with(settings.model.as_deref()).with_context(|| {
+        settings.model.as_ref().map_or_else(
+            || "cannot load the bundled models".to_owned(),
+            |path| format!("cannot load the model {}", path.display()),
+        )
+    })?;
+    Ok(Arc::new(models))
+}
+
+/// Serves the versions the store says are active before the first request, logging each
+/// model that serves. A version that cannot be served (its file corrupt) leaves the model
+/// before it serving, with an error in the log: the process still starts.
+async fn serve_active_models(models: &ModelService) {
+    if let Err(e) = models.sync().await {
+        tracing::error!(error = %e, "cannot serve the active model; serving the one before");
+    }
+    for m in models.serving() {
+        tracing::info!(market = %m.market, model_version = %m.version, "model serving");
+    }
+}
+
+/// The model commands' service (`payrange admin model ...`): the store of `settings`
+/// (migrated first, so that it works on a fresh database) and this process's models.
+///
+/// # Errors
+/// The database cannot be opened or migrated; the models do not load.
+pub async fn model_service(settings: &Settings) -> anyhow::Result<ModelService> {
+    let store = Arc::new(
+        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
+            .await
+            .context("cannot open the database")?,
+    );
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    let models: Arc<dyn ModelRegistry> = loaded_models(settings)?;
+    let service = ModelService::new(store, models);
+    // Scored against what serves now, as `serve` would.
+    service
+        .sync()
+        .await
+        .context("cannot read the active models")?;
+    Ok(service)
 }
 
 /// Connects to the database and runs the migrations (`payrange migrate`).

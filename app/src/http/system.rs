@@ -1,11 +1,13 @@
 //! `/model`, `/models` and `/health/*`.
 
+use payrange_domain::models::Market;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::dto::{HealthDto, ModelDto};
+use super::error::ApiError;
 use crate::App;
 
 /// Model and health endpoints.
@@ -45,18 +47,30 @@ impl SystemApi {
     /// Kept for compatibility with clients from before markets: `GET /models` lists every
     /// model serving now.
     #[oai(path = "/model", method = "get", operation_id = "getModel")]
-    async fn model(&self, app: Data<&App>) -> ModelResponse {
-        ModelResponse::Ok(Json(ModelDto::from(&*app.model)))
+    async fn model(&self, app: Data<&App>) -> Result<ModelResponse, ApiError> {
+        let serving = app.models.serving();
+        // `ru` sorts first; a process serves at least one model.
+        let ru = serving
+            .iter()
+            .find(|m| m.market == Market::Ru)
+            .or_else(|| serving.first())
+            .ok_or_else(|| {
+                let cause: Box<dyn std::error::Error> = "no model serves".into();
+                ApiError::internal(&*cause)
+            })?;
+        Ok(ModelResponse::Ok(Json(ModelDto::from(ru))))
     }
 
     /// Every model serving now, one per market (`ru`, then `uk`): market, version,
-    /// currency, training time and data, cross-validated quality.
+    /// currency, training time and data, cross-validated quality. An administrator can swap
+    /// them (`/admin/models`); every process serves the new one within a second or so.
     ///
     /// A vacancy is priced by its market's model and in its currency; see `market` of
     /// `POST /predictions`.
     #[oai(path = "/models", method = "get", operation_id = "listModels")]
     async fn models(&self, app: Data<&App>) -> ModelsResponse {
-        ModelsResponse::Ok(Json(app.models.iter().map(ModelDto::from).collect()))
+        let serving = app.models.serving();
+        ModelsResponse::Ok(Json(serving.iter().map(ModelDto::from).collect()))
     }
 
     /// Liveness: 200 while the process serves HTTP, whatever its dependencies do.

@@ -89,7 +89,14 @@ async fn metrics_count_requests_by_route_and_jobs_by_outcome() {
         "{text}"
     );
     assert!(text.contains("payrange_job_run_seconds_count 1"), "{text}");
-    assert!(text.contains("payrange_model_info{version="), "{text}");
+    assert!(
+        text.contains("payrange_model_info{market=\"ru\",version="),
+        "{text}"
+    );
+    assert!(
+        text.contains("payrange_model_info{market=\"uk\",version="),
+        "{text}"
+    );
     assert!(!text.contains(&id), "ids must not become labels");
 }
 
