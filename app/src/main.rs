@@ -1,7 +1,9 @@
 //! The `payrange` command: `serve`, `worker`, `migrate`, `openapi`, `admin create-user`,
-//! `export-training-data`, and the model commands `train`, `evaluate`, `predict`.
+//! `admin model ...`, `export-training-data`, and the model commands `train`, `evaluate`,
+//! `predict`.
 
 mod ml_commands;
+mod model_commands;
 
 use clap::{Parser, Subcommand};
 use payrange_app::Settings;
@@ -60,6 +62,9 @@ enum AdminCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Models in the store: upload, activate, roll back, list.
+    #[command(subcommand)]
+    Model(model_commands::ModelCommand),
 }
 
 /// The new account's password: asked for twice without echo on a terminal, else read as the
@@ -142,6 +147,11 @@ async fn main() -> anyhow::Result<()> {
                 payrange_app::wiring::create_user(&settings, &email, &password, role).await?;
             println!("created {} {} ({})", role.as_str(), user.email, user.id);
             Ok(())
+        }
+        Command::Admin(AdminCommand::Model(command)) => {
+            let settings = Settings::load()?;
+            init_logs(settings.log_format);
+            model_commands::run(&settings, command).await
         }
         Command::ExportTrainingData { out, database_url } => {
             let settings = Settings::load()?;

@@ -179,6 +179,7 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         "version": md.version,
         "seconds": outcome.seconds,
         "rows": md.rows,
+        "held_back_rows": outcome.model.held_back().len(),
         "bad_rows": outcome.bad_rows,
         "hyperparameters": md.hyperparameters,
         "cv_metrics": md.cv_metrics,

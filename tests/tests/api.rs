@@ -18,6 +18,7 @@ mod api {
     mod lookalikes;
     mod markets;
     mod metrics;
+    mod models;
     mod outcomes;
     mod predictions;
     mod production;

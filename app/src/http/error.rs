@@ -24,8 +24,10 @@ pub struct FieldError {
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `invalid_credentials`,
     /// `forbidden`, `not_found`, `method_not_allowed`, `email_taken`, `cannot_disable_self`,
-    /// `prediction_not_done`, `payload_too_large`, `too_many_rows`, `unsupported_media_type`,
-    /// `validation_failed`, `unpredictable`, `empty_batch`, `csv_header`, `too_many_requests`,
+    /// `prediction_not_done`, `model_exists`, `model_refused`, `nothing_to_roll_back`,
+    /// `payload_too_large`, `too_many_rows`, `unsupported_media_type`,
+    /// `validation_failed`, `unpredictable`, `empty_batch`, `csv_header`, `model_invalid`,
+    /// `too_many_requests`,
     /// `internal`, `service_unavailable`. (A refused batch row carries `validation_failed`,
     /// `csv_malformed` or `quota_exceeded`.)
     pub code: String,
@@ -59,6 +61,13 @@ pub enum ErrorCode {
     CannotDisableSelf,
     /// 409: an outcome for a prediction that is not done (queued, running or failed).
     PredictionNotDone,
+    /// 409: a model of this version is stored already.
+    ModelExists,
+    /// 409: an uploaded model worse than the active one, or without a held-back sample to
+    /// judge it by, uploaded without `force`.
+    ModelRefused,
+    /// 409: a rollback of a market that serves its bundled model.
+    NothingToRollBack,
     /// 413: body over the limit.
     PayloadTooLarge,
     /// 413: a batch of more than 1,000 rows.
@@ -75,6 +84,8 @@ pub enum ErrorCode {
     CsvHeader,
     /// A refused batch row (or 422 for the whole file): not valid CSV or UTF-8.
     CsvMalformed,
+    /// 422: an uploaded file that is not a usable model (format, checksum, market).
+    ModelInvalid,
     /// A refused batch row: past the submission quota.
     QuotaExceeded,
     /// 429: a limit was reached; retry after `Retry-After`.
@@ -87,7 +98,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 25] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::InvalidCredentials,
@@ -97,6 +108,9 @@ impl ErrorCode {
         Self::EmailTaken,
         Self::CannotDisableSelf,
         Self::PredictionNotDone,
+        Self::ModelExists,
+        Self::ModelRefused,
+        Self::NothingToRollBack,
         Self::PayloadTooLarge,
         Self::TooManyRows,
         Self::UnsupportedMediaType,
@@ -105,6 +119,7 @@ impl ErrorCode {
         Self::EmptyBatch,
         Self::CsvHeader,
         Self::CsvMalformed,
+        Self::ModelInvalid,
         Self::QuotaExceeded,
         Self::TooManyRequests,
         Self::Internal,
@@ -124,6 +139,9 @@ impl ErrorCode {
             Self::EmailTaken => "email_taken",
             Self::CannotDisableSelf => "cannot_disable_self",
             Self::PredictionNotDone => "prediction_not_done",
+            Self::ModelExists => "model_exists",
+            Self::ModelRefused => "model_refused",
+            Self::NothingToRollBack => "nothing_to_roll_back",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRows => "too_many_rows",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -132,6 +150,7 @@ impl ErrorCode {
             Self::EmptyBatch => "empty_batch",
             Self::CsvHeader => "csv_header",
             Self::CsvMalformed => "csv_malformed",
+            Self::ModelInvalid => "model_invalid",
             Self::QuotaExceeded => "quota_exceeded",
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",

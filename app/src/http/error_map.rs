@@ -6,7 +6,7 @@ use payrange_domain::ports::StoreError;
 use payrange_domain::services::EstimateError;
 use payrange_domain::services::{
     AdminError, AuthError, ChangePasswordError, DeleteAccountError, GetPredictionError,
-    HistoryError, OutcomeUseError, RegisterError, SignInError, SubmitError,
+    HistoryError, ModelUseError, OutcomeUseError, RegisterError, SignInError, SubmitError,
 };
 
 use super::dto::iso_currency;
@@ -74,6 +74,19 @@ transient_or_internal!(OutcomeUseError {
         ApiError::invalid(e.field().as_str(), message)
     },
     OutcomeUseError::Forbidden => ApiError::forbidden("this action needs the admin role"),
+});
+
+transient_or_internal!(ModelUseError {
+    ModelUseError::Forbidden => ApiError::forbidden("this action needs the admin role"),
+    e @ (ModelUseError::File(_) | ModelUseError::ChecksumMismatch { .. }) =>
+        ApiError::Unprocessable(body(ErrorCode::ModelInvalid, e.to_string())),
+    e @ (ModelUseError::Worse { .. } | ModelUseError::Unjudged) =>
+        ApiError::conflict(ErrorCode::ModelRefused, &e.to_string()),
+    e @ ModelUseError::Exists(_) => ApiError::conflict(ErrorCode::ModelExists, &e.to_string()),
+    ModelUseError::UnknownVersion(_) => ApiError::not_found("model"),
+    e @ ModelUseError::NothingToRollBack(_) =>
+        ApiError::conflict(ErrorCode::NothingToRollBack, &e.to_string()),
+    e @ ModelUseError::Unservable(..) => ApiError::internal(&e),
 });
 
 /// 422 `unpredictable`: the vacancy is valid, but the model gives no sensible range for it.

@@ -29,6 +29,15 @@ impl From<Market> for MarketDto {
     }
 }
 
+impl From<MarketDto> for Market {
+    fn from(m: MarketDto) -> Self {
+        match m {
+            MarketDto::Ru => Self::Ru,
+            MarketDto::Uk => Self::Uk,
+        }
+    }
+}
+
 /// The market named in a request field, if any: a blank value means not given.
 ///
 /// # Errors

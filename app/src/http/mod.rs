@@ -13,6 +13,7 @@ mod export_csv;
 mod fields;
 pub mod links;
 pub mod markets;
+pub mod model_admin;
 pub mod outcomes;
 pub mod predictions;
 pub mod result_dto;
@@ -44,7 +45,7 @@ pub enum ApiTags {
     Predictions,
     /// The model and the service's health.
     System,
-    /// Administration: users and every prediction log (admin role only).
+    /// Administration: users, every prediction log, models (admin role only).
     Admin,
 }
 
@@ -65,6 +66,7 @@ type Apis = (
     outcomes::OutcomesApi,
     system::SystemApi,
     admin::AdminApi,
+    model_admin::ModelAdminApi,
     uploads::BatchesApi,
     estimates::EstimatesApi,
     self_service::SelfServiceApi,
@@ -78,6 +80,7 @@ fn service() -> OpenApiService<Apis, ()> {
             outcomes::OutcomesApi,
             system::SystemApi,
             admin::AdminApi,
+            model_admin::ModelAdminApi,
             uploads::BatchesApi,
             estimates::EstimatesApi,
             self_service::SelfServiceApi,
@@ -127,6 +130,7 @@ fn docs_page(api: &OpenApiService<Apis, ()>, full_spec: &str) -> String {
 pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoint + use<> {
     let max_body = settings.max_body_bytes;
     let max_batch_body = settings.max_batch_body_bytes.max(max_body);
+    let max_model_body = settings.max_model_bytes.max(max_body);
     let metrics = app.metrics.clone();
     let api = service();
     let full_spec = spec_json();
@@ -156,13 +160,13 @@ pub fn routes(app: &App, settings: &Settings, bound: SocketAddr) -> impl Endpoin
         .data(app.clone())
         .data(CookiePolicy { secure })
         .around(move |ep, req| {
-            // A batch upload may hold up to 1,000 vacancies: its own, larger limit.
-            let limit = if req.method() == poem::http::Method::POST
-                && matches!(req.uri().path(), "/api/v1/batches" | "/api/v1/batches/csv")
-            {
-                max_batch_body
-            } else {
-                max_body
+            // A batch upload may hold up to 1,000 vacancies, a model file megabytes: their
+            // own, larger limits.
+            let post = req.method() == poem::http::Method::POST;
+            let limit = match req.uri().path() {
+                "/api/v1/batches" | "/api/v1/batches/csv" if post => max_batch_body,
+                "/api/v1/admin/models" if post => max_model_body,
+                _ => max_body,
             };
             edge(ep, req, limit, metrics.clone())
         })
