@@ -378,4 +378,36 @@ mod tests {
         assert_eq!(ru.currency, "RUR");
         assert_eq!(ru.model_version, listed[0].version);
     }
+
+    #[test]
+    fn a_model_file_is_checked_then_swapped_in_and_back_out() {
+        let models = MarketModels::bundled_with(None).unwrap();
+        let bundled = models.bundled();
+        let uk = Vacancy::new("Staff Nurse", "Full time post in a Leeds hospital.", None).unwrap();
+        let before = models.predict(&uk).unwrap();
+
+        assert!(matches!(
+            models.check(b"nope"),
+            Err(ModelFileError::Invalid(_))
+        ));
+        // The bundled Adzuna file: format 5, so no held-back sample to score on.
+        let bytes = include_bytes!("../../../ml/model/payrange-adzuna.model");
+        let check = models.check(bytes).unwrap();
+        assert_eq!(check.info.market, Market::Uk);
+        assert_eq!(check.info.version, bundled[1].version);
+        assert_eq!(check.candidate.rows, 0);
+        assert_eq!(check.active_version, bundled[1].version);
+        assert_eq!(check.sha256.len(), 64);
+        assert_eq!(check.size_bytes, bytes.len() as u64);
+
+        // Swapped in (a decoded copy of the same file), then the started-with one again:
+        // predictions go on with equal results.
+        let served = models.serve(bytes).unwrap();
+        assert_eq!(served.market, Market::Uk);
+        assert_eq!(models.predict(&uk).unwrap(), before);
+        assert_eq!(models.serve_bundled(Market::Uk).unwrap(), bundled[1]);
+        assert_eq!(models.serving(), bundled);
+        assert_eq!(market_of_currency(" rub "), Some(Market::Ru));
+        assert_eq!(market_of_currency("USD"), None);
+    }
 }

@@ -31,11 +31,13 @@ pub trait ModelRegistry: Send + Sync {
     /// [`ModelFileError`]; the model serving before stays.
     fn serve(&self, bytes: &[u8]) -> Result<ModelInfo, ModelFileError>;
 
-    /// Serves the model built into the binary for `market` again; returns what it is, or
-    /// `None` when the binary has none for it.
+    /// Serves the model this process started with for `market` again (the one built into
+    /// the binary, or given by its settings); returns what it is, or `None` when it started
+    /// with none for that market.
     fn serve_bundled(&self, market: Market) -> Option<ModelInfo>;
 
-    /// The models built into the binary, one per market it has one for.
+    /// The models this process started with, one per market it has one for: the fallback of
+    /// a market without a standing activation.
     fn bundled(&self) -> Vec<ModelInfo>;
 
     /// The models serving now, one per market, in [`Market::ALL`] order.
