@@ -866,33 +866,45 @@ async function exportCsv(btn) {
 }
 
 // ---------- model ----------
+// One section per market served (GET /models): its facts and its accuracy.
 function modelView() {
   const sec = h('section', { class: 'narrow wide' }, h('h1', {}, t('model.title')), h('p', { class: 'lead' }, t('model.lead')));
-  const m = state.model;
-  if (!m && !state.modelError) {
-    api.model().then((x) => { state.model = x; state.modelError = null; rerenderIf('model'); })
+  const models = state.models;
+  if (!models && !state.modelError) {
+    modelAsked = true;
+    api.models().then((x) => { state.models = x; state.modelError = null; rerenderIf('model'); })
       .catch((err) => { if (handleAuthLoss(err)) return; state.modelError = errorText(err); rerenderIf('model'); });
     sec.append(h('p', { class: 'loading' }, t('loading')));
     return sec;
   }
-  if (!m) {
+  if (!models) {
     const err = state.modelError;
     state.modelError = null; // retry on next visit
     sec.append(h('div', { class: 'card error-card', role: 'alert' }, err));
     return sec;
   }
+  sec.append(h('p', {}, t('model.how')));
+  for (const m of models) sec.append(modelSection(m));
+  sec.append(h('p', { class: 'muted small' }, t('model.caveat')));
+  return sec;
+}
+
+function modelSection(m) {
+  const market = m.market || 'ru';
   const cur = m.currency || 'RUR';
   const mt = m.metrics || {};
   const num = (v) => (Number.isFinite(v) ? v : null);
-  sec.append(h('div', { class: 'card' },
-    h('p', {}, t('model.how')),
+  const headId = `model-${market}-h`;
+  const part = h('section', { class: 'model-market', 'aria-labelledby': headId, 'data-market': market },
+    h('h2', { id: headId }, t(`model.market.${market}`)));
+  part.append(h('div', { class: 'card' },
     h('dl', { class: 'facts' },
-      h('dt', {}, t('model.version')), h('dd', { 'data-testid': 'model-version' }, m.version ? modelName(m.version) : '—'),
+      h('dt', {}, t('model.version')), h('dd', { 'data-testid': `model-version-${market}` }, m.version ? modelName(m.version) : '—'),
       h('dt', {}, t('model.trained')), h('dd', {}, fmtDate(m.trained_at, false)),
       h('dt', {}, t('model.rows')), h('dd', {}, Number.isFinite(m.training_rows) ? t('model.rows.v', { n: new Intl.NumberFormat(locale()).format(m.training_rows) }) : '—'),
       h('dt', {}, t('model.currency')), h('dd', {}, currencyCode(cur)),
       m.data_file ? [h('dt', {}, t('model.data')), h('dd', { class: 'mono' }, m.data_file)] : null)));
-  const acc = h('div', { class: 'card' }, h('h2', {}, t('model.accuracy')), h('p', { class: 'muted' }, t('model.accuracy.lead')));
+  const acc = h('div', { class: 'card' }, h('h3', {}, t('model.accuracy')), h('p', { class: 'muted' }, t('model.accuracy.lead')));
   const list = h('ul', { class: 'plain-list' });
   for (const b of ['from', 'to']) {
     const x = mt[`salary_${b}`] || {};
@@ -910,11 +922,12 @@ function modelView() {
   if (num(mt.coverage) !== null) list.append(h('li', {}, t('model.coverage', { p: fmtPct(mt.coverage) })));
   const lk = m.likely || null;
   if (lk && num(lk.level) !== null && num(lk.coverage) !== null && num(lk.mean_width) !== null) {
-    list.append(h('li', { 'data-testid': 'model-likely' }, t('model.likely', { level: fmtPct(lk.level), p: fmtPct(lk.coverage), w: fmtMoney(lk.mean_width, cur) })));
+    list.append(h('li', { 'data-testid': `model-likely-${market}` }, t('model.likely', { level: fmtPct(lk.level), p: fmtPct(lk.coverage), w: fmtMoney(lk.mean_width, cur) })));
   }
-  acc.append(list, h('p', { class: 'muted small' }, t('model.caveat')));
+  acc.append(list);
+  const techLabel = `${t('model.tech')} (${t(`model.market.${market}`)})`;
   const tech = h('details', { class: 'tech' }, h('summary', {}, t('model.tech')),
-    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('model.tech') }, h('table', {},
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': techLabel }, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { scope: 'col' }, 'MAE'), h('th', { scope: 'col' }, 'MAPE'), h('th', { scope: 'col' }, 'R²'))),
       h('tbody', {}, ['from', 'to'].map((b) => {
         const x = mt[`salary_${b}`] || {};
@@ -923,8 +936,8 @@ function modelView() {
     num(mt.coverage) !== null ? h('p', {}, `coverage = ${mt.coverage.toFixed(3)}`) : null,
     lk && num(lk.coverage) !== null ? h('p', {}, `likely: level = ${lk.level}, coverage = ${lk.coverage.toFixed(3)}, mean_width = ${lk.mean_width.toFixed(0)}`) : null);
   acc.append(tech);
-  sec.append(acc);
-  return sec;
+  part.append(acc);
+  return part;
 }
 
 // For the admin console (admin.js).

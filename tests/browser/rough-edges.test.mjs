@@ -277,9 +277,9 @@ describe('rough edges of the web UI (issue #20)', { timeout: 600000 }, () => {
       assert.ok(await overflow(page) <= 0, 'no sideways scroll on the result (long word in a title)');
       assert.equal(await overlapping(page, '.result .chart .tick'), false, 'axis labels apart');
       await page.locator('#nav a[data-route=model]').click();
-      await page.getByTestId('model-version').waitFor();
-      await page.locator('details.tech summary').click();
-      const poke = await page.locator('details.tech').evaluate((d) => {
+      await page.getByTestId('model-version-ru').waitFor();
+      await page.locator('details.tech summary').first().click();
+      const poke = await page.locator('details.tech').first().evaluate((d) => {
         const card = d.closest('.card').getBoundingClientRect();
         const box = d.querySelector('.table-scroll').getBoundingClientRect();
         return box.right - card.right;
@@ -307,8 +307,8 @@ describe('rough edges of the web UI (issue #20)', { timeout: 600000 }, () => {
       const version = (await page.evaluate(async () => (await (await fetch('/api/v1/model')).json()).version));
       assert.ok(name.includes(version.slice(0, 8)), `${name} names ${version}`);
       await page.locator('#nav a[data-route=model]').click();
-      await page.getByTestId('model-version').waitFor();
-      assert.equal(await page.getByTestId('model-version').textContent(), name);
+      await page.getByTestId('model-version-ru').waitFor();
+      assert.equal(await page.getByTestId('model-version-ru').textContent(), name);
       await ctx.close();
     });
   }

@@ -300,10 +300,14 @@ describe('payrange web UI', { timeout: 600000 }, () => {
   it('explains the model in plain words', async () => {
     await page.getByRole('link', { name: 'About the model' }).click();
     await h1(page, 'About the model');
-    const version = await page.getByTestId('model-version').textContent();
+    const version = await page.getByTestId('model-version-ru').textContent();
     assert.ok(version.trim().length > 0 && version.trim() !== '—');
     await page.locator('main', { hasText: 'typically off by about' }).waitFor();
-    assert.match(await page.getByTestId('model-likely').textContent(), /^Likely ranges \(80%\): for \d+(\.\d)?% of those vacancies/);
+    assert.match(await page.getByTestId('model-likely-ru').textContent(), /^Likely ranges \(80%\): for \d+(\.\d)?% of those vacancies/);
+    // Both markets, each in its currency.
+    await page.getByRole('heading', { name: 'United Kingdom: Adzuna vacancies, pounds a year' }).waitFor();
+    assert.match(await page.getByTestId('model-likely-uk').textContent(), /£/);
+    assert.notEqual(await page.getByTestId('model-version-uk').textContent(), version);
     await shot(page, 'desktop-model');
   });
 
@@ -451,7 +455,7 @@ describe('payrange web UI', { timeout: 600000 }, () => {
     assert.ok(await overflow() <= 0, 'no horizontal scroll on the history');
     await shot(p, 'phone-history');
     await p.getByRole('link', { name: 'About the model' }).click();
-    await p.getByTestId('model-version').waitFor();
+    await p.getByTestId('model-version-ru').waitFor();
     await shot(p, 'phone-model');
     await c.close();
   });
