@@ -178,6 +178,30 @@ export async function newContext(browser, viewport, locale, onCsp) {
 }
 
 /**
+ * Runs the `payrange` binary with `args` on the database of `server` (a `startServer` one),
+ * `stdin` on its standard input; resolves to its output, rejects if it fails.
+ */
+export function payrangeCli(server, args, stdin = '') {
+  const env = { ...process.env, PAYRANGE_DATABASE_URL: `sqlite://${server.dir}/payrange.db?mode=rwc`, PAYRANGE_LOG: 'warn' };
+  delete env.PAYRANGE_BIN;
+  const bin = path.resolve(HERE, process.env.PAYRANGE_BIN || '../../target/debug/payrange');
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: server.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`payrange ${args.join(' ')} exited ${code}: ${out}`))));
+    child.stdin.end(stdin);
+  });
+}
+
+/** Makes an administrator on the database of `server`, as an operator does. */
+export function createAdmin(server, email, password) {
+  return payrangeCli(server, ['admin', 'create-user', '--email', email, '--admin'], `${password}\n`);
+}
+
+/**
  * A page of a fresh context (viewport and language of `m`) on `url`, a page of the app, and
  * then, unless `email` is null, signed in through the API as the sign-in form would: the
  * browser keeps the session cookie. The caller goes on to where its test starts.

@@ -5,10 +5,8 @@
 // in English and Russian, with axe-core and screenshots. Against a real `payrange serve`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, shot, signedInPage, assertAccessible, HERE, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, shot, signedInPage, assertAccessible, DESKTOP, PHONE, createAdmin } from './harness.mjs';
 
 const STAMP = Date.now();
 const PASSWORD = 'Copper-meadow-lantern-58';
@@ -44,22 +42,6 @@ async function api(method, p, body, token) {
   return { status: r.status, json: text ? JSON.parse(text) : null };
 }
 
-/** Runs `payrange admin create-user --email <email> --admin` on the test server's database. */
-function createAdmin(email) {
-  const env = { ...process.env, PAYRANGE_DATABASE_URL: `sqlite://${server.dir}/payrange.db?mode=rwc`, PAYRANGE_LOG: 'warn' };
-  delete env.PAYRANGE_BIN;
-  const bin = path.resolve(HERE, process.env.PAYRANGE_BIN || '../../target/debug/payrange');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['admin', 'create-user', '--email', email, '--admin'], { cwd: server.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`create-user exited ${code}: ${out}`))));
-    child.stdin.end(`${PASSWORD}\n`);
-  });
-}
-
 async function open(m, email, route) {
   const { ctx, page } = await signedInPage(browser, m, `${server.base}/#/signin`, email, PASSWORD, (v) => cspViolations.push(v));
   await page.reload();
@@ -74,7 +56,7 @@ describe('real outcomes (issue #22)', { timeout: 900000 }, () => {
     server = await startServer();
     browser = await launchBrowser();
     assert.equal((await api('POST', '/users', { email: ANN, password: PASSWORD })).status, 201);
-    await createAdmin(ROOT);
+    await createAdmin(server, ROOT, PASSWORD);
     const { json } = await api('POST', '/sessions', { email: ANN, password: PASSWORD });
     // One finished estimate per case of the matrix, so that each starts without an outcome.
     for (const m of MATRIX) {
