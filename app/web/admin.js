@@ -1,15 +1,16 @@
 // The admin console (#/admin): users with search, paging and disable / enable; the request
-// log filtered by user, status and date; the model in brief; its accuracy on real salaries
-// (accuracy.js). Only administrators see it in the nav; anyone else who opens #/admin is told
+// log filtered by user, status and date; the model of every market in brief, with upload,
+// activation and rollback (models.js); their accuracy on real salaries (accuracy.js). Only administrators see it in the nav; anyone else who opens #/admin is told
 // plainly that it is not for them.
 //
 // The view is built once per visit and its cards redraw themselves in place (a search, a
 // page turn or a change of a user does not re-render the page, so the focus stays where the
 // person is).
-import { api, request, ApiError } from './api.js';
-import { t, locale } from './i18n.js';
-import { h, state, errorText, fmtDate, fmtMoney, fmtMoneyRange, handleAuthLoss, flash, statusBadge, modelName } from './app.js';
+import { request, ApiError } from './api.js';
+import { t } from './i18n.js';
+import { h, state, errorText, fmtDate, fmtMoneyRange, handleAuthLoss, flash, statusBadge } from './app.js';
 import { accuracyCard } from './accuracy.js';
+import { modelsCard } from './models.js';
 
 const USERS_PAGE = 10;
 const LOG_PAGE = 10;
@@ -63,15 +64,13 @@ export function adminView() {
   }
   const usersCard = h('section', { class: 'card admin-card', 'aria-labelledby': 'admin-users-h', id: 'admin-users' });
   const logCard = h('section', { class: 'card admin-card', 'aria-labelledby': 'admin-log-h', id: 'admin-log' });
-  const modelCard = h('section', { class: 'card admin-card', 'aria-labelledby': 'admin-model-h', id: 'admin-model' });
   drawUsers(usersCard);
   drawLog(logCard);
-  drawModel(modelCard);
   if (!admin.users.loaded) loadUsers();
   if (!admin.log.loaded) loadLog();
   return h('section', { class: 'wide admin' },
     h('h1', {}, t('admin.title')), h('p', { class: 'lead' }, t('admin.lead')),
-    usersCard, logCard, modelCard, accuracyCard());
+    usersCard, logCard, modelsCard(), accuracyCard());
 }
 
 const card = (id) => document.getElementById(id);
@@ -327,34 +326,4 @@ function logRow(p) {
     h('td', { class: 'admin-title', 'data-label': t('admin.log.col.title') }, p.name),
     h('td', { class: 'admin-range', 'data-label': t('admin.log.col.range') }, range),
     h('td', { 'data-label': t('admin.log.col.status') }, statusBadge(p.status)));
-}
-
-// ---------- model ----------
-function drawModel(c) {
-  const m = state.model;
-  const head = h('h2', { id: 'admin-model-h' }, t('admin.model.title'));
-  const more = h('p', {}, h('a', { href: '#/model' }, t('admin.model.more')));
-  if (!m) {
-    c.replaceChildren(head, h('p', { class: 'loading' }, t('loading')), more);
-    api.model().then((x) => { state.model = x; const el = card('admin-model'); if (el) drawModel(el); })
-      .catch((err) => {
-        if (handleAuthLoss(err)) return;
-        const el = card('admin-model');
-        if (el) el.replaceChildren(head, h('div', { class: 'error-card admin-error', role: 'alert' }, errorText(err)), more);
-      });
-    return;
-  }
-  const mt = m.metrics || {};
-  const mae = (b) => {
-    const v = mt[`salary_${b}`] && mt[`salary_${b}`].mae;
-    return Number.isFinite(v) ? fmtMoney(v, m.currency || 'RUR') : '—';
-  };
-  c.replaceChildren(head,
-    h('dl', { class: 'facts', 'data-testid': 'admin-model-facts' },
-      h('dt', {}, t('model.version')), h('dd', { class: 'model-name', 'data-version': m.version || '' }, m.version ? modelName(m.version) : '—'),
-      h('dt', {}, t('model.trained')), h('dd', {}, fmtDate(m.trained_at, false)),
-      h('dt', {}, t('model.rows')), h('dd', {}, Number.isFinite(m.training_rows) ? t('model.rows.v', { n: new Intl.NumberFormat(locale()).format(m.training_rows) }) : '—'),
-      m.data_file ? [h('dt', {}, t('model.data')), h('dd', { class: 'mono' }, m.data_file)] : null,
-      h('dt', {}, t('admin.model.mae')), h('dd', {}, t('admin.model.mae.v', { from: mae('from'), to: mae('to') }))),
-    more);
 }

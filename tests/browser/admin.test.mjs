@@ -7,9 +7,7 @@
 // with axe-core and screenshots.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { startServer, launchBrowser, shot, newContext, assertAccessible, HERE, DESKTOP, PHONE } from './harness.mjs';
+import { startServer, launchBrowser, shot, newContext, assertAccessible, DESKTOP, PHONE, createAdmin } from './harness.mjs';
 
 const STAMP = Date.now();
 const PASSWORD = 'Copper-meadow-lantern-58';
@@ -50,22 +48,6 @@ const T = {
 
 let server, browser;
 const cspViolations = [];
-
-/** Runs `payrange admin create-user --email <email> --admin` on the test server's database. */
-function createAdmin(email) {
-  const env = { ...process.env, PAYRANGE_DATABASE_URL: `sqlite://${server.dir}/payrange.db?mode=rwc`, PAYRANGE_LOG: 'warn' };
-  delete env.PAYRANGE_BIN;
-  const bin = path.resolve(HERE, process.env.PAYRANGE_BIN || '../../target/debug/payrange');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['admin', 'create-user', '--email', email, '--admin'], { cwd: server.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`create-user exited ${code}: ${out}`))));
-    child.stdin.end(`${PASSWORD}\n`);
-  });
-}
 
 async function api(method, p, body, token) {
   const headers = { 'Content-Type': 'application/json' };
@@ -119,7 +101,7 @@ describe('admin console (issue #20)', { timeout: 900000 }, () => {
       const r = await api('POST', '/users', { email, password: PASSWORD });
       assert.equal(r.status, 201, JSON.stringify(r.json));
     }
-    await createAdmin(ROOT);
+    await createAdmin(server, ROOT, PASSWORD);
     // Two estimates by Ann, one by Bob: the request log's rows.
     for (const [email, name] of [[ANN, 'Backend developer'], [ANN, 'QA engineer'], [BOB, 'Data analyst']]) {
       const { json } = await signIn(email);
@@ -165,8 +147,8 @@ describe('admin console (issue #20)', { timeout: 900000 }, () => {
       await userRows(page).first().waitFor();
       assert.equal(await userRows(page).count(), 10, 'a page of ten users');
       await page.locator('[data-testid=admin-log-table] tbody tr').first().waitFor();
-      await page.getByTestId('admin-model-facts').waitFor();
-      assert.match(await page.getByTestId('admin-model-facts').textContent(), /\d/);
+      await page.getByTestId('models-serving').locator('li').nth(1).waitFor();
+      assert.match(await page.getByTestId('models-serving').textContent(), /\d/);
       assert.equal(await page.getByRole('link', { name: L.model }).getAttribute('href'), '#/model');
       await shot(page, `${m.size}-admin-${m.lang}`);
       await assertAccessible(page, `the admin console (${m.size}, ${m.lang})`);
