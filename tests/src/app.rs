@@ -3,6 +3,7 @@
 //! gives it, such as production mode on a [`Scratch`](crate::scratch::Scratch) database and
 //! queue) and speaks HTTP to it.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use payrange_app::Settings;
@@ -167,6 +168,34 @@ impl TestApp {
         .unwrap();
         let token = client::sign_in(&self.client, &self.base, &email, PASSWORD).await;
         User { email, token }
+    }
+
+    /// `user`'s data download as CSV (`GET /api/v1/users/me/export?format=csv`), parsed with
+    /// a real CSV reader (descriptions hold commas, quotes and line breaks): one map of column
+    /// name to cell per line after the header, which names the columns.
+    pub async fn export_csv(&self, user: &User) -> Vec<HashMap<String, String>> {
+        let text = self
+            .get("/api/v1/users/me/export?format=csv", Some(&user.token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                header
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect()
     }
 
     /// Submits a vacancy as `user`, waiting up to `wait` seconds for the result if given.

@@ -91,21 +91,12 @@ async fn the_market_is_kept_in_history_and_exports() {
     assert_eq!(r.status(), StatusCode::OK);
     let history = json_of(app.get("/api/v1/predictions", Some(&user.token)).await).await;
     assert_priced(&history["items"][0], "uk", "GBP");
-    let csv = app
-        .get("/api/v1/users/me/export?format=csv", Some(&user.token))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let at = |name: &str| header.iter().position(|&c| c == name).unwrap();
-    let row = lines.find(|l| l.starts_with("prediction,")).unwrap();
-    let cells: Vec<&str> = row.split(',').collect();
+    let rows = app.export_csv(&user).await;
+    let row = rows.iter().find(|r| r["kind"] == "prediction").unwrap();
     assert_eq!(
-        (cells[at("market")], cells[at("currency")]),
+        (row["market"].as_str(), row["currency"].as_str()),
         ("uk", "GBP"),
-        "{csv}"
+        "{row:?}"
     );
 }
 

@@ -85,22 +85,9 @@ async fn the_owner_records_replaces_and_clears_the_real_salary_of_a_finished_est
     // The data download carries it too, in both forms.
     let export = json_of(app.get("/api/v1/users/me/export", Some(&ann.token)).await).await;
     assert_eq!(export["predictions"][0]["outcome"], replaced, "{export}");
-    let csv = app
-        .get("/api/v1/users/me/export?format=csv", Some(&ann.token))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let column = header
-        .iter()
-        .position(|c| *c == "outcome_salary_to")
-        .expect("an outcome_salary_to column");
-    let row = lines.find(|l| l.starts_with("prediction,")).unwrap();
-    // Counted from the end: the outcome columns come last, after the quoted description.
-    let from_end = header.len() - 1 - column;
-    assert_eq!(row.rsplit(',').nth(from_end), Some("250000.0"), "{csv}");
+    let rows = app.export_csv(&ann).await;
+    let row = rows.iter().find(|r| r["kind"] == "prediction").unwrap();
+    assert_eq!(row["outcome_salary_to"], "250000.0", "{row:?}");
 
     let r = delete_outcome(&app, &ann, id).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
