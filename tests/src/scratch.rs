@@ -12,12 +12,81 @@ use crate::{shared_services, unique};
 pub async fn create_database(admin_url: &str, name: &str) -> String {
     let admin = Database::connect(admin_url).await.unwrap();
     admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await
         .unwrap();
     admin.close().await.unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    format!("{base}/{name}")
+    database_url(admin_url, name)
+}
+
+/// The URL of database `name` on the server of `url` (its query string kept).
+pub fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+/// Runs `work` to its end on a runtime of its own, on another thread: a guard's `drop` runs
+/// inside the test's runtime (or while unwinding), where it cannot block on async drivers.
+fn blocking<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, Box<dyn std::error::Error + Send + Sync>>>
+    + Send
+    + 'static,
+) -> Result<T, String> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(work).map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| "the clean-up thread panicked".to_owned())?
+}
+
+/// Drops database `name` on `admin_url`'s server, ending its sessions; says on standard
+/// error if it could not. For guards' `drop`.
+pub fn drop_database_now(admin_url: &str, name: &str) {
+    let (admin_url, name) = (admin_url.to_owned(), name.to_owned());
+    let dropped = blocking(async move {
+        let admin = Database::connect(admin_url.as_str()).await?;
+        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        admin.execute_unprepared(&sql).await?;
+        Ok(admin.close().await?)
+    });
+    if let Err(e) = dropped {
+        eprintln!("could not drop a test database: {e}");
+    }
+}
+
+/// Deletes `queue`, its dead-letter queue and its dead-letter exchange (`{queue}.dead`) on
+/// `amqp_url`; says on standard error if it could not. For guards' `drop`.
+pub fn delete_queue_now(amqp_url: &str, queue_name: &str) {
+    let (amqp_url, queue) = (amqp_url.to_owned(), queue_name.to_owned());
+    let deleted = blocking(async move {
+        let args = payrange_queue_amqp::connection_arguments(&amqp_url)?;
+        let connection = Connection::open(&args).await?;
+        let channel = connection.open_channel(None).await?;
+        let dead = format!("{queue}.dead");
+        for q in [&queue, &dead] {
+            channel.queue_delete(QueueDeleteArguments::new(q)).await?;
+        }
+        channel
+            .exchange_delete(ExchangeDeleteArguments::new(&dead))
+            .await?;
+        Ok(connection.close().await?)
+    });
+    if let Err(e) = deleted {
+        eprintln!("could not delete test queue {queue_name}: {e}");
+    }
 }
 
 /// Drops database `database` (ending its sessions) on `admin_url`'s server, and deletes
@@ -35,31 +104,8 @@ pub struct Cleanup {
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let (admin_url, database) = (self.admin_url.clone(), self.database.clone());
-        let (amqp_url, queue) = (self.amqp_url.clone(), self.queue.clone());
-        // Drop runs inside the test's runtime (or while unwinding), where it cannot block on
-        // the async drivers: use a runtime of our own on another thread.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().ok()?;
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-                    let _ = admin.execute_unprepared(&sql).await;
-                }
-                let args = payrange_queue_amqp::connection_arguments(&amqp_url).ok()?;
-                let connection = Connection::open(&args).await.ok()?;
-                let channel = connection.open_channel(None).await.ok()?;
-                let dead = format!("{queue}.dead");
-                for q in [&queue, &dead] {
-                    let _ = channel.queue_delete(QueueDeleteArguments::new(q)).await;
-                }
-                let _ = channel
-                    .exchange_delete(ExchangeDeleteArguments::new(&dead))
-                    .await;
-                connection.close().await.ok()
-            })
-        })
-        .join();
+        drop_database_now(&self.admin_url, &self.database);
+        delete_queue_now(&self.amqp_url, &self.queue);
     }
 }
 

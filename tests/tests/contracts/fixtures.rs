@@ -10,7 +10,6 @@ use payrange_domain::models::{
 };
 use payrange_domain::ports::{LimitStore, LogStore, ModelStore, SessionStore, UserStore};
 use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
-use sea_orm::{ConnectionTrait, Database};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -126,12 +125,7 @@ pub async fn postgres_database() -> Option<(SeaOrmStore, Cleanup)> {
         return None;
     };
     let name = format!("payrange_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    payrange_tests::scratch::create_database(&admin_url, &name).await;
     let store = SeaOrmStore::connect(&StoreSettings::new(with_database(&admin_url, &name)))
         .await
         .unwrap();
@@ -139,44 +133,12 @@ pub async fn postgres_database() -> Option<(SeaOrmStore, Cleanup)> {
     Some((store, Cleanup::Postgres { admin_url, name }))
 }
 
-/// The URL of database `name` on the server of `url`.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let query = if query.is_empty() {
-        String::new()
-    } else {
-        format!("?{query}")
-    };
-    format!("{}/{name}{query}", &base[..path_start])
-}
+pub use payrange_tests::scratch::database_url as with_database;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let Cleanup::Postgres { admin_url, name } = self else {
-            return;
-        };
-        let (admin_url, name) = (admin_url.clone(), name.clone());
-        // Drop runs inside the test's runtime (or while unwinding): use a runtime of our own
-        // on another thread so the database also goes when a test fails.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let admin = Database::connect(admin_url.as_str()).await?;
-                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                admin.execute_unprepared(&sql).await?;
-                admin.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop test database: {dropped:?}");
+        if let Cleanup::Postgres { admin_url, name } = self {
+            payrange_tests::scratch::drop_database_now(admin_url, name);
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use amqprs::channel::{ExchangeDeleteArguments, QueueDeclareArguments, QueueDeleteArguments};
+use amqprs::channel::QueueDeclareArguments;
 use amqprs::connection::Connection;
 use payrange_domain::models::PredictionId;
 use payrange_domain::ports::{Delivery, Job, JobQueue, QueueError};
@@ -83,33 +83,7 @@ pub struct AmqpCleanup(pub AmqpSettings);
 
 impl Drop for AmqpCleanup {
     fn drop(&mut self) {
-        let settings = self.0.clone();
-        // Drop runs inside the test's runtime (or while unwinding): use a runtime of our own
-        // on another thread.
-        let deleted = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let connection = open(&settings.url).await?;
-                let channel = connection.open_channel(None).await?;
-                let dead = settings.dead_letter_queue();
-                for queue in [&settings.queue, &dead] {
-                    channel
-                        .queue_delete(QueueDeleteArguments::new(queue))
-                        .await?;
-                }
-                channel
-                    .exchange_delete(ExchangeDeleteArguments::new(&dead))
-                    .await?;
-                Ok::<(), Box<dyn std::error::Error + Send + Sync>>(connection.close().await?)
-            })
-        })
-        .join();
-        if !matches!(deleted, Ok(Ok(()))) {
-            eprintln!("could not delete test queue {}: {deleted:?}", self.0.queue);
-        }
+        payrange_tests::scratch::delete_queue_now(&self.0.url, &self.0.queue);
     }
 }
 
