@@ -24,7 +24,8 @@ pub struct FieldError {
 pub struct ErrorBody {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `invalid_credentials`,
     /// `forbidden`, `not_found`, `method_not_allowed`, `email_taken`, `cannot_disable_self`,
-    /// `prediction_not_done`, `model_exists`, `model_refused`, `nothing_to_roll_back`,
+    /// `prediction_not_done`, `model_exists`, `model_refused`, `model_unservable`,
+    /// `nothing_to_roll_back`,
     /// `payload_too_large`, `too_many_rows`, `unsupported_media_type`,
     /// `validation_failed`, `unpredictable`, `empty_batch`, `csv_header`, `model_invalid`,
     /// `too_many_requests`,
@@ -66,6 +67,9 @@ pub enum ErrorCode {
     /// 409: an uploaded model worse than the active one, or without a held-back sample to
     /// judge it by, uploaded without `force`.
     ModelRefused,
+    /// 409: an activation of a stored model this process cannot serve (say, a file of a
+    /// newer format during a rolling upgrade); nothing is recorded.
+    ModelUnservable,
     /// 409: a rollback of a market that serves its bundled model.
     NothingToRollBack,
     /// 413: body over the limit.
@@ -98,7 +102,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::InvalidCredentials,
@@ -110,6 +114,7 @@ impl ErrorCode {
         Self::PredictionNotDone,
         Self::ModelExists,
         Self::ModelRefused,
+        Self::ModelUnservable,
         Self::NothingToRollBack,
         Self::PayloadTooLarge,
         Self::TooManyRows,
@@ -141,6 +146,7 @@ impl ErrorCode {
             Self::PredictionNotDone => "prediction_not_done",
             Self::ModelExists => "model_exists",
             Self::ModelRefused => "model_refused",
+            Self::ModelUnservable => "model_unservable",
             Self::NothingToRollBack => "nothing_to_roll_back",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRows => "too_many_rows",

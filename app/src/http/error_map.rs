@@ -86,7 +86,8 @@ transient_or_internal!(ModelUseError {
     ModelUseError::UnknownVersion(_) => ApiError::not_found("model"),
     e @ ModelUseError::NothingToRollBack(_) =>
         ApiError::conflict(ErrorCode::NothingToRollBack, &e.to_string()),
-    e @ ModelUseError::Unservable(..) => ApiError::internal(&e),
+    e @ ModelUseError::Unservable(..) =>
+        ApiError::conflict(ErrorCode::ModelUnservable, &e.to_string()),
 });
 
 /// 422 `unpredictable`: the vacancy is valid, but the model gives no sensible range for it.

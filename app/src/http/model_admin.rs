@@ -248,7 +248,8 @@ impl ModelAdminApi {
     /// every `serve` and `worker` within `model_sync_ms` (1 s by default) and in the process
     /// that answers at once. Predictions in flight finish with the model they started with;
     /// none fails for the switch. Administrators only (403 `forbidden`); 404 `not_found` for
-    /// a version no model has.
+    /// a version no model has; 409 `model_unservable` when the process that answers cannot
+    /// serve it (a file of a newer format during a rolling upgrade), recording nothing.
     #[oai(
         path = "/models/:version/activate",
         method = "post",

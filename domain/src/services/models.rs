@@ -4,7 +4,8 @@
 //! process serves what the store says is active ([`ModelService::sync`], called every second
 //! or so by each `serve` and `worker`).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use time::OffsetDateTime;
 
@@ -19,6 +20,9 @@ use crate::ports::{Cause, ModelFileError, ModelRegistry, ModelStore, StoreError}
 pub struct ModelService {
     store: Arc<dyn ModelStore>,
     registry: Arc<dyn ModelRegistry>,
+    /// Versions this process failed to serve, with why (say, a file of a newer format during
+    /// a rolling upgrade): not read and decoded again on every sync.
+    unservable: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// Who asks: a signed-in administrator, or an operator with access to the database (the
@@ -135,7 +139,11 @@ impl ModelService {
     /// Wires the use cases to their ports.
     #[must_use]
     pub fn new(store: Arc<dyn ModelStore>, registry: Arc<dyn ModelRegistry>) -> Self {
-        Self { store, registry }
+        Self {
+            store,
+            registry,
+            unservable: Arc::default(),
+        }
     }
 
     /// Checks a model file and stores it; it serves once activated. Returns the stored
@@ -210,7 +218,9 @@ impl ModelService {
     /// it).
     ///
     /// # Errors
-    /// [`ModelUseError::Forbidden`]; [`ModelUseError::UnknownVersion`]; storage failures.
+    /// [`ModelUseError::Forbidden`]; [`ModelUseError::UnknownVersion`];
+    /// [`ModelUseError::Unservable`] when this process cannot serve it (nothing is recorded
+    /// then); storage failures.
     pub async fn activate(
         &self,
         actor: Actor<'_>,
@@ -240,6 +250,10 @@ impl ModelService {
             activated_by: by,
             rolled_back_at: None,
         };
+        // Served here first: no process is told to serve what this one cannot.
+        if !self.registry.bundled().iter().any(|m| m.version == version) {
+            self.serve_stored(version).await?;
+        }
         self.store.push_activation(&activation).await?;
         self.sync().await?;
         Ok(activation)
@@ -297,18 +311,36 @@ impl ModelService {
             let info = if bundled.iter().any(|m| m.version == wanted) {
                 self.registry.serve_bundled(market)
             } else {
-                let bytes = self.store.model_bytes(&wanted).await?.ok_or_else(|| {
-                    ModelUseError::Unservable(wanted.clone(), "not stored".into())
-                })?;
-                Some(
-                    self.registry
-                        .serve(&bytes)
-                        .map_err(|e| ModelUseError::Unservable(wanted.clone(), e.to_string()))?,
-                )
+                Some(self.serve_stored(&wanted).await?)
             };
             switched.extend(info);
         }
         Ok(switched)
+    }
+
+    /// Serves the stored model `version`, unless it failed before in this process.
+    async fn serve_stored(&self, version: &str) -> Result<ModelInfo, ModelUseError> {
+        let failed = |why: String| ModelUseError::Unservable(version.to_owned(), why);
+        let known = self
+            .unservable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(version)
+            .cloned();
+        if let Some(why) = known {
+            return Err(failed(why));
+        }
+        let served = match self.store.model_bytes(version).await? {
+            None => Err("not stored".to_owned()),
+            Some(bytes) => self.registry.serve(&bytes).map_err(|e| e.to_string()),
+        };
+        served.map_err(|why| {
+            self.unservable
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(version.to_owned(), why.clone());
+            failed(why)
+        })
     }
 
     /// The models this process serves now.
@@ -339,8 +371,6 @@ impl ModelService {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
     use crate::memory::MemoryStore;
     use crate::models::{HeldBackScore, ModelCheck};
@@ -350,6 +380,10 @@ mod tests {
     /// held-back sample.
     struct TextRegistry {
         serving: Mutex<Vec<ModelInfo>>,
+        /// `serve` refuses every file while set.
+        fail_serving: std::sync::atomic::AtomicBool,
+        /// Calls of `serve`.
+        serves: std::sync::atomic::AtomicUsize,
     }
 
     fn info(version: &str, market: Market) -> ModelInfo {
@@ -364,6 +398,8 @@ mod tests {
         fn new() -> Arc<Self> {
             Arc::new(Self {
                 serving: Mutex::new(self::bundled()),
+                fail_serving: std::sync::atomic::AtomicBool::new(false),
+                serves: std::sync::atomic::AtomicUsize::new(0),
             })
         }
 
@@ -424,6 +460,11 @@ mod tests {
         }
 
         fn serve(&self, bytes: &[u8]) -> Result<ModelInfo, ModelFileError> {
+            self.serves
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if self.fail_serving.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ModelFileError::Invalid("a newer format".into()));
+            }
             let m = self.check(bytes)?.info;
             self.set(m.clone());
             Ok(m)
@@ -576,6 +617,35 @@ mod tests {
             "the other market untouched"
         );
 
+        // A version a process cannot serve: the one asked to activate it refuses, recording
+        // nothing; another, told by the store, keeps its model and does not decode it again.
+        a.upload(OP, b"v4 ru 100 200", &opts(false)).await.unwrap();
+        ra.fail_serving
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let err = a.activate(OP, "v4").await.unwrap_err();
+        assert!(
+            matches!(err, ModelUseError::Unservable(ref v, _) if v == "v4"),
+            "{err:?}"
+        );
+        assert!(b.sync().await.unwrap().is_empty(), "nothing was recorded");
+        rb.fail_serving
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        b.activate(OP, "bundled-ru").await.unwrap();
+        // A third process, which can serve it.
+        let c = ModelService::new(b.store.clone(), TextRegistry::new());
+        c.activate(OP, "v4").await.unwrap();
+        assert!(b.sync().await.is_err());
+        let tries = rb.serves.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(b.sync().await.is_err());
+        assert_eq!(rb.serves.load(std::sync::atomic::Ordering::SeqCst), tries);
+        assert_eq!(rb.version(Market::Ru), "bundled-ru");
+        c.rollback(OP, Market::Ru).await.unwrap();
+        c.rollback(OP, Market::Ru).await.unwrap();
+        ra.fail_serving
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        rb.fail_serving
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+
         let unknown = a.activate(OP, "v9").await.unwrap_err();
         assert!(matches!(unknown, ModelUseError::UnknownVersion(_)));
         // A bundled version can be activated by name, like a stored one.
@@ -587,7 +657,13 @@ mod tests {
             .collect();
         assert_eq!(
             versions,
-            [("bundled-ru", false), ("v3", true), ("v2", true)]
+            [
+                ("bundled-ru", false),
+                ("v4", true),
+                ("bundled-ru", true),
+                ("v3", true),
+                ("v2", true)
+            ]
         );
     }
 }
