@@ -1,12 +1,12 @@
 //! Keeps this process serving the models the store says are active: every
-//! `model_sync_secs` (1 s by default) it reads the standing activations and swaps in any
+//! `model_sync_ms` (1 s by default) it reads the standing activations and swaps in any
 //! model whose version changed (`ModelService::sync`).
 //!
 //! Polling rather than a PostgreSQL notification or a broker message, on purpose: the same
 //! code serves both modes (SQLite has no notifications, and `payrange admin model` may change
 //! the file under a running `serve`), a process that was disconnected or busy catches up on
 //! its next read instead of missing a message, and it works through PgBouncer in transaction
-//! mode, where `LISTEN` does not (BENCHMARKS.md, "Scaling past one machine"). The cost is one
+//! mode, where `LISTEN` does not (BENCHMARKS.md, "Past one machine"). The cost is one
 //! indexed read of a table of a few rows per process per second.
 
 use std::time::Duration;
