@@ -254,15 +254,7 @@ async fn serve_active_models(models: &ModelService) {
 /// # Errors
 /// The database cannot be opened or migrated; the models do not load.
 pub async fn model_service(settings: &Settings) -> anyhow::Result<ModelService> {
-    let store = Arc::new(
-        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
-            .await
-            .context("cannot open the database")?,
-    );
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
+    let store = migrated_store(settings).await?;
     let models: Arc<dyn ModelRegistry> = loaded_models(settings)?;
     let service = ModelService::new(store, models);
     // Scored against what serves now, as `serve` would.
@@ -273,11 +265,9 @@ pub async fn model_service(settings: &Settings) -> anyhow::Result<ModelService> 
     Ok(service)
 }
 
-/// Connects to the database and runs the migrations (`payrange migrate`).
-///
-/// # Errors
-/// Connection or migration failures.
-pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+/// The database of `settings`, its migrations run: what the commands that work on a
+/// fresh database start from.
+async fn migrated_store(settings: &Settings) -> anyhow::Result<Arc<SeaOrmStore>> {
     let store = SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
         .await
         .context("cannot open the database")?;
@@ -285,6 +275,15 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         .migrate()
         .await
         .context("cannot migrate the database")?;
+    Ok(Arc::new(store))
+}
+
+/// Connects to the database and runs the migrations (`payrange migrate`).
+///
+/// # Errors
+/// Connection or migration failures.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    migrated_store(settings).await?;
     tracing::info!("database migrated");
     Ok(())
 }
@@ -304,15 +303,7 @@ pub async fn create_user(
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
     let password = NewPassword::parse_with_blocklist(password, crate::common_passwords::contains)
         .map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let store = Arc::new(
-        SeaOrmStore::connect(&StoreSettings::new(settings.database_url.expose_secret()))
-            .await
-            .context("cannot open the database")?,
-    );
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
+    let store = migrated_store(settings).await?;
     let accounts = AccountService::new(
         store.clone(),
         store,
