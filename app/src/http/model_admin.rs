@@ -273,7 +273,7 @@ impl ModelAdminApi {
     /// Roll a market back to the version active before its current one: repeated, further
     /// back; past its first activation, its bundled model. Takes effect like an activation.
     /// Administrators only (403 `forbidden`); 409 `nothing_to_roll_back` when the market
-    /// serves its bundled model already; 422 `validation_failed` for an unknown market.
+    /// serves its bundled model already; 404 `not_found` for a market that is not `ru` or `uk`.
     #[oai(
         path = "/markets/:market/rollback",
         method = "post",

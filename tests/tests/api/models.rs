@@ -54,6 +54,19 @@ async fn post(app: &TestApp, user: &User, path: &str) -> Response {
         .unwrap()
 }
 
+/// `GET /admin/models` as `admin`.
+async fn catalog(app: &TestApp, admin: &User) -> Value {
+    json_of(
+        app.client
+            .get(app.url("/api/v1/admin/models"))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 async fn serving_ru(app: &TestApp) -> String {
     let models = json_of(
         app.client
@@ -194,15 +207,7 @@ async fn an_upload_is_checked_before_it_is_stored() {
     let again = upload(&app, &admin, &bytes, "?force=true").await;
     assert_error(again, StatusCode::CONFLICT, "model_exists").await;
 
-    let list = json_of(
-        app.client
-            .get(app.url("/api/v1/admin/models"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let list = catalog(&app, &admin).await;
     assert_eq!(list["stored"].as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list["bundled"].as_array().unwrap().len(), 2, "{list}");
     assert_eq!(list["activations"], Value::Array(vec![]));
@@ -270,15 +275,8 @@ async fn activation_and_rollback_switch_the_model_of_new_predictions() {
     let none = post(&app, &admin, "/api/v1/admin/markets/ru/rollback").await;
     assert_error(none, StatusCode::CONFLICT, "nothing_to_roll_back").await;
     let bad = post(&app, &admin, "/api/v1/admin/markets/fr/rollback").await;
-    assert!(bad.status().is_client_error(), "{}", bad.status());
-    let list = json_of(
-        app.client
-            .get(app.url("/api/v1/admin/models"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    // No such market, no such resource.
+    assert_error(bad, StatusCode::NOT_FOUND, "not_found").await;
+    let list = catalog(&app, &admin).await;
     assert_eq!(list["activations"].as_array().unwrap().len(), 1, "{list}");
 }
