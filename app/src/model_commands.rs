@@ -52,17 +52,18 @@ fn score(s: &HeldBackScore) -> String {
 }
 
 fn stored_line(m: &StoredModel) -> String {
+    let (c, i) = (&m.check, &m.check.info);
     format!(
         "{} {} {} trained {} on {} rows, sha256 {}, held back: {} (active {}: {}){}",
-        m.version,
-        m.market,
-        m.currency,
-        m.trained_at,
-        m.training_rows,
-        m.sha256,
-        score(&m.check.candidate),
-        m.check.active_version,
-        score(&m.check.active),
+        i.version,
+        i.market,
+        i.currency,
+        i.trained_at,
+        i.training_rows,
+        c.sha256,
+        score(&c.candidate),
+        c.active_version,
+        score(&c.active),
         if m.forced { ", forced" } else { "" }
     )
 }
@@ -104,7 +105,7 @@ pub async fn run(settings: &Settings, command: ModelCommand) -> anyhow::Result<(
             let stored = models.upload(Actor::Operator, &bytes, &options).await?;
             println!("stored {}", stored_line(&stored));
             if activate {
-                let a = models.activate(Actor::Operator, &stored.version).await?;
+                let a = models.activate(Actor::Operator, stored.version()).await?;
                 println!("activated {}", activation_line(&a));
             }
         }

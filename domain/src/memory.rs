@@ -328,7 +328,11 @@ impl LogStore for MemoryStore {
 impl ModelStore for MemoryStore {
     async fn insert_model(&self, model: &StoredModel, bytes: &[u8]) -> Result<(), StoreError> {
         let mut state = self.lock();
-        if state.models.iter().any(|(m, _)| m.version == model.version) {
+        if state
+            .models
+            .iter()
+            .any(|(m, _)| m.version() == model.version())
+        {
             return Err(StoreError::Duplicate("model"));
         }
         state.models.push((model.clone(), bytes.to_vec()));
@@ -350,7 +354,7 @@ impl ModelStore for MemoryStore {
             .lock()
             .models
             .iter()
-            .find(|(m, _)| m.version == version)
+            .find(|(m, _)| m.version() == version)
             .map(|(_, b)| b.clone()))
     }
 

@@ -120,32 +120,19 @@ fn parse_check(
 fn stored_model(row: &QueryResult) -> Result<StoredModel, StoreError> {
     let text = |c: &str| -> Result<String, StoreError> { row.try_get("", c).map_err(db_err) };
     let big = |c: &str| -> Result<i64, StoreError> { row.try_get("", c).map_err(db_err) };
-    let version = text("version")?;
-    let market = market_of(&text("market")?)?;
-    let currency = text("currency")?;
-    let trained_at = text("trained_at")?;
-    let training_rows = u64::try_from(big("training_rows")?).unwrap_or_default();
-    let sha256 = text("sha256")?;
-    let size_bytes = u64::try_from(big("size_bytes")?).unwrap_or_default();
     let uploaded_by: Option<Uuid> = row.try_get("", "uploaded_by").map_err(db_err)?;
     let forced: bool = row.try_get("", "forced").map_err(db_err)?;
     let info = ModelInfo {
-        market,
-        version: version.clone(),
-        trained_at: trained_at.clone(),
-        currency: currency.clone(),
-        training_rows,
+        market: market_of(&text("market")?)?,
+        version: text("version")?,
+        trained_at: text("trained_at")?,
+        currency: text("currency")?,
+        training_rows: u64::try_from(big("training_rows")?).unwrap_or_default(),
         ..ModelInfo::default()
     };
+    let size_bytes = u64::try_from(big("size_bytes")?).unwrap_or_default();
     Ok(StoredModel {
-        check: parse_check(&text("check_json")?, info, &sha256, size_bytes)?,
-        version,
-        market,
-        currency,
-        trained_at,
-        training_rows,
-        sha256,
-        size_bytes,
+        check: parse_check(&text("check_json")?, info, &text("sha256")?, size_bytes)?,
         uploaded_at: time_of(big("uploaded_at_us")?, "model upload time")?,
         uploaded_by: uploaded_by.map(UserId::from_uuid),
         forced,
@@ -180,16 +167,15 @@ impl ModelStore for SeaOrmStore {
             "INSERT INTO models ({MODEL_COLUMNS}, bytes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         );
+        let (c, i) = (&model.check, &model.check.info);
         let values = vec![
-            model.version.clone().into(),
-            model.market.as_str().into(),
-            model.currency.clone().into(),
-            model.trained_at.clone().into(),
-            i64::try_from(model.training_rows)
-                .unwrap_or(i64::MAX)
-                .into(),
-            model.sha256.clone().into(),
-            i64::try_from(model.size_bytes).unwrap_or(i64::MAX).into(),
+            i.version.clone().into(),
+            i.market.as_str().into(),
+            i.currency.clone().into(),
+            i.trained_at.clone().into(),
+            i64::try_from(i.training_rows).unwrap_or(i64::MAX).into(),
+            c.sha256.clone().into(),
+            i64::try_from(c.size_bytes).unwrap_or(i64::MAX).into(),
             micros(model.uploaded_at).into(),
             uuid_value(model.uploaded_by),
             model.forced.into(),

@@ -75,8 +75,8 @@ impl From<&StoredModel> for StoredModelDto {
     fn from(m: &StoredModel) -> Self {
         Self {
             model: ModelDto::from(&m.check.info),
-            sha256: m.sha256.clone(),
-            size_bytes: m.size_bytes,
+            sha256: m.check.sha256.clone(),
+            size_bytes: m.check.size_bytes,
             uploaded_at: m.uploaded_at,
             held_back: HeldBackDto::from(&m.check.candidate),
             compared_with: m.check.active_version.clone(),
@@ -236,8 +236,8 @@ impl ModelAdminApi {
             .upload(Actor::User(&me), &body.0, &options)
             .await?;
         tracing::info!(
-            model_version = %stored.version,
-            market = %stored.market,
+            model_version = %stored.version(),
+            market = %stored.market(),
             forced = stored.forced,
             "model uploaded"
         );

@@ -97,31 +97,35 @@ impl ModelCheck {
     }
 }
 
-/// A model file kept in the store (its bytes apart), as uploaded.
+/// A model file kept in the store (its bytes apart), as uploaded: the check it passed (which
+/// holds what the model is: version, market, currency, training, file checksum and size)
+/// and the upload's own facts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredModel {
-    /// The model's version (its content hash), unique in the store.
-    pub version: String,
-    /// The market it serves, from its currency.
-    pub market: Market,
-    /// Its currency as the model names it (e.g. `RUR`, `GBP`).
-    pub currency: String,
-    /// When it was trained (RFC 3339).
-    pub trained_at: String,
-    /// Rows it was trained on.
-    pub training_rows: u64,
-    /// Hex SHA-256 of the file.
-    pub sha256: String,
-    /// Size of the file in bytes.
-    pub size_bytes: u64,
+    /// The check it passed or was forced past.
+    pub check: ModelCheck,
     /// When it was uploaded.
     pub uploaded_at: OffsetDateTime,
     /// Who uploaded it; `None` from the command line.
     pub uploaded_by: Option<UserId>,
-    /// The check it passed or was forced past.
-    pub check: ModelCheck,
-    /// Whether it was accepted with `force` although the check refused it.
+    /// Whether it was accepted with `force` although the check refused it. Kept rather than
+    /// derived from the check: the margin of a later build may judge the same figures
+    /// otherwise.
     pub forced: bool,
+}
+
+impl StoredModel {
+    /// The model's version (its content hash), unique in the store.
+    #[must_use]
+    pub fn version(&self) -> &str {
+        &self.check.info.version
+    }
+
+    /// The market it serves, from its currency.
+    #[must_use]
+    pub const fn market(&self) -> Market {
+        self.check.info.market
+    }
 }
 
 /// One activation of a model version for a market. The version active for a market is that

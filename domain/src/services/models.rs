@@ -193,13 +193,6 @@ impl ModelService {
             return Err(refused);
         }
         let model = StoredModel {
-            version: check.info.version.clone(),
-            market: check.info.market,
-            currency: check.info.currency.clone(),
-            trained_at: check.info.trained_at.clone(),
-            training_rows: check.info.training_rows,
-            sha256: check.sha256.clone(),
-            size_bytes: check.size_bytes,
             uploaded_at: to_storage_precision(OffsetDateTime::now_utc()),
             uploaded_by: by,
             forced: verdict != Verdict::Acceptable,
@@ -207,7 +200,7 @@ impl ModelService {
         };
         match self.store.insert_model(&model, bytes).await {
             Ok(()) => Ok(model),
-            Err(StoreError::Duplicate(_)) => Err(ModelUseError::Exists(model.version)),
+            Err(StoreError::Duplicate(_)) => Err(ModelUseError::Exists(model.version().to_owned())),
             Err(e) => Err(e.into()),
         }
     }
@@ -227,20 +220,20 @@ impl ModelService {
         version: &str,
     ) -> Result<ModelActivation, ModelUseError> {
         let by = actor.id()?;
-        let market = match self
+        let bundled = self
             .registry
             .bundled()
-            .iter()
-            .find(|m| m.version == version)
-        {
+            .into_iter()
+            .find(|m| m.version == version);
+        let market = match &bundled {
             Some(m) => m.market,
             None => self
                 .store
                 .stored_models()
                 .await?
-                .into_iter()
-                .find(|m| m.version == version)
-                .map(|m| m.market)
+                .iter()
+                .find(|m| m.version() == version)
+                .map(StoredModel::market)
                 .ok_or_else(|| ModelUseError::UnknownVersion(version.to_owned()))?,
         };
         let activation = ModelActivation {
@@ -251,7 +244,7 @@ impl ModelService {
             rolled_back_at: None,
         };
         // Served here first: no process is told to serve what this one cannot.
-        if !self.registry.bundled().iter().any(|m| m.version == version) {
+        if bundled.is_none() {
             self.serve_stored(version).await?;
         }
         self.store.push_activation(&activation).await?;
@@ -516,7 +509,7 @@ mod tests {
         let (s, _, _, _) = two_processes();
         let m = s.upload(OP, b"v2 ru 101 202", &opts(false)).await.unwrap();
         assert_eq!(
-            (m.version.as_str(), m.market, m.forced),
+            (m.version(), m.market(), m.forced),
             ("v2", Market::Ru, false)
         );
         assert_eq!(m.check.active_version, "bundled-ru");
@@ -571,7 +564,7 @@ mod tests {
             .unwrap()
             .stored
             .into_iter()
-            .map(|m| m.version)
+            .map(|m| m.version().to_owned())
             .collect();
         assert_eq!(stored, ["v3", "v2"]);
     }

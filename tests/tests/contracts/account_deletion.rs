@@ -58,7 +58,7 @@ async fn with_data(
     s.insert_model(&model, b"model").await.unwrap();
     s.push_activation(&ModelActivation {
         market: Market::Ru,
-        version: model.version.clone(),
+        version: model.version().to_owned(),
         activated_at: at(5),
         activated_by: Some(u.id),
         rolled_back_at: None,
