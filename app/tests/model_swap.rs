@@ -15,9 +15,7 @@
 use payrange_tests as support;
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,48 +32,13 @@ const USERS: usize = 8;
 const ADMIN_EMAIL: &str = "swap-admin@example.com";
 const ADMIN_PASSWORD: &str = "an operator who swaps models";
 
-/// Runs `payrange` with the deployment's settings and `args`, `stdin` on its standard
-/// input; returns its standard output, failing the test unless it succeeds.
-fn payrange(f: &Fixture, args: &[&str], stdin: &str) -> String {
-    let mut c = Command::new(PAYRANGE);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PAYRANGE_") {
-            c.env_remove(k);
-        }
-    }
-    let mut child = c
-        .args(args)
-        .envs(f.deployment.env.iter().map(|(k, v)| (k, v)))
-        .env("PAYRANGE_LOG", "warn")
-        .env("PAYRANGE_LOG_FORMAT", "text")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "payrange {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A model trained by `payrange train` on the project's 200-row sample of hh.ru (see
 /// `ml/tests/fixtures/README.md`): a real, valid artifact with a held-back sample, and far
 /// worse than the bundled model, so that the check refuses it.
 fn train_candidate(f: &Fixture, dir: &Path) -> PathBuf {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ml/tests/fixtures/hh_sample.csv");
     let out = dir.join("candidate.model");
-    payrange(
-        f,
+    f.deployment.run(
         &[
             "train",
             "--data",
@@ -196,8 +159,7 @@ async fn a_model_is_swapped_and_rolled_back_under_load_with_no_failed_request() 
     ];
     let bases: Vec<String> = serves.iter().map(|s| s.base()).collect();
     let bundled = serving_ru(&bases[0]).await;
-    payrange(
-        &f,
+    f.deployment.run(
         &["admin", "create-user", "--email", ADMIN_EMAIL, "--admin"],
         &format!("{ADMIN_PASSWORD}\n"),
     );
@@ -256,7 +218,7 @@ async fn a_model_is_swapped_and_rolled_back_under_load_with_no_failed_request() 
     switched_to(&version, &bases, &seen).await;
 
     // Rolled back with one command: every process returns to the bundled model.
-    let out = payrange(&f, &["admin", "model", "rollback", "ru"], "");
+    let out = f.deployment.run(&["admin", "model", "rollback", "ru"], "");
     assert!(out.contains(&format!("rolled back ru {version}")), "{out}");
     switched_to(&bundled, &bases, &seen).await;
 

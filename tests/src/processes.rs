@@ -5,6 +5,7 @@
 //! (`env!("CARGO_BIN_EXE_payrange")`), so they pass that path in.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -65,20 +66,56 @@ impl Deployment {
             .append(true)
             .open(&log)
             .unwrap();
-        let mut c = Command::new(&self.binary);
+        let mut c = self.payrange();
         c.arg(subcommand)
-            .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file);
-        // The service refuses unknown PAYRANGE_* variables: pass on only ours.
+        (c, log)
+    }
+
+    /// The binary with the deployment's settings (and only those: the service refuses
+    /// unknown `PAYRANGE_*` variables, so the test process's own are not passed on), in its
+    /// directory.
+    fn payrange(&self) -> Command {
+        let mut c = Command::new(&self.binary);
+        c.current_dir(&self.dir);
         for (k, _) in std::env::vars() {
             if k.starts_with("PAYRANGE_") {
                 c.env_remove(k);
             }
         }
         c.envs(self.env.iter().map(|(k, v)| (k, v)));
-        (c, log)
+        c
+    }
+
+    /// Runs a command of the binary to its end with the deployment's settings (logging only
+    /// warnings, as text), `stdin` on its standard input; returns its standard output, and
+    /// fails the test unless it succeeds. For `admin` and `train` commands.
+    pub fn run(&self, args: &[&str], stdin: &str) -> String {
+        let mut child = self
+            .payrange()
+            .args(args)
+            .env("PAYRANGE_LOG", "warn")
+            .env("PAYRANGE_LOG_FORMAT", "text")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "payrange {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 
     /// Starts `payrange serve` on a free port and waits until it answers `/health/live`.
