@@ -8,29 +8,15 @@ use std::path::Path;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use super::helpers::{TestApp, User, assert_error, json_of, vacancy};
+use super::helpers::{TestApp, User, assert_error, json_of, train_quickly, vacancy};
 
 /// A model trained by `payrange train`'s code on the project's 200-row hh.ru sample
-/// (`ml/tests/fixtures/README.md`), with small settings: a valid file with a held-back
+/// (`ml/tests/fixtures/README.md`), quickly: a valid file with a held-back
 /// sample, far worse than the bundled model.
 fn small_model(dir: &Path) -> Vec<u8> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ml/tests/fixtures/hh_sample.csv");
-    let settings = payrange_ml::fitting::settings::TrainSettings {
-        l1_ratios: vec![0.2],
-        n_alphas: 4,
-        alpha_min_ratio: 1e-2,
-        folds: 3,
-        ..Default::default()
-    };
     let out = dir.join("small.model");
-    payrange_ml::commands::train_file(
-        &data,
-        &out,
-        &settings,
-        time::OffsetDateTime::now_utc(),
-        &mut |_, _, _| {},
-    )
-    .unwrap();
+    train_quickly(&data, &out);
     std::fs::read(out).unwrap()
 }
 
@@ -56,27 +42,19 @@ async fn post(app: &TestApp, user: &User, path: &str) -> Response {
 
 /// `GET /admin/models` as `admin`.
 async fn catalog(app: &TestApp, admin: &User) -> Value {
-    json_of(
-        app.client
-            .get(app.url("/api/v1/admin/models"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    json_of(app.get("/api/v1/admin/models", Some(&admin.token)).await).await
+}
+
+/// `GET /models`: the model serving each market, `ru` first.
+async fn serving(app: &TestApp) -> Value {
+    json_of(app.get("/api/v1/models", None).await).await
 }
 
 async fn serving_ru(app: &TestApp) -> String {
-    let models = json_of(
-        app.client
-            .get(app.url("/api/v1/models"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    models[0]["version"].as_str().unwrap().to_owned()
+    serving(app).await[0]["version"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,12 +62,7 @@ async fn only_administrators_manage_models() {
     let app = TestApp::spawn().await;
     let user = app.user().await;
     for r in [
-        app.client
-            .get(app.url("/api/v1/admin/models"))
-            .bearer_auth(&user.token)
-            .send()
-            .await
-            .unwrap(),
+        app.get("/api/v1/admin/models", Some(&user.token)).await,
         upload(&app, &user, b"x", "").await,
         post(
             &app,
@@ -249,14 +222,7 @@ async fn activation_and_rollback_switch_the_model_of_new_predictions() {
     .await;
     assert_eq!(p["model_version"], version.as_str(), "{p}");
     // The other market is untouched.
-    let models = json_of(
-        app.client
-            .get(app.url("/api/v1/models"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let models = serving(&app).await;
     assert_ne!(models[1]["version"], version.as_str());
 
     let r = post(&app, &admin, "/api/v1/admin/markets/ru/rollback").await;

@@ -8,7 +8,7 @@ use payrange_store_sea_orm::{SeaOrmStore, StoreSettings};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::helpers::{TestApp, User, assert_error, json_of, vacancy};
+use super::helpers::{TestApp, User, assert_error, json_of, train_quickly, vacancy};
 
 async fn put_outcome(app: &TestApp, user: Option<&User>, id: &str, body: &Value) -> Response {
     let mut req = app
@@ -366,22 +366,8 @@ async fn outcomes_round_trip_into_a_training_file_that_train_accepts() {
     assert!(bytes.contains(",payrange:published\r\n"), "{bytes}");
 
     // And `payrange train` takes it.
-    let settings = payrange_ml::fitting::settings::TrainSettings {
-        l1_ratios: vec![0.2],
-        n_alphas: 4,
-        alpha_min_ratio: 1e-2,
-        folds: 3,
-        ..Default::default()
-    };
     let model = dir.path().join("model.json");
-    let trained = payrange_ml::commands::train_file(
-        &out,
-        &model,
-        &settings,
-        time::OffsetDateTime::now_utc(),
-        &mut |_, _, _| {},
-    )
-    .unwrap();
+    let trained = train_quickly(&out, &model);
     assert_eq!(trained.data.rows.len(), names.len());
     assert!(model.exists());
 }
